@@ -1,0 +1,238 @@
+"""Command line of the core: ``python -m nncore train | predict | gradcheck``.
+
+Progress goes to stderr (a bar when stderr is a terminal); with ``--json`` the last line on
+stdout is one JSON object. Bad input prints one line on stderr and exits with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nncore.activations import ACTIVATIONS
+from nncore.config import TrainConfig
+from nncore.optimizers import OPTIMIZERS
+from nncore.outputs import OUTPUTS
+
+EXIT_BAD_INPUT = 2
+
+
+class BadInput(Exception):
+    """Raised for anything the user can fix; reported as one line, exit status 2."""
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.command(args)
+    except (BadInput, ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+# --- commands ------------------------------------------------------------------------------
+
+def cmd_train(args) -> int:
+    from nncore.fit import fit
+
+    dataset = _load(args.data, args)
+    config = TrainConfig.from_dict({
+        key: value for key, value in {
+            "hidden_layers": args.hidden, "activation": args.activation, "output": args.output,
+            "optimizer": args.optimizer, "learning_rate": args.lr, "epochs": args.epochs,
+            "batch_size": args.batch_size, "l2": args.l2, "validation_split": args.val_split,
+            "seed": args.seed, "init": args.init, "patience": args.patience,
+            "augment": args.augment,
+        }.items() if value is not _UNSET
+    })
+    progress = _Progress(config.epochs, enabled=not args.quiet)
+    model, result = fit(dataset, config, callback=progress.update)
+    progress.close()
+    if args.out:
+        model.save(args.out)
+    summary = {
+        "train_accuracy": result["train_accuracy"],
+        "val_accuracy": result["val_accuracy"],
+        "final_cost": result["final_cost"],
+        "epochs": result["epochs"],
+        "seconds": round(result["seconds"], 3),
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        val = result["val_accuracy"]
+        print(f"{dataset.name}: {dataset.n_samples} rows, {dataset.n_features} features, "
+              f"{len(dataset.classes)} classes")
+        print(f"trained {model.network!r} for {result['epochs']} epochs in {result['seconds']:.1f} s")
+        print(f"training accuracy {result['train_accuracy']:.2%}"
+              + (f", validation accuracy {val:.2%}" if val is not None else ""))
+        if args.out:
+            print(f"model saved to {args.out}")
+    return 0
+
+
+def cmd_predict(args) -> int:
+    from nncore.loaders import load_features
+    from nncore.metrics import accuracy
+    from nncore.model import Model
+
+    model = Model.load(args.model)
+    X, labels = load_features(args.data, n_features=model.n_features,
+                              label_column=args.label_column)
+    predictions = model.predict(X)
+    acc = None
+    if labels is not None:
+        acc = float(accuracy(np.asarray(labels, dtype=str), predictions))
+    if args.json:
+        print(json.dumps({"accuracy": acc, "predictions": predictions.tolist()}))
+    else:
+        for label in predictions:
+            print(label)
+        if acc is not None:
+            print(f"accuracy {acc:.2%} on {len(predictions)} rows", file=sys.stderr)
+    return 0
+
+
+def cmd_gradcheck(args) -> int:
+    from nncore.gradcheck import gradient_check
+
+    hidden = _hidden(args.hidden) if args.hidden is not _UNSET else [5, 4]
+    sizes = [6, *hidden, 3]
+    error = gradient_check(layer_sizes=sizes, activation=args.activation or "sigmoid",
+                           output=args.output or "sigmoid",
+                           l2=args.l2 if args.l2 is not _UNSET else 0.0, seed=args.seed or 0)
+    if args.json:
+        print(json.dumps({"max_relative_error": error}))
+    else:
+        verdict = "ok" if error < 1e-7 else "TOO LARGE"
+        print(f"max relative error {error:.3e} for layer sizes {sizes} ({verdict}, bound 1e-7)")
+    return 0 if error < 1e-7 else 1
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+_UNSET = object()
+
+
+def _hidden(text):
+    try:
+        return [int(p) for p in str(text).replace(" ", "").split(",") if p]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hidden takes sizes like 25 or 128,64 (got {text!r})")
+
+
+def _batch(text):
+    if str(text).lower() in {"full", "none", "0"}:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--batch-size takes a whole number or 'full' (got {text!r})")
+
+
+def _load(path, args):
+    from nncore.loaders import load_dataset, load_sample
+
+    if not Path(path).exists():
+        raise BadInput(f"no such file: {path}")
+    if str(path).endswith(".npz"):
+        return load_sample(path)
+    return load_dataset(path, x_sheet=args.x_sheet, y_sheet=args.y_sheet,
+                        label_column=args.label_column)
+
+
+class _Progress:
+    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, epochs, enabled=True):
+        self.epochs = epochs
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = time.perf_counter()
+
+    def update(self, record):
+        if not self.enabled:
+            return True
+        done = record["epoch"]
+        total = record.get("epochs") or self.epochs
+        width = 30
+        filled = int(width * done / max(total, 1))
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed / max(done, 1) * (total - done)
+        val = record.get("val_accuracy")
+        tail = f" val {val:.1%}" if val is not None else ""
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{total} "
+                         f"cost {record['cost']:.4f}{tail} eta {eta:4.0f}s ")
+        sys.stderr.flush()
+        return True
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the contract's error shape: one line on stderr, exit status 2."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"error: {message}\n")
+
+
+def _parser():
+    parser = _Parser(prog="python -m nncore",
+                                     description="A neural network written from scratch in numpy.")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train a network on a workbook, CSV or the sample .npz")
+    train.add_argument("data", help="xlsx / csv file, or data/digits_sample.npz")
+    _data_options(train)
+    train.add_argument("--hidden", type=_hidden, default=_UNSET, help="hidden layer sizes, e.g. 25 or 128,64")
+    train.add_argument("--activation", choices=sorted(ACTIVATIONS), default=_UNSET)
+    train.add_argument("--output", choices=sorted(OUTPUTS), default=_UNSET)
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=_UNSET)
+    train.add_argument("--lr", type=float, default=_UNSET, help="learning rate (default: the optimiser's)")
+    train.add_argument("--epochs", type=int, default=_UNSET)
+    train.add_argument("--batch-size", type=_batch, default=_UNSET, help="rows per step, or 'full'")
+    train.add_argument("--l2", type=float, default=_UNSET, help="L2 regularisation lambda (Ng's cost)")
+    train.add_argument("--val-split", type=float, default=_UNSET, help="share of rows held out")
+    train.add_argument("--seed", type=int, default=_UNSET)
+    train.add_argument("--init", default=_UNSET, help="ng, xavier, he or auto")
+    train.add_argument("--patience", type=int, default=_UNSET, help="early stopping patience (epochs)")
+    train.add_argument("--augment", dest="augment", action="store_true", default=_UNSET,
+                       help="train on randomly distorted images (default: on for images)")
+    train.add_argument("--no-augment", dest="augment", action="store_false")
+    train.add_argument("--out", help="save the trained model to this .npz")
+    train.add_argument("--json", action="store_true", help="print one JSON object last")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(command=cmd_train)
+
+    predict = sub.add_parser("predict", help="predict the rows of a file with a saved model")
+    predict.add_argument("model", help="model .npz written by train --out")
+    predict.add_argument("data", help="xlsx / csv with the model's features (and optionally labels)")
+    predict.add_argument("--label-column", default=None)
+    predict.add_argument("--json", action="store_true")
+    predict.set_defaults(command=cmd_predict)
+
+    check = sub.add_parser("gradcheck", help="compare backprop with central differences")
+    check.add_argument("--hidden", type=_hidden, default=_UNSET)
+    check.add_argument("--activation", choices=sorted(ACTIVATIONS))
+    check.add_argument("--output", choices=sorted(OUTPUTS))
+    check.add_argument("--l2", type=float, default=_UNSET)
+    check.add_argument("--seed", type=int, default=0)
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(command=cmd_gradcheck)
+    return parser
+
+
+def _data_options(parser):
+    parser.add_argument("--x-sheet", default=None, help="sheet holding the features (tutorial layout: X)")
+    parser.add_argument("--y-sheet", default=None, help="sheet holding the labels (tutorial layout: y)")
+    parser.add_argument("--label-column", default=None, help="label column name (default: the last)")

@@ -1,0 +1,166 @@
+"""Training settings: one dataclass with the defaults, and the validation of every field.
+
+The web form, the HTTP API and the CLI all send the same names, so `TrainConfig.from_dict`
+is the single place where a setting is checked; a bad value raises `ValueError` naming the
+field and what is allowed.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+
+from nncore.activations import ACTIVATIONS
+from nncore.initializers import INITIALIZERS
+from nncore.optimizers import OPTIMIZERS
+from nncore.outputs import OUTPUTS
+
+#: Bounds that keep one request from asking for an absurd amount of work or memory.
+LIMITS = {
+    "max_layers": 10,
+    "max_layer_size": 4096,
+    "max_epochs": 2000,
+    "max_batch_size": 1_000_000,
+    "max_learning_rate": 1e9,
+    "max_validation_split": 0.9,
+}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides how a network is built and trained.
+
+    Defaults follow the tutorials (one sigmoid hidden layer) with a modern optimiser, and
+    train the built-in digits sample well in well under a minute.
+    """
+
+    hidden_layers: list[int] = field(default_factory=lambda: [128])
+    activation: str = "sigmoid"
+    output: str = "softmax"
+    optimizer: str = "adam"
+    learning_rate: float | None = None      # None: the optimiser's default rate
+    epochs: int = 40
+    batch_size: int | None = 64             # None: full batch
+    l2: float = 1.0
+    validation_split: float = 0.2
+    seed: int = 0
+    init: str = "auto"
+    patience: int | None = None             # early stopping on validation cost; None: off
+    augment: bool | None = None             # None: on for image-like data when it helps
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "TrainConfig":
+        """Build a config from JSON-like data, validating every field.
+
+        Missing or ``None`` values take the defaults (except the fields whose ``None`` is
+        meaningful: learning_rate, batch_size, patience, augment). Unknown keys are refused
+        so that a typo in a field name is not silently ignored.
+        """
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(unknown)}; valid settings are: "
+                             f"{', '.join(sorted(known))}")
+        nullable = {"learning_rate", "batch_size", "patience", "augment"}
+        defaults = cls()
+        values = {}
+        for name in known:
+            value = data.get(name, getattr(defaults, name))
+            if value is None and name not in nullable:
+                value = getattr(defaults, name)
+            values[name] = value
+        return cls(
+            hidden_layers=_layers(values["hidden_layers"]),
+            activation=_choice("activation", values["activation"], ACTIVATIONS),
+            output=_choice("output", values["output"], OUTPUTS),
+            optimizer=_choice("optimizer", values["optimizer"], OPTIMIZERS),
+            learning_rate=_optional(_positive_float, "learning_rate", values["learning_rate"],
+                                    LIMITS["max_learning_rate"]),
+            epochs=_int_in("epochs", values["epochs"], 1, LIMITS["max_epochs"]),
+            batch_size=_optional(_int_in, "batch_size", values["batch_size"], 1,
+                                 LIMITS["max_batch_size"]),
+            l2=_float_in("l2", values["l2"], 0.0, 1e6),
+            validation_split=_float_in("validation_split", values["validation_split"], 0.0,
+                                       LIMITS["max_validation_split"]),
+            seed=_int_in("seed", values["seed"], 0, 2**32 - 1),
+            init=_choice("init", values["init"], {"auto": None, **INITIALIZERS}),
+            patience=_optional(_int_in, "patience", values["patience"], 1, LIMITS["max_epochs"]),
+            augment=_optional_bool("augment", values["augment"]),
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready copy of the settings."""
+        return asdict(self)
+
+
+# --- field validators: each returns the clean value or raises ValueError naming the field ---
+
+def _choice(name, value, registry):
+    if not isinstance(value, str) or value not in registry:
+        raise ValueError(f"{name} must be one of: {', '.join(sorted(registry))} (got {value!r})")
+    return value
+
+
+def _number(name, value):
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number (got {value!r})")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} must be a number (got {value!r})") from None
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number (got {value!r})")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number (got {value!r})")
+    return value
+
+
+def _int_in(name, value, low, high):
+    number = _number(name, value)
+    if float(number) != int(number):
+        raise ValueError(f"{name} must be a whole number (got {value!r})")
+    number = int(number)
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low} and {high} (got {number})")
+    return number
+
+
+def _float_in(name, value, low, high):
+    number = float(_number(name, value))
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g} (got {number:g})")
+    return number
+
+
+def _positive_float(name, value, high):
+    number = float(_number(name, value))
+    if not 0.0 < number <= high:
+        raise ValueError(f"{name} must be greater than 0 and at most {high:g} (got {number:g})")
+    return number
+
+
+def _optional(check, name, value, *bounds):
+    return None if value is None else check(name, value, *bounds)
+
+
+def _optional_bool(name, value):
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"{name} must be true, false or null (got {value!r})")
+
+
+def _layers(value):
+    """Hidden layer sizes from a list or a text such as "128, 64" ("" or [] = no hidden layer)."""
+    if isinstance(value, str):
+        parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
+        value = parts
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"hidden_layers must be a list of layer sizes such as [25] or \"128, 64\" "
+                         f"(got {value!r})")
+    if len(value) > LIMITS["max_layers"]:
+        raise ValueError(f"hidden_layers: at most {LIMITS['max_layers']} hidden layers "
+                         f"(got {len(value)})")
+    return [_int_in("hidden layer size", v, 1, LIMITS["max_layer_size"]) for v in value]

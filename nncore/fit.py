@@ -1,0 +1,113 @@
+"""From a dataset and settings to a trained model: the one entry point the CLI and the web app use.
+
+Steps: a stratified, seeded train/validation split; a scaler fitted on the training rows only;
+a network of sizes ``[n_features, *hidden_layers, n_classes]``; training (with image
+augmentation when asked for); then the figures a person wants to see afterwards. Three
+independent random streams are drawn from the one seed (split, initial weights, batches and
+augmentation), so changing, say, the architecture does not change which rows are held out.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from nncore.config import TrainConfig
+from nncore.metrics import accuracy, confusion_matrix
+from nncore.model import Model
+from nncore.network import Network
+from nncore.scaling import Scaler
+from nncore.splits import stratified_split
+from nncore.training import train
+
+
+def use_augmentation(dataset, config: TrainConfig) -> bool:
+    """Whether the run trains on augmented images: as asked, else on for image-like data."""
+    if config.augment is not None:
+        return bool(config.augment) and dataset.image is not None
+    return dataset.image is not None
+
+
+def fit(dataset, config: TrainConfig | None = None, callback=None):
+    """Train a model on ``dataset`` with ``config``.
+
+    Parameters
+    ----------
+    dataset : nncore.dataset.Dataset
+        Rows ``X`` (n, d) as in the file, labels ``y`` (n,) as class indices.
+    config : TrainConfig, optional
+        Settings; the defaults when omitted.
+    callback : callable, optional
+        Called after each epoch with the epoch record (see `nncore.training.train`);
+        returning ``False`` stops training (the run is then "cancelled").
+
+    Returns
+    -------
+    model : Model
+    result : dict
+        ``history`` (columnar lists), ``train_accuracy``, ``val_accuracy`` (None without a
+        validation set), ``final_cost``, ``epochs`` (run), ``seconds``, ``stopped``,
+        ``val_indices`` / ``val_predictions`` (row indices into the dataset and predicted
+        class indices) and ``confusion_matrix`` (validation rows, or training rows when
+        there is no validation set).
+    """
+    config = config or TrainConfig()
+    if len(dataset.classes) < 2:
+        raise ValueError("training needs at least two classes")
+    split_seq, init_seq, train_seq = np.random.SeedSequence(config.seed).spawn(3)
+    train_idx, val_idx = stratified_split(dataset.y, config.validation_split,
+                                          np.random.default_rng(split_seq))
+
+    scaler = Scaler.fit(dataset.X[train_idx], image=dataset.image)
+    X_train, y_train = scaler.transform(dataset.X[train_idx]), dataset.y[train_idx]
+    X_val = scaler.transform(dataset.X[val_idx]) if len(val_idx) else None
+    y_val = dataset.y[val_idx] if len(val_idx) else None
+
+    sizes = [dataset.n_features, *config.hidden_layers, len(dataset.classes)]
+    network = Network(sizes, activation=config.activation, output=config.output,
+                      init=config.init, rng=np.random.default_rng(init_seq))
+    augment = None
+    if use_augmentation(dataset, config):
+        from nncore.augment import make_augmenter
+        augment = make_augmenter(dataset.image)
+
+    started = time.perf_counter()
+    history = train(network, X_train, y_train, optimizer=config.optimizer,
+                    learning_rate=config.learning_rate, epochs=config.epochs,
+                    batch_size=config.batch_size, l2=config.l2,
+                    rng=np.random.default_rng(train_seq), X_val=X_val, y_val=y_val,
+                    patience=config.patience, callback=callback, augment=augment)
+    seconds = time.perf_counter() - started
+
+    train_pred = network.predict(X_train)
+    val_pred = network.predict(X_val) if X_val is not None else None
+    k = len(dataset.classes)
+    cm = (confusion_matrix(y_val, val_pred, k) if val_pred is not None
+          else confusion_matrix(y_train, train_pred, k))
+    model = Model(network, dataset.classes, scaler, image=dataset.image,
+                  profile=_drawing_profile(dataset, train_idx), config=config.to_dict())
+    result = {
+        "history": history,
+        "train_accuracy": float(accuracy(y_train, train_pred)),
+        "val_accuracy": float(accuracy(y_val, val_pred)) if val_pred is not None else None,
+        "final_cost": history["cost"][-1] if history["cost"] else None,
+        "epochs": len(history["epoch"]),
+        "seconds": seconds,
+        "stopped": history.get("stopped"),
+        "val_indices": [int(i) for i in val_idx],
+        "val_predictions": [int(p) for p in val_pred] if val_pred is not None else [],
+        "confusion_matrix": np.asarray(cm).astype(int).tolist(),
+    }
+    return model, result
+
+
+def _drawing_profile(dataset, train_idx):
+    """Measure how the training images draw their digits (box size, stroke), for the canvas."""
+    if dataset.image is None:
+        return None
+    from nncore.drawing import measure_profile
+    from nncore.images import to_images
+    geometry = dataset.image
+    images = to_images(dataset.X[train_idx], geometry)
+    images = (images - geometry.vmin) / max(geometry.vmax - geometry.vmin, 1e-12)
+    return measure_profile(np.clip(images, 0.0, 1.0))

@@ -1,0 +1,135 @@
+"""A trained model: the network plus everything needed to use it on raw rows.
+
+A `Network` only knows scaled inputs and class indices. A `Model` adds what turns file rows
+into predictions and back: the input `Scaler` fitted on the training rows, the class names as
+the file gave them, the image geometry (for pictures and drawings) and the drawing profile
+measured on the training images. It saves to one ``.npz``: the weights as plain arrays and the
+metadata as one JSON string, so loading never needs pickle (``allow_pickle=False``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from nncore.images import ImageGeometry
+from nncore.network import Network
+from nncore.scaling import Scaler
+
+FORMAT_VERSION = 1
+
+
+class Model:
+    """A trained network with its input scaling and class names.
+
+    Parameters
+    ----------
+    network : Network
+    classes : list of str
+        Class names in the order of the network's output units.
+    scaler : Scaler
+        Maps raw rows (as in the file) to the network's inputs.
+    image : ImageGeometry or None
+        Pixel layout of the rows when they are images.
+    profile : dict or None
+        Drawing profile measured on the training images (see `nncore.drawing`).
+    config : dict
+        The training settings, for the record.
+    """
+
+    def __init__(self, network, classes, scaler, image=None, profile=None, config=None):
+        self.network = network
+        self.classes = [str(c) for c in classes]
+        self.scaler = scaler
+        self.image = image
+        self.profile = profile
+        self.config = dict(config or {})
+
+    def __repr__(self):
+        return (f"Model({self.network!r}, classes={self.classes!r}, "
+                f"image={self.image.to_dict() if self.image else None})")
+
+    @property
+    def n_features(self) -> int:
+        return self.network.layer_sizes[0]
+
+    def _inputs(self, X_raw):
+        X = np.asarray(X_raw, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"expected rows of {self.n_features} features, got shape {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("features must be finite numbers (found NaN or infinity)")
+        return self.scaler.transform(X)
+
+    def predict_proba(self, X_raw) -> np.ndarray:
+        """Class probabilities, shape (n, k), for raw rows of shape (n, d) or (d,)."""
+        return self.network.predict_proba(self._inputs(X_raw))
+
+    def predict_indices(self, X_raw) -> np.ndarray:
+        """Index of the most probable class for each row, shape (n,)."""
+        return np.argmax(self.predict_proba(X_raw), axis=1)
+
+    def predict(self, X_raw) -> np.ndarray:
+        """Class names (as the dataset names them) for each row, shape (n,)."""
+        return np.asarray(self.classes)[self.predict_indices(X_raw)]
+
+    # --- persistence ---------------------------------------------------------------------
+
+    def metadata(self) -> dict:
+        """JSON-ready description of everything but the weights."""
+        net = self.network
+        return {
+            "format_version": FORMAT_VERSION,
+            "layer_sizes": list(net.layer_sizes),
+            "activation": net.activation,
+            "output": net.output,
+            "dtype": str(net.weights[0].dtype),
+            "classes": self.classes,
+            "scaler": self.scaler.to_dict(),
+            "image": self.image.to_dict() if self.image else None,
+            "profile": self.profile,
+            "config": self.config,
+        }
+
+    def save(self, path) -> None:
+        """Write the model to ``path`` (.npz), atomically: a temporary file, then a rename."""
+        arrays = {"metadata": np.array(json.dumps(self.metadata()))}
+        for i, (W, b) in enumerate(zip(self.network.weights, self.network.biases)):
+            arrays[f"W{i}"] = W
+            arrays[f"b{i}"] = b
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(suffix=".npz.tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    @classmethod
+    def load(cls, path) -> "Model":
+        """Read a model written by `save`; refuses anything that is not one (never unpickles)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["metadata"]))
+                n_layers = len(meta["layer_sizes"]) - 1
+                weights = [np.array(data[f"W{i}"]) for i in range(n_layers)]
+                biases = [np.array(data[f"b{i}"]) for i in range(n_layers)]
+        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not a model file written by nncore: {exc}") from None
+        network = Network(meta["layer_sizes"], activation=meta["activation"],
+                          output=meta["output"], rng=np.random.default_rng(0),
+                          dtype=np.dtype(meta.get("dtype", "float32")))
+        for target, source in zip(network.weights + network.biases, weights + biases):
+            if target.shape != source.shape:
+                raise ValueError("model file is inconsistent: a weight matrix has the wrong shape")
+            target[...] = source
+        image = ImageGeometry.from_dict(meta["image"]) if meta.get("image") else None
+        return cls(network, meta["classes"], Scaler.from_dict(meta["scaler"]), image=image,
+                   profile=meta.get("profile"), config=meta.get("config"))
