@@ -1,0 +1,60 @@
+"""The web app: Flask over nncore. ``create_app`` builds it (flaskr style).
+
+State lives under ``DATA_DIR``: ``app.db`` (SQLite, WAL), ``datasets/<id>.npz``,
+``models/<run_id>.npz`` and ``secret_key``.
+"""
+import importlib.util
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from webapp.config import ROOT, Config, TestingConfig
+
+
+def create_app(test_config=None):
+    """Build the app. ``test_config``: a mapping applied over :class:`TestingConfig`.
+
+    Without it the app uses :class:`Config` and ``WEBAPP_*`` environment variables
+    (``WEBAPP_DATA_DIR`` is set by ``python -m webapp --data-dir``).
+    """
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"))
+    if test_config is None:
+        app.config.from_object(Config)
+        app.config.from_prefixed_env("WEBAPP")
+    else:
+        app.config.from_object(TestingConfig)
+        app.config.from_mapping(test_config)
+    app.config["DATA_DIR"] = str(Path(app.config["DATA_DIR"]).resolve())
+    for folder in ("", "datasets", "models", "tmp"):
+        os.makedirs(Path(app.config["DATA_DIR"]) / folder, exist_ok=True)
+
+    from webapp import db, errors, security
+    from webapp.api import register_blueprints
+    from webapp.services.jobs import JobManager
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.register_error_handlers(app)
+    register_blueprints(app)
+    # The page blueprint is written separately; the API works on its own until it exists.
+    if importlib.util.find_spec("webapp.pages") is not None:
+        from webapp import pages
+
+        app.register_blueprint(pages.bp)
+
+    app.extensions["jobs"] = JobManager(app)
+    with app.app_context():
+        _start_up(app)
+    return app
+
+
+def _start_up(app):
+    from webapp.db import get_db
+    from webapp.services import datasets
+    from webapp.services.jobs import mark_interrupted
+
+    mark_interrupted(get_db())
+    if app.config["REGISTER_SAMPLE"]:
+        datasets.register_builtin_sample()

@@ -1,0 +1,24 @@
+"""GET /api/options: what the run form offers, straight from nncore's registries."""
+from flask import Blueprint, current_app
+
+bp = Blueprint("options", __name__)
+
+
+@bp.get("/options")
+def options():
+    from nncore.activations import ACTIVATIONS
+    from nncore.config import TrainConfig
+    from nncore.initializers import INITIALIZERS
+    from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
+    from nncore.outputs import OUTPUTS
+
+    return {
+        "activations": list(ACTIVATIONS),
+        "outputs": list(OUTPUTS),
+        "optimizers": list(OPTIMIZERS),
+        "initializers": list(INITIALIZERS),
+        "default_learning_rates": dict(DEFAULT_LEARNING_RATES),
+        "defaults": TrainConfig().to_dict(),
+        "limits": {**current_app.config["LIMITS"],
+                   "max_upload_bytes": current_app.config["MAX_CONTENT_LENGTH"]},
+    }

@@ -1,0 +1,69 @@
+"""Training runs: create, list, show, cancel, restart, delete, predict, report, downloads."""
+from flask import Blueprint, Response, request, send_file
+
+from webapp.api import jobs, json_body
+from webapp.errors import BadRequest
+from webapp.services import reports, runs
+
+bp = Blueprint("runs", __name__)
+
+
+@bp.post("/runs")
+def create():
+    return runs.create_run(json_body(), jobs()), 202
+
+
+@bp.get("/runs")
+def index():
+    dataset_id = request.args.get("dataset_id")
+    if dataset_id is not None and not dataset_id.isdigit():
+        raise BadRequest("dataset_id must be a whole number")
+    return {"runs": runs.list_runs(None if dataset_id is None else int(dataset_id))}
+
+
+@bp.get("/runs/<int:run_id>")
+def show(run_id):
+    return runs.get_run(run_id)
+
+
+@bp.post("/runs/<int:run_id>/cancel")
+def cancel(run_id):
+    return runs.cancel_run(run_id, jobs())
+
+
+@bp.post("/runs/<int:run_id>/restart")
+def restart(run_id):
+    return runs.restart_run(run_id, jobs()), 202
+
+
+@bp.delete("/runs/<int:run_id>")
+def delete(run_id):
+    runs.delete_run(run_id, jobs())
+    return {"deleted": run_id}
+
+
+@bp.post("/runs/<int:run_id>/predict")
+def predict(run_id):
+    return runs.predict(run_id, json_body())
+
+
+@bp.get("/runs/<int:run_id>/report")
+def report(run_id):
+    return reports.build_report(run_id)
+
+
+@bp.post("/runs/<int:run_id>/gradcheck")
+def gradcheck(run_id):
+    return runs.gradcheck(run_id)
+
+
+@bp.get("/runs/<int:run_id>/model")
+def model(run_id):
+    return send_file(runs.model_path(run_id), mimetype="application/octet-stream",
+                     as_attachment=True, download_name=f"run-{run_id}-model.npz")
+
+
+@bp.get("/runs/<int:run_id>/history.csv")
+def history_csv(run_id):
+    return Response(runs.history_csv(run_id), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=run-{run_id}-history.csv"})

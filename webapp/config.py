@@ -1,0 +1,39 @@
+"""Configuration of the web app: one class of defaults and a testing subclass.
+
+``create_app`` loads :class:`Config`, then (outside tests) ``WEBAPP_*`` environment
+variables, e.g. ``WEBAPP_DATA_DIR`` which ``python -m webapp --data-dir`` sets.
+"""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    # All state: app.db, datasets/, models/, secret_key.
+    DATA_DIR = str(ROOT / "instance")
+    # The built-in sample, registered as a dataset on start-up.
+    REGISTER_SAMPLE = True
+    SAMPLE_NAME = "Digits sample (MNIST, 5,000 digits, 28x28)"
+    # Uploads larger than this are refused with 413 (bytes).
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    # Trainings that run at the same time; further runs wait with status "queued".
+    MAX_WORKERS = 2
+    # Trained models kept in memory for fast prediction.
+    MODEL_CACHE_SIZE = 4
+    DATASET_CACHE_SIZE = 2
+    # How often (seconds) a running training writes its history to the database at most.
+    HISTORY_WRITE_INTERVAL = 0.2
+    # Server limits on a training configuration (beyond nncore's own validation).
+    LIMITS = {
+        "max_layer_size": 4096,
+        "max_layers": 10,
+        "max_epochs": 2000,
+        "max_validation_split": 0.9,
+    }
+    JSON_SORT_KEYS = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    MAX_WORKERS = 1
+    HISTORY_WRITE_INTERVAL = 0.0

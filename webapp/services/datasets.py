@@ -1,0 +1,354 @@
+"""Datasets: store uploads and the built-in sample, summarise, patch, show samples as images.
+
+Arrays live in ``DATA_DIR/datasets/<id>.npz`` (``X``, ``y``, ``classes``, optional
+``feature_names``), written to a temporary name and moved into place, read with
+``allow_pickle=False``. The image geometry and display names live in the database so that the
+user can correct them without rewriting the arrays.
+"""
+import os
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+from flask import current_app
+
+from nncore.dataset import Dataset
+from nncore.images import ImageGeometry, to_images
+from webapp.db import get_db, now
+from webapp.errors import BadRequest, Conflict, NotFound
+from webapp.services import (
+    LRUCache, dumps, finite_number, loads, remove_quietly, storage_error,
+)
+
+UPLOAD_SUFFIXES = (".xlsx", ".csv")
+MAX_NAME_LENGTH = 120
+MAX_DISPLAY_NAME_LENGTH = 40
+MAX_PER_CLASS = 64
+
+_cache = LRUCache(2)
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def data_dir():
+    return Path(current_app.config["DATA_DIR"])
+
+
+def _compact(X):
+    """Store X in the smallest dtype that holds it exactly (digits: uint8, 8x smaller)."""
+    X = np.asarray(X)
+    if X.size and np.all(np.isfinite(X)) and np.array_equal(X, np.round(X)) \
+            and X.min() >= 0 and X.max() <= 255:
+        return X.astype(np.uint8)
+    if np.array_equal(X.astype(np.float32).astype(X.dtype), X, equal_nan=True):
+        return X.astype(np.float32)
+    return X
+
+
+def _save_arrays(dataset):
+    """Write the dataset's arrays to a temporary .npz under DATA_DIR/datasets; return its path."""
+    folder = data_dir() / "datasets"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    arrays = {
+        "X": _compact(dataset.X),
+        "y": np.asarray(dataset.y, dtype=np.int64),
+        "classes": np.asarray([str(c) for c in dataset.classes], dtype=str),
+    }
+    if dataset.feature_names:
+        arrays["feature_names"] = np.asarray([str(n) for n in dataset.feature_names], dtype=str)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+    except OSError as exc:
+        remove_quietly(tmp)
+        raise storage_error(exc, "the dataset") from exc
+    return tmp
+
+
+def store_dataset(dataset, source, parent_id=None):
+    """Save a parsed ``nncore.dataset.Dataset`` and register it; returns the new id."""
+    tmp = _save_arrays(dataset)
+    db = get_db()
+    summary = dataset.summary()
+    image = dataset.image.to_dict() if dataset.image is not None else None
+    try:
+        cur = db.execute(
+            "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
+            " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
+            (dataset.name or "dataset", source, parent_id, dumps(summary),
+             dumps({str(c): str(c) for c in dataset.classes}),
+             None if image is None else dumps(image), now()),
+        )
+        dataset_id = cur.lastrowid
+        relative = f"datasets/{dataset_id}.npz"
+        os.replace(tmp, data_dir() / relative)
+        db.execute("UPDATE datasets SET path = ? WHERE id = ?", (relative, dataset_id))
+        db.commit()
+    except OSError as exc:
+        db.rollback()
+        remove_quietly(tmp)
+        raise storage_error(exc, "the dataset") from exc
+    except BaseException:
+        db.rollback()
+        remove_quietly(tmp)
+        raise
+    return dataset_id
+
+
+def register_builtin_sample():
+    """Register nncore's built-in digits sample once (idempotent)."""
+    db = get_db()
+    if db.execute("SELECT 1 FROM datasets WHERE source = 'builtin'").fetchone():
+        return None
+    from nncore.loaders import load_sample
+
+    dataset = load_sample()
+    dataset.name = current_app.config["SAMPLE_NAME"]
+    return store_dataset(dataset, "builtin")
+
+
+# --- uploads -----------------------------------------------------------------------------------
+
+def clean_name(filename):
+    """A display name from an uploaded file name: no path, no control characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
+    return name.strip()[:MAX_NAME_LENGTH]
+
+
+def _option(value, field):
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > 100:
+        raise BadRequest(f"{field} is too long (at most 100 characters)")
+    return value or None
+
+
+def create_from_upload(file, x_sheet=None, y_sheet=None, label_column=None):
+    """Parse an uploaded .xlsx/.csv (a werkzeug FileStorage) and store it as a dataset."""
+    from nncore.loaders import load_dataset
+
+    if file is None:
+        raise BadRequest("no file uploaded: send it in the multipart field 'file'")
+    name = clean_name(file.filename)
+    if not name:
+        raise BadRequest("the uploaded file has no name")
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise BadRequest(f"unsupported file type {suffix or '(none)'!r}: "
+                         "upload an .xlsx or .csv file")
+    folder = data_dir() / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    # The user's file name never becomes a path: the upload goes to a generated name.
+    fd, tmp = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=folder)
+    try:
+        try:
+            with os.fdopen(fd, "wb") as f:
+                file.save(f)
+        except OSError as exc:
+            raise storage_error(exc, "the upload") from exc
+        try:
+            dataset = load_dataset(
+                tmp, x_sheet=_option(x_sheet, "x_sheet"), y_sheet=_option(y_sheet, "y_sheet"),
+                label_column=_option(label_column, "label_column"), name=name,
+            )
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from exc
+    finally:
+        remove_quietly(tmp)
+    dataset.name = name
+    return get_summary(store_dataset(dataset, "upload"))
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def get_row(dataset_id):
+    row = get_db().execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"dataset {dataset_id} not found")
+    return row
+
+
+def summarise(row):
+    summary = loads(row["summary"], {})
+    parent_samples = None
+    if row["parent_id"] is not None:
+        parent = get_db().execute("SELECT summary FROM datasets WHERE id = ?",
+                                  (row["parent_id"],)).fetchone()
+        if parent is not None:
+            parent_samples = loads(parent["summary"], {}).get("n_samples")
+    n_samples = summary.get("n_samples")
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "n_samples": n_samples,
+        "n_features": summary.get("n_features"),
+        "classes": summary.get("classes", []),
+        "class_counts": summary.get("class_counts", {}),
+        "display_names": loads(row["display_names"], {}),
+        "feature_min": summary.get("feature_min"),
+        "feature_max": summary.get("feature_max"),
+        "image": loads(row["image"]),
+        "source": row["source"],
+        "parent_id": row["parent_id"],
+        "added_samples": (n_samples - parent_samples) if parent_samples is not None else 0,
+        "created_at": row["created_at"],
+    }
+
+
+def get_summary(dataset_id):
+    return summarise(get_row(dataset_id))
+
+
+def list_datasets():
+    rows = get_db().execute("SELECT * FROM datasets ORDER BY id").fetchall()
+    return [summarise(row) for row in rows]
+
+
+def load(dataset_id):
+    """The stored dataset as an ``nncore.dataset.Dataset`` (cached; X as float64)."""
+    row = get_row(dataset_id)
+    path = data_dir() / row["path"]
+    key = (str(path), row["image"], row["name"])
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            X = f["X"].astype(np.float64)
+            y = f["y"].astype(np.int64)
+            classes = [str(c) for c in f["classes"]]
+            feature_names = [str(n) for n in f["feature_names"]] if "feature_names" in f else None
+    except (OSError, KeyError, ValueError) as exc:
+        raise Conflict(f"the files of dataset {dataset_id} are missing or damaged") from exc
+    image = loads(row["image"])
+    dataset = Dataset(X=X, y=y, classes=classes, name=row["name"], feature_names=feature_names,
+                      image=ImageGeometry.from_dict(image) if image else None)
+    _cache.put(key, dataset)
+    return dataset
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+def _display_names(value, classes, current):
+    if not isinstance(value, dict):
+        raise BadRequest("display_names must be an object mapping a class to its shown name")
+    names = dict(current)
+    for label, shown in value.items():
+        if label not in classes:
+            raise BadRequest(f"display_names: unknown class {label!r}")
+        if shown is None:
+            shown = label
+        if not isinstance(shown, str):
+            raise BadRequest(f"display_names: the name for class {label!r} must be text")
+        shown = "".join(ch for ch in shown if not unicodedata.category(ch).startswith("C")).strip()
+        if len(shown) > MAX_DISPLAY_NAME_LENGTH:
+            raise BadRequest(f"display_names: at most {MAX_DISPLAY_NAME_LENGTH} characters "
+                             f"(class {label!r})")
+        names[label] = shown or label
+    return names
+
+
+def image_geometry(base, changes):
+    """``base`` (a dict) with order/vmin/vmax from ``changes`` validated."""
+    if not isinstance(changes, dict):
+        raise BadRequest("image must be an object with order, vmin and vmax")
+    unknown = set(changes) - {"order", "vmin", "vmax", "height", "width"}
+    if unknown:
+        raise BadRequest(f"image: unknown field {sorted(unknown)[0]!r} "
+                         "(allowed: order, vmin, vmax)")
+    geometry = dict(base)
+    if changes.get("order") is not None:
+        if changes["order"] not in ("C", "F"):
+            raise BadRequest("image.order must be 'C' (row by row) or 'F' (column by column)")
+        geometry["order"] = changes["order"]
+    for field in ("vmin", "vmax"):
+        if changes.get(field) is not None:
+            geometry[field] = finite_number(changes[field], f"image.{field}")
+    for field in ("height", "width"):
+        if changes.get(field) is not None and changes[field] != base[field]:
+            raise BadRequest(f"image.{field} cannot be changed (it follows the feature count)")
+    if geometry["vmin"] == geometry["vmax"]:
+        raise BadRequest("image.vmin and image.vmax must differ")
+    return geometry
+
+
+def update_dataset(dataset_id, changes):
+    if not isinstance(changes, dict):
+        raise BadRequest("request body must be a JSON object")
+    unknown = set(changes) - {"display_names", "image", "name"}
+    if unknown:
+        raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
+                         "(allowed: display_names, image, name)")
+    row = get_row(dataset_id)
+    summary = summarise(row)
+    db = get_db()
+    if "display_names" in changes:
+        names = _display_names(changes["display_names"], summary["classes"],
+                               summary["display_names"])
+        db.execute("UPDATE datasets SET display_names = ? WHERE id = ?", (dumps(names), dataset_id))
+    if "image" in changes:
+        if summary["image"] is None:
+            raise Conflict("this dataset is not a set of images")
+        geometry = image_geometry(summary["image"], changes["image"])
+        db.execute("UPDATE datasets SET image = ? WHERE id = ?", (dumps(geometry), dataset_id))
+    if "name" in changes:
+        if not isinstance(changes["name"], str) or not clean_name(changes["name"]):
+            raise BadRequest("name must be non-empty text")
+        db.execute("UPDATE datasets SET name = ? WHERE id = ?",
+                   (clean_name(changes["name"]), dataset_id))
+    db.commit()
+    return get_summary(dataset_id)
+
+
+def delete_dataset(dataset_id, jobs):
+    """Delete a dataset together with its runs (active ones are cancelled first)."""
+    from webapp.services import runs
+
+    row = get_row(dataset_id)
+    db = get_db()
+    for run in db.execute("SELECT id FROM runs WHERE dataset_id = ?", (dataset_id,)).fetchall():
+        runs.delete_run(run["id"], jobs)
+    db.execute("UPDATE datasets SET parent_id = NULL WHERE parent_id = ?", (dataset_id,))
+    db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+    db.commit()
+    remove_quietly(data_dir() / row["path"])
+
+
+# --- images ------------------------------------------------------------------------------------
+
+def unit_pixels(X, geometry):
+    """Rows of raw features -> upright images scaled to 0..1 (ink high), flattened row-major.
+
+    ``geometry`` is an ``ImageGeometry``; (x - vmin) / (vmax - vmin) also handles files whose
+    ink is the low value (vmin > vmax).
+    """
+    images = to_images(np.asarray(X, dtype=np.float64), geometry)
+    span = geometry.vmax - geometry.vmin
+    pixels = np.clip((images - geometry.vmin) / (span if span else 1.0), 0.0, 1.0)
+    return [np.round(p.ravel(), 4).tolist() for p in pixels]
+
+
+def samples(dataset_id, per_class=8, overrides=None):
+    """Up to ``per_class`` samples of each class as 0..1 upright pixels."""
+    if isinstance(per_class, bool) or not isinstance(per_class, int) \
+            or not 1 <= per_class <= MAX_PER_CLASS:
+        raise BadRequest(f"per_class must be a whole number from 1 to {MAX_PER_CLASS}")
+    summary = get_summary(dataset_id)
+    if summary["image"] is None:
+        raise Conflict("this dataset is not a set of images")
+    geometry = ImageGeometry.from_dict(image_geometry(summary["image"], overrides or {}))
+    dataset = load(dataset_id)
+    indices = []
+    for k in range(len(dataset.classes)):
+        indices.extend(np.flatnonzero(dataset.y == k)[:per_class].tolist())
+    pixels = unit_pixels(dataset.X[indices], geometry) if indices else []
+    return {
+        "height": geometry.height,
+        "width": geometry.width,
+        "samples": [{"index": i, "label": dataset.classes[dataset.y[i]], "pixels": p}
+                    for i, p in zip(indices, pixels)],
+    }

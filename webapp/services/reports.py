@@ -1,0 +1,89 @@
+"""What a finished run shows: confusion matrix, misclassified samples, first-layer features.
+
+``result_summary`` runs once, in the worker, when training completes: it keeps the numbers
+and the evaluated rows' predictions in the run's result JSON. ``build_report`` turns that into
+the page's report on request (pixels are computed then, with the dataset's current geometry).
+"""
+import numpy as np
+
+from nncore.images import to_images
+from nncore.metrics import confusion_matrix
+from webapp.errors import Conflict
+from webapp.services import datasets, loads
+
+MAX_MISTAKES = 48
+MAX_HIDDEN_UNITS = 100
+
+
+def _as_indices(predictions, classes):
+    """Predictions as class indices, whether nncore gave indices or label strings."""
+    predictions = list(predictions)
+    if predictions and isinstance(predictions[0], str):
+        position = {c: i for i, c in enumerate(classes)}
+        return np.asarray([position[p] for p in predictions], dtype=np.int64)
+    return np.asarray(predictions, dtype=np.int64)
+
+
+def result_summary(model, dataset, result):
+    """The run's result JSON from ``fit``'s result dict (JSON-ready).
+
+    The report is computed on the validation rows, or on the training rows when the run had
+    no validation split.
+    """
+    indices = [int(i) for i in (result.get("val_indices") or [])]
+    if indices:
+        predictions = _as_indices(result.get("val_predictions") or [], dataset.classes)
+        evaluated_on = "validation"
+    else:
+        indices = list(range(dataset.n_samples))
+        predictions = _as_indices(model.predict(dataset.X), dataset.classes)
+        evaluated_on = "training"
+    matrix = confusion_matrix(dataset.y[indices], predictions, len(dataset.classes))
+    summary = {key: result.get(key) for key in
+               ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs")}
+    history = result.get("history") or {}
+    summary.update({
+        "stopped": history.get("stopped"),
+        "best_epoch": history.get("best_epoch"),
+        "evaluated_on": evaluated_on,
+        "indices": indices,
+        "predictions": predictions.tolist(),
+        "confusion_matrix": np.asarray(matrix).astype(int).tolist(),
+    })
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in summary.items()}
+
+
+def _hidden_units(model, geometry):
+    """Each column of W0 (one first-layer unit) as an image, scaled to 0..1 per unit."""
+    W0 = np.asarray(model.network.weights[0], dtype=np.float64)
+    units = to_images(W0.T[:MAX_HIDDEN_UNITS], geometry).reshape(min(W0.shape[1], MAX_HIDDEN_UNITS), -1)
+    low = units.min(axis=1, keepdims=True)
+    span = units.max(axis=1, keepdims=True) - low
+    units = (units - low) / np.where(span > 0, span, 1.0)
+    return {"height": geometry.height, "width": geometry.width,
+            "units": [np.round(u, 4).tolist() for u in units]}
+
+
+def build_report(run_id):
+    from webapp.services import runs
+
+    row = runs.completed_row(run_id)
+    result = loads(row["result"], {})
+    if "confusion_matrix" not in result:
+        raise Conflict(f"run {run_id} has no report")
+    dataset = datasets.load(row["dataset_id"])
+    indices = np.asarray(result["indices"], dtype=np.int64)
+    predictions = np.asarray(result["predictions"], dtype=np.int64)
+    wrong = np.flatnonzero(dataset.y[indices] != predictions)[:MAX_MISTAKES]
+    geometry = dataset.image
+    pixels = (datasets.unit_pixels(dataset.X[indices[wrong]], geometry)
+              if geometry is not None and len(wrong) else [None] * len(wrong))
+    mistakes = [{"index": int(indices[j]), "true": dataset.classes[dataset.y[indices[j]]],
+                 "predicted": dataset.classes[predictions[j]], "pixels": p}
+                for j, p in zip(wrong, pixels)]
+    hidden = None
+    if geometry is not None:
+        hidden = _hidden_units(runs.load_model(row), geometry)
+    return {"classes": dataset.classes, "evaluated_on": result.get("evaluated_on"),
+            "confusion_matrix": result["confusion_matrix"], "mistakes": mistakes,
+            "hidden_units": hidden}

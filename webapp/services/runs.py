@@ -1,0 +1,338 @@
+"""Training runs: create (validate + queue), describe, cancel, delete, restart, predict, export.
+
+A run's configuration is validated twice: by ``nncore.config.TrainConfig.from_dict`` (types,
+names, ranges that make sense for the maths) and by this server's limits (sizes it is willing
+to spend memory and time on, see ``Config.LIMITS``).
+"""
+import csv
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+from flask import current_app
+
+from webapp.db import get_db, now
+from webapp.errors import BadRequest, Conflict, NotFound
+from webapp.services import LRUCache, dumps, finite_number, loads, remove_quietly
+from webapp.services import datasets
+from webapp.services.jobs import HISTORY_KEYS, empty_history
+
+TERMINAL = ("completed", "failed", "cancelled", "interrupted")
+PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
+                      "stopped", "best_epoch")
+GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
+GRADCHECK_THRESHOLD = 1e-5
+MAX_STROKES = 500
+MAX_POINTS = 20000
+MAX_CANVAS = 4096
+
+_models = LRUCache(4)
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_limits(config):
+    """Refuse configurations beyond the server's limits (``config``: a TrainConfig)."""
+    limits = current_app.config["LIMITS"]
+    layers = list(config.hidden_layers)
+    if len(layers) > limits["max_layers"]:
+        raise BadRequest(f"hidden_layers: at most {limits['max_layers']} hidden layers "
+                         f"(got {len(layers)})")
+    for size in layers:
+        if not _is_int(size) or not 1 <= size <= limits["max_layer_size"]:
+            raise BadRequest(f"hidden_layers: each layer needs 1 to {limits['max_layer_size']} "
+                             f"units (got {size!r})")
+    if not _is_int(config.epochs) or not 1 <= config.epochs <= limits["max_epochs"]:
+        raise BadRequest(f"epochs: must be from 1 to {limits['max_epochs']} (got {config.epochs!r})")
+    if config.batch_size is not None and (not _is_int(config.batch_size) or config.batch_size < 1):
+        raise BadRequest("batch_size: must be a whole number of at least 1, or null for full batch")
+    lr = config.learning_rate
+    if lr is not None and (not isinstance(lr, (int, float)) or isinstance(lr, bool)
+                           or not math.isfinite(lr) or lr <= 0):
+        raise BadRequest("learning_rate: must be a finite number greater than 0, "
+                         "or null for the optimizer's default")
+    if not isinstance(config.l2, (int, float)) or not math.isfinite(config.l2) or config.l2 < 0:
+        raise BadRequest("l2: must be a finite number of at least 0")
+    split = config.validation_split
+    if not isinstance(split, (int, float)) or not 0 <= split <= limits["max_validation_split"]:
+        raise BadRequest(f"validation_split: must be from 0 to {limits['max_validation_split']}")
+
+
+def parse_config(fields):
+    """A dict of training fields (without dataset_id) -> a validated TrainConfig."""
+    from nncore.config import TrainConfig
+
+    try:
+        config = TrainConfig.from_dict(fields)
+    except (ValueError, TypeError) as exc:
+        raise BadRequest(str(exc)) from exc
+    check_limits(config)
+    return config
+
+
+def _dataset_id(value):
+    if value is None:
+        raise BadRequest("dataset_id is required")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not _is_int(value):
+        raise BadRequest("dataset_id must be a whole number")
+    return value
+
+
+# --- lifecycle ---------------------------------------------------------------------------------
+
+def _insert(dataset_id, config, jobs):
+    db = get_db()
+    cur = db.execute(
+        "INSERT INTO runs (dataset_id, status, config, history, progress, created_at)"
+        " VALUES (?, 'queued', ?, ?, ?, ?)",
+        (dataset_id, dumps(config.to_dict()), dumps(empty_history()),
+         dumps({"epoch": 0, "epochs": config.epochs, "eta_seconds": None}), now()),
+    )
+    db.commit()
+    jobs.submit(cur.lastrowid)
+    return {"id": cur.lastrowid, "status": "queued"}
+
+
+def create_run(body, jobs):
+    """Validate ``body`` (the POST /api/runs JSON) and queue the training."""
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    fields = dict(body)
+    dataset_id = _dataset_id(fields.pop("dataset_id", None))
+    datasets.get_row(dataset_id)
+    config = parse_config(fields)
+    return _insert(dataset_id, config, jobs)
+
+
+def restart_run(run_id, jobs):
+    """A new run with the same dataset and configuration."""
+    row = get_row(run_id)
+    config = parse_config(loads(row["config"]))
+    return _insert(row["dataset_id"], config, jobs)
+
+
+def get_row(run_id):
+    row = get_db().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"run {run_id} not found")
+    return row
+
+
+def describe(row, with_history=True):
+    result = loads(row["result"])
+    run = {
+        "id": row["id"],
+        "dataset_id": row["dataset_id"],
+        "status": row["status"],
+        "config": loads(row["config"]),
+        "error": row["error"],
+        "progress": loads(row["progress"]),
+        "result": None if result is None else {k: result.get(k) for k in PUBLIC_RESULT_KEYS},
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+    }
+    if with_history:
+        run["history"] = loads(row["history"], empty_history())
+    return run
+
+
+def get_run(run_id):
+    return describe(get_row(run_id))
+
+
+def list_runs(dataset_id=None):
+    db = get_db()
+    if dataset_id is None:
+        rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
+    else:
+        datasets.get_row(dataset_id)
+        rows = db.execute("SELECT * FROM runs WHERE dataset_id = ? ORDER BY id DESC",
+                          (dataset_id,)).fetchall()
+    return [describe(row, with_history=False) for row in rows]
+
+
+def cancel_run(run_id, jobs):
+    row = get_row(run_id)
+    if row["status"] in TERMINAL:
+        raise Conflict(f"run {run_id} has already finished (status: {row['status']})")
+    db = get_db()
+    jobs.cancel(run_id)
+    # A queued run never starts (the worker claims only 'queued' rows); a running one stops
+    # after its current epoch. A run no worker of this process owns is marked at once.
+    if row["status"] == "queued" or not jobs.is_active(run_id):
+        db.execute("UPDATE runs SET status = 'cancelled', finished_at = ?"
+                   " WHERE id = ? AND status IN ('queued', 'running')", (now(), run_id))
+        db.commit()
+    return get_run(run_id)
+
+
+def delete_run(run_id, jobs):
+    row = get_row(run_id)
+    jobs.cancel(run_id)
+    db = get_db()
+    db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+    db.commit()
+    if row["model_path"]:
+        path = model_file(row)
+        _models.discard(str(path))
+        remove_quietly(path)
+
+
+# --- the trained model -------------------------------------------------------------------------
+
+def model_file(row):
+    return Path(current_app.config["DATA_DIR"]) / row["model_path"]
+
+
+def completed_row(run_id):
+    row = get_row(run_id)
+    if row["status"] != "completed" or not row["model_path"]:
+        raise Conflict(f"run {run_id} has no trained model (status: {row['status']})")
+    return row
+
+
+def load_model(row):
+    """The run's ``nncore.model.Model``, kept in a small in-memory LRU cache."""
+    from nncore.model import Model
+
+    path = model_file(row)
+    model = _models.get(str(path))
+    if model is None:
+        try:
+            model = Model.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            raise Conflict(f"the model file of run {row['id']} is missing or damaged") from exc
+        _models.size = current_app.config["MODEL_CACHE_SIZE"]
+        _models.put(str(path), model)
+    return model
+
+
+def _features(values, n_features):
+    if not isinstance(values, list):
+        raise BadRequest(f"features must be a list of {n_features} numbers")
+    if len(values) != n_features:
+        raise BadRequest(f"features: expected {n_features} numbers, got {len(values)}")
+    row = np.empty((1, n_features))
+    for i, value in enumerate(values):
+        row[0, i] = finite_number(value, f"features[{i}]")
+    return row
+
+
+def _drawing(body):
+    """Validate a drawing: strokes of [x, y] canvas points, canvas size, line width."""
+    strokes = body.get("strokes")
+    if not isinstance(strokes, list) or len(strokes) > MAX_STROKES:
+        raise BadRequest(f"strokes must be a list of at most {MAX_STROKES} strokes")
+    size = {}
+    for field in ("width", "height"):
+        value = finite_number(body.get(field), field)
+        if not 1 <= value <= MAX_CANVAS:
+            raise BadRequest(f"{field} must be from 1 to {MAX_CANVAS} pixels")
+        size[field] = value
+    line_width = body.get("line_width")
+    line_width = (min(size.values()) / 14 if line_width is None
+                  else finite_number(line_width, "line_width"))
+    if not 0 < line_width <= MAX_CANVAS:
+        raise BadRequest("line_width must be greater than 0")
+    clean, total = [], 0
+    for stroke in strokes:
+        if not isinstance(stroke, list):
+            raise BadRequest("each stroke must be a list of [x, y] points")
+        points = []
+        for point in stroke:
+            if not isinstance(point, list) or len(point) < 2:
+                raise BadRequest("each point must be [x, y]")
+            points.append([finite_number(point[0], "x"), finite_number(point[1], "y")])
+        total += len(points)
+        if total > MAX_POINTS:
+            raise BadRequest(f"the drawing has too many points (at most {MAX_POINTS})")
+        clean.append(points)
+    return clean, size["width"], size["height"], line_width
+
+
+def _probabilities(model, X):
+    proba = model.predict_proba(X)[0]
+    best = int(np.argmax(proba))
+    return model.classes[best], {str(c): round(float(p), 6) for c, p in zip(model.classes, proba)}
+
+
+def predict(run_id, body):
+    """One prediction from a feature row or a drawing; see ARCHITECTURE.md "HTTP API"."""
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    row = completed_row(run_id)
+    model = load_model(row)
+    summary = datasets.get_summary(row["dataset_id"])
+    names = summary["display_names"]
+    n_features = model.network.layer_sizes[0]
+    if "features" in body:
+        label, probabilities = _probabilities(model, _features(body["features"], n_features))
+        return {"label": label, "display_label": names.get(label, label),
+                "probabilities": probabilities}
+    if "strokes" not in body:
+        raise BadRequest("send either features (a list of numbers) or a drawing "
+                         "(strokes, width, height, line_width)")
+    from nncore.drawing import features_from_strokes, processed_pixels
+    from nncore.images import ImageGeometry
+
+    image = summary["image"] or (model.image.to_dict() if model.image is not None else None)
+    if image is None:
+        raise Conflict("this run's dataset is not a set of images: drawing is not available")
+    geometry = ImageGeometry.from_dict(image)
+    strokes, width, height, line_width = _drawing(body)
+    features = features_from_strokes(strokes, width, height, line_width, geometry, profile=None)
+    if features is None:
+        return {"label": None, "display_label": None, "probabilities": {},
+                "strokes": len(strokes), "processed": None}
+    features = np.asarray(features, dtype=np.float64).reshape(1, -1)
+    label, probabilities = _probabilities(model, features)
+    pixels = processed_pixels(features[0], geometry)
+    return {"label": label, "display_label": names.get(label, label),
+            "probabilities": probabilities, "strokes": len(strokes),
+            "processed": {"height": geometry.height, "width": geometry.width,
+                          "pixels": [round(float(p), 4) for p in np.ravel(pixels)]}}
+
+
+def model_path(run_id):
+    return model_file(completed_row(run_id))
+
+
+# --- exports and checks ------------------------------------------------------------------------
+
+def history_csv(run_id):
+    history = loads(get_row(run_id)["history"], empty_history())
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HISTORY_KEYS)
+    for values in zip(*(history.get(key, []) for key in HISTORY_KEYS)):
+        writer.writerow(["" if v is None else v for v in values])
+    return out.getvalue()
+
+
+def gradcheck(run_id):
+    """Gradient check of the run's architecture, with widths capped to stay fast."""
+    from nncore.gradcheck import gradient_check
+
+    row = get_row(run_id)
+    config = loads(row["config"])
+    summary = datasets.get_summary(row["dataset_id"])
+    widths = [summary["n_features"], *config["hidden_layers"], len(summary["classes"])]
+    layer_sizes = [max(1, min(int(w), GRADCHECK_WIDTH)) for w in widths]
+    layer_sizes[-1] = max(layer_sizes[-1], 2)
+    try:
+        error = gradient_check(layer_sizes=tuple(layer_sizes), activation=config["activation"],
+                               output=config["output"], l2=float(config.get("l2") or 0.0),
+                               seed=int(config.get("seed") or 0))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    error = float(error)
+    return {"max_relative_error": error, "layer_sizes": layer_sizes,
+            "passed": bool(error < GRADCHECK_THRESHOLD), "threshold": GRADCHECK_THRESHOLD}
