@@ -1,0 +1,344 @@
+// Dataset page: summary, class counts, class names, image grid with orientation/range controls,
+// and the new-run form (options from GET /api/options, validated field by field).
+import {
+  readPageData, fillUrl, getJSON, sendJSON, el, displayName, formatNumber,
+} from "./api.js";
+import { makeImageCanvas } from "./images.js";
+import { drawColumnBars } from "./bars.js";
+
+const page = readPageData();
+const urls = page.urls;
+const SAMPLES_PER_CLASS = 8;
+let dataset = null;
+
+function showError(testid, message) {
+  const node = document.querySelector(`[data-testid=${testid}]`);
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+function showSummary() {
+  document.title = `${dataset.name} · Neural network trainer`;
+  document.querySelector("[data-testid=dataset-name]").textContent = dataset.name || `Dataset #${dataset.id}`;
+  const source = { builtin: "Built-in sample", upload: "Uploaded file", corrections: "Corrections" }[dataset.source] || "";
+  document.querySelector("[data-testid=dataset-source]").textContent = source;
+  document.querySelector("[data-testid=dataset-rows]").textContent = dataset.n_samples;
+  document.querySelector("[data-testid=dataset-features]").textContent = dataset.n_features;
+  document.querySelector("[data-testid=dataset-classes]").textContent = dataset.classes.length;
+  document.querySelector("[data-testid=dataset-range]").textContent =
+    `${formatNumber(dataset.feature_min, 3)} … ${formatNumber(dataset.feature_max, 3)}`;
+  showCounts();
+}
+
+function showCounts() {
+  const counts = dataset.class_counts || {};
+  drawColumnBars(
+    document.querySelector("[data-testid=class-counts]"),
+    dataset.classes.map((label) => ({
+      label: displayName(dataset, label),
+      value: counts[label] || 0,
+      title: `class “${label}” shown as “${displayName(dataset, label)}”: ${counts[label] || 0} samples`,
+    })),
+  );
+}
+
+function showNameEditor() {
+  const grid = document.querySelector("[data-testid=names-grid]");
+  grid.replaceChildren();
+  for (const label of dataset.classes) {
+    const field = el("label", "name-field");
+    field.append(el("span", "name-label", `“${label}”`));
+    const input = el("input");
+    input.type = "text";
+    input.name = label;
+    input.value = displayName(dataset, label);
+    input.dataset.testid = `name-${label}`;
+    input.maxLength = 40;
+    field.append(input);
+    grid.append(field);
+  }
+  const form = document.querySelector("[data-testid=names-form]");
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const status = document.querySelector("[data-testid=names-status]");
+    const names = {};
+    for (const input of grid.querySelectorAll("input")) names[input.name] = input.value.trim() || input.name;
+    status.textContent = "Saving…";
+    try {
+      dataset = await sendJSON("PATCH", urls.dataset, { display_names: names });
+      status.textContent = "Saved.";
+      showCounts();
+      loadSamples();
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  };
+}
+
+function readImageControls() {
+  const form = document.querySelector("[data-testid=image-controls]");
+  return {
+    order: form.elements.order.value,
+    vmin: form.elements.vmin.value.trim(),
+    vmax: form.elements.vmax.value.trim(),
+  };
+}
+
+function checkImageControls({ vmin, vmax }) {
+  if (vmin === "" || vmax === "" || !isFinite(Number(vmin)) || !isFinite(Number(vmax))) {
+    return "Enter numbers for the blank and ink values.";
+  }
+  if (Number(vmin) === Number(vmax)) return "The blank and ink values must differ.";
+  return null;
+}
+
+function showImageControls() {
+  const card = document.querySelector("[data-testid=images-card]");
+  if (!dataset.image) {
+    card.hidden = true;
+    return;
+  }
+  card.hidden = false;
+  const form = document.querySelector("[data-testid=image-controls]");
+  form.elements.order.value = dataset.image.order;
+  form.elements.vmin.value = dataset.image.vmin;
+  form.elements.vmax.value = dataset.image.vmax;
+  document.querySelector("[data-testid=image-geometry]").textContent =
+    `${dataset.image.width}×${dataset.image.height} pixels`;
+  for (const input of form.querySelectorAll("select, input")) input.addEventListener("change", () => loadSamples());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const controls = readImageControls();
+    const problem = checkImageControls(controls);
+    const status = document.querySelector("[data-testid=image-status]");
+    if (problem) {
+      showError("image-error", problem);
+      return;
+    }
+    status.textContent = "Saving…";
+    try {
+      dataset = await sendJSON("PATCH", urls.dataset, {
+        image: { order: controls.order, vmin: Number(controls.vmin), vmax: Number(controls.vmax) },
+      });
+      status.textContent = "Saved: training and drawing use this orientation.";
+    } catch (err) {
+      status.textContent = "";
+      showError("image-error", err.message);
+    }
+  });
+}
+
+let samplesRequest = 0;
+
+async function loadSamples() {
+  if (!dataset.image) return;
+  const controls = readImageControls();
+  const problem = checkImageControls(controls);
+  showError("image-error", problem);
+  if (problem) return;
+  const query = new URLSearchParams({ per_class: SAMPLES_PER_CLASS, ...controls });
+  const request = (samplesRequest += 1);
+  try {
+    const body = await getJSON(`${urls.samples}?${query}`);
+    if (request === samplesRequest) drawSampleGrid(body);
+  } catch (err) {
+    if (request === samplesRequest) showError("image-error", err.message);
+  }
+}
+
+function drawSampleGrid(body) {
+  const grid = document.querySelector("[data-testid=sample-grid]");
+  grid.replaceChildren();
+  const byLabel = new Map(dataset.classes.map((label) => [label, []]));
+  for (const sample of body.samples) {
+    if (!byLabel.has(sample.label)) byLabel.set(sample.label, []);
+    byLabel.get(sample.label).push(sample);
+  }
+  for (const [label, samples] of byLabel) {
+    const row = el("div", "sample-row");
+    row.append(el("span", "sample-row-label", displayName(dataset, label)));
+    const images = el("div", "sample-row-images");
+    for (const sample of samples) {
+      const canvas = makeImageCanvas(sample.pixels, body.width, body.height, "pixel-canvas grid-canvas");
+      canvas.title = `row ${sample.index}, label “${sample.label}”`;
+      images.append(canvas);
+    }
+    row.append(images);
+    grid.append(row);
+  }
+}
+
+// ---- new-run form ------------------------------------------------------------------------
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const INTEGER = /^\d+$/;
+
+function fillSelect(select, names, chosen) {
+  select.replaceChildren();
+  for (const name of names) {
+    const option = el("option", null, name);
+    option.value = name;
+    select.append(option);
+  }
+  if (chosen !== undefined && chosen !== null) select.value = chosen;
+}
+
+function optionNames(list) {
+  // Registries may come as ["adam", ...] or {"adam": {...}}.
+  return Array.isArray(list) ? list : Object.keys(list || {});
+}
+
+function fillRunForm(options) {
+  const form = document.querySelector("[data-testid=run-form]");
+  const defaults = options.defaults || {};
+  fillSelect(form.elements.activation, optionNames(options.activations), defaults.activation);
+  fillSelect(form.elements.output, optionNames(options.outputs), defaults.output);
+  fillSelect(form.elements.optimizer, optionNames(options.optimizers), defaults.optimizer);
+  form.elements.hidden_layers.value = (defaults.hidden_layers || [25]).join(", ");
+  form.elements.learning_rate.value = defaults.learning_rate ?? "";
+  form.elements.epochs.value = defaults.epochs ?? 30;
+  form.elements.batch_size.value = defaults.batch_size ?? "";
+  form.elements.full_batch.checked = defaults.batch_size === null || defaults.batch_size === undefined;
+  form.elements.l2.value = defaults.l2 ?? 0;
+  form.elements.validation_split.value = defaults.validation_split ?? 0.2;
+  form.elements.seed.value = defaults.seed ?? 0;
+  form.elements.patience.value = defaults.patience ?? "";
+  syncBatchField(form);
+  showLearningRateHint(form, options);
+}
+
+function syncBatchField(form) {
+  const full = form.elements.full_batch.checked;
+  form.elements.batch_size.disabled = full;
+  if (!full && !form.elements.batch_size.value) form.elements.batch_size.value = 64;
+}
+
+function showLearningRateHint(form, options) {
+  const rates = options.learning_rates || options.default_learning_rates || {};
+  const rate = rates[form.elements.optimizer.value];
+  const hint = document.querySelector("[data-testid=lr-hint]");
+  hint.textContent = rate !== undefined ? `Empty: ${form.elements.optimizer.value}'s default, ${rate}.` : "Empty: the optimizer's default.";
+}
+
+/** Read and check every field; returns {config, errors: {field: message}}. */
+function readRunForm(form, limits) {
+  const value = (name) => form.elements[name].value.trim();
+  const errors = {};
+  const config = { dataset_id: dataset.id };
+
+  const sizes = value("hidden_layers").split(/[\s,;]+/).filter(Boolean);
+  const maxUnits = limits.max_layer_size || 4096;
+  const maxLayers = limits.max_layers || 10;
+  if (!sizes.length) errors.hidden_layers = "Enter at least one layer size, e.g. 25.";
+  else if (!sizes.every((s) => INTEGER.test(s) && Number(s) >= 1)) errors.hidden_layers = "Layer sizes are whole numbers of at least 1, separated by commas.";
+  else if (sizes.some((s) => Number(s) > maxUnits)) errors.hidden_layers = `At most ${maxUnits} units per layer.`;
+  else if (sizes.length > maxLayers) errors.hidden_layers = `At most ${maxLayers} hidden layers.`;
+  config.hidden_layers = sizes.map(Number);
+
+  for (const name of ["activation", "output", "optimizer"]) {
+    if (!value(name)) errors[name] = "Choose one.";
+    config[name] = value(name);
+  }
+
+  const rate = value("learning_rate");
+  if (rate === "") config.learning_rate = null;
+  else if (!NUMBER.test(rate) || !(Number(rate) > 0)) errors.learning_rate = "A number greater than 0, e.g. 0.01 (or empty for the default).";
+  else if (Number(rate) > 100) errors.learning_rate = "That is far too large; try something below 10.";
+  else config.learning_rate = Number(rate);
+
+  const maxEpochs = limits.max_epochs || 10000;
+  const epochs = value("epochs");
+  if (!INTEGER.test(epochs) || Number(epochs) < 1) errors.epochs = "A whole number of at least 1.";
+  else if (Number(epochs) > maxEpochs) errors.epochs = `At most ${maxEpochs}.`;
+  else config.epochs = Number(epochs);
+
+  if (form.elements.full_batch.checked) config.batch_size = null;
+  else {
+    const batch = value("batch_size");
+    if (!INTEGER.test(batch) || Number(batch) < 1) errors.batch_size = "A whole number of at least 1, or tick full batch.";
+    else config.batch_size = Number(batch);
+  }
+
+  const l2 = value("l2");
+  if (!NUMBER.test(l2) || Number(l2) < 0) errors.l2 = "A number of 0 or more (0 = no regularisation).";
+  else config.l2 = Number(l2);
+
+  const split = value("validation_split");
+  if (!NUMBER.test(split) || Number(split) < 0 || Number(split) > (limits.max_validation_split ?? 0.9)) errors.validation_split = `A fraction from 0 to ${limits.max_validation_split ?? 0.9}, e.g. 0.2.`;
+  else config.validation_split = Number(split);
+
+  const seed = value("seed");
+  if (!INTEGER.test(seed)) errors.seed = "A whole number of 0 or more.";
+  else config.seed = Number(seed);
+
+  const patience = value("patience");
+  if (patience === "") config.patience = null;
+  else if (!INTEGER.test(patience) || Number(patience) < 1) errors.patience = "A whole number of at least 1, or empty for off.";
+  else if (config.validation_split === 0) errors.patience = "Early stopping needs a validation split above 0.";
+  else config.patience = Number(patience);
+
+  return { config, errors };
+}
+
+function showFieldErrors(form, errors) {
+  for (const node of form.querySelectorAll("[data-error-for]")) {
+    const message = errors[node.dataset.errorFor] || "";
+    node.textContent = message;
+    const input = form.elements[node.dataset.errorFor];
+    if (input && input.setAttribute) input.setAttribute("aria-invalid", message ? "true" : "false");
+  }
+}
+
+/** The server names the field in its 400 message; put the message next to that field too. */
+function fieldNamedIn(message, fields) {
+  const lower = message.toLowerCase();
+  return fields.find((name) => lower.includes(name) || lower.includes(name.replace(/_/g, " "))) || null;
+}
+
+function setUpRunForm(options) {
+  const form = document.querySelector("[data-testid=run-form]");
+  const limits = options.limits || {};
+  fillRunForm(options);
+  form.elements.full_batch.addEventListener("change", () => syncBatchField(form));
+  form.elements.optimizer.addEventListener("change", () => showLearningRateHint(form, options));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("run-error", "");
+    const { config, errors } = readRunForm(form, limits);
+    showFieldErrors(form, errors);
+    if (Object.keys(errors).length) {
+      showError("run-error", "Please fix the highlighted fields.");
+      form.querySelector("[aria-invalid=true]")?.focus();
+      return;
+    }
+    const button = form.querySelector("[data-testid=start-run]");
+    button.disabled = true;
+    button.textContent = "Starting…";
+    try {
+      const run = await sendJSON("POST", urls.runs, config);
+      window.location.assign(fillUrl(urls.runPage, run.id));
+    } catch (err) {
+      const field = fieldNamedIn(err.message, Object.keys(config));
+      if (field) showFieldErrors(form, { [field]: err.message });
+      showError("run-error", err.message);
+      button.disabled = false;
+      button.textContent = "Start training";
+    }
+  });
+}
+
+async function start() {
+  try {
+    const [body, options] = await Promise.all([getJSON(urls.dataset), getJSON(urls.options)]);
+    dataset = body;
+    showSummary();
+    showNameEditor();
+    showImageControls();
+    loadSamples();
+    setUpRunForm(options);
+  } catch (err) {
+    showError("dataset-error", `Could not load the dataset: ${err.message}`);
+  }
+}
+
+start();

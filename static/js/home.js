@@ -1,0 +1,192 @@
+// Home page: built-in sample card, upload (drag and drop + picker), datasets and recent runs.
+import {
+  readPageData, fillUrl, getJSON, sendJSON, uploadForm, asList, el, formatPercent, formatDate,
+  makeStatusBadge, describeNetwork,
+} from "./api.js";
+import { makeImageCanvas } from "./images.js";
+
+const page = readPageData();
+const urls = page.urls;
+
+function describeDataset(dataset) {
+  return `${dataset.n_samples} rows · ${dataset.n_features} features · ${dataset.classes.length} classes`;
+}
+
+async function showSample(datasets) {
+  const summary = document.querySelector("[data-testid=sample-summary]");
+  const button = document.querySelector("[data-testid=train-defaults]");
+  const link = document.querySelector("[data-testid=sample-link]");
+  const sample = datasets.find((d) => d.source === "builtin") || null;
+  if (!sample) {
+    summary.textContent = "The built-in sample is not available on this server.";
+    return;
+  }
+  summary.textContent = `${sample.name}: ${describeDataset(sample)}`;
+  link.href = fillUrl(urls.datasetPage, sample.id);
+  link.hidden = false;
+  button.disabled = false;
+  button.addEventListener("click", () => trainWithDefaults(sample.id, button));
+  drawSampleStrip(sample);
+}
+
+async function drawSampleStrip(dataset) {
+  if (!dataset.image) return;
+  const strip = document.querySelector("[data-testid=sample-strip]");
+  try {
+    const body = await getJSON(`${fillUrl(urls.samples, dataset.id)}?per_class=1`);
+    for (const sample of body.samples) {
+      strip.append(makeImageCanvas(sample.pixels, body.width, body.height, "pixel-canvas strip-canvas"));
+    }
+  } catch (_) {
+    // The strip is decoration; the summary line already says what the sample is.
+  }
+}
+
+async function trainWithDefaults(datasetId, button) {
+  const error = document.querySelector("[data-testid=sample-error]");
+  button.disabled = true;
+  button.textContent = "Starting…";
+  error.hidden = true;
+  try {
+    const run = await sendJSON("POST", urls.runs, { dataset_id: datasetId });
+    window.location.assign(fillUrl(urls.runPage, run.id));
+  } catch (err) {
+    error.textContent = err.message;
+    error.hidden = false;
+    button.disabled = false;
+    button.textContent = "Train with defaults";
+  }
+}
+
+function showDatasets(datasets) {
+  const body = document.querySelector("[data-testid=datasets-table] tbody");
+  body.replaceChildren();
+  for (const dataset of datasets) {
+    const row = el("tr");
+    const nameCell = el("td");
+    const link = el("a", null, dataset.name || `Dataset ${dataset.id}`);
+    link.href = fillUrl(urls.datasetPage, dataset.id);
+    nameCell.append(link);
+    if (dataset.source === "builtin") nameCell.append(" ", el("span", "pill", "sample"));
+    row.append(
+      nameCell,
+      el("td", "num", dataset.n_samples),
+      el("td", "num", dataset.n_features),
+      el("td", "num", dataset.classes.length),
+      el("td", "muted", formatDate(dataset.created_at)),
+    );
+    body.append(row);
+  }
+  document.querySelector("[data-testid=datasets-empty]").hidden = datasets.length > 0;
+}
+
+function showRuns(runs, datasets) {
+  const names = new Map(datasets.map((d) => [d.id, d.name]));
+  const body = document.querySelector("[data-testid=runs-table] tbody");
+  body.replaceChildren();
+  const recent = [...runs].sort((a, b) => b.id - a.id).slice(0, 12);
+  for (const run of recent) {
+    const row = el("tr");
+    const linkCell = el("td");
+    const link = el("a", null, `Run #${run.id}`);
+    link.href = fillUrl(urls.runPage, run.id);
+    linkCell.append(link);
+    const statusCell = el("td");
+    statusCell.append(makeStatusBadge(run.status));
+    const result = run.result || {};
+    const accuracy = result.val_accuracy ?? result.train_accuracy ?? null;
+    row.append(
+      linkCell,
+      el("td", null, names.get(run.dataset_id) || `#${run.dataset_id}`),
+      statusCell,
+      el("td", "num", formatPercent(accuracy)),
+      el("td", "muted", describeNetwork(run.config)),
+      el("td", "muted", formatDate(run.created_at)),
+    );
+    body.append(row);
+  }
+  document.querySelector("[data-testid=runs-empty]").hidden = recent.length > 0;
+}
+
+function setUpUpload() {
+  const form = document.querySelector("[data-testid=upload-form]");
+  const input = form.querySelector("[data-testid=upload-input]");
+  const dropzone = form.querySelector("[data-testid=dropzone]");
+  const fileName = form.querySelector("[data-testid=upload-filename]");
+  const submit = form.querySelector("[data-testid=upload-submit]");
+  let chosen = null;
+
+  function choose(file) {
+    chosen = file || null;
+    fileName.textContent = chosen ? `${chosen.name} (${Math.ceil(chosen.size / 1024)} KB)` : "";
+    submit.disabled = !chosen;
+    if (chosen) upload(form, chosen, submit);
+  }
+
+  input.addEventListener("change", () => choose(input.files[0]));
+  for (const type of ["dragenter", "dragover"]) {
+    dropzone.addEventListener(type, (event) => {
+      event.preventDefault();
+      dropzone.classList.add("is-dragging");
+    });
+  }
+  for (const type of ["dragleave", "drop"]) {
+    dropzone.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
+  }
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (event.dataTransfer.files.length) choose(event.dataTransfer.files[0]);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (chosen) upload(form, chosen, submit);
+  });
+}
+
+async function upload(form, file, submit) {
+  const progress = form.querySelector("[data-testid=upload-progress]");
+  const progressText = form.querySelector("[data-testid=upload-progress-text]");
+  const error = form.querySelector("[data-testid=upload-error]");
+  const data = new FormData();
+  data.append("file", file);
+  for (const name of ["label_column", "x_sheet", "y_sheet"]) {
+    const value = form.elements[name].value.trim();
+    if (value) data.append(name, value);
+  }
+  error.hidden = true;
+  submit.disabled = true;
+  progress.hidden = false;
+  progress.value = 0;
+  progressText.textContent = "Uploading…";
+  try {
+    const dataset = await uploadForm(urls.datasets, data, (fraction) => {
+      progress.value = fraction;
+      progressText.textContent = fraction < 1 ? `Uploading… ${Math.round(fraction * 100)} %` : "Reading the file…";
+    });
+    progressText.textContent = `Loaded ${dataset.n_samples} rows. Opening the dataset…`;
+    window.location.assign(fillUrl(urls.datasetPage, dataset.id));
+  } catch (err) {
+    progress.hidden = true;
+    progressText.textContent = "";
+    error.textContent = err.message;
+    error.hidden = false;
+    submit.disabled = false;
+  }
+}
+
+async function loadLists() {
+  try {
+    const [datasetsBody, runsBody] = await Promise.all([getJSON(urls.datasets), getJSON(urls.runs)]);
+    const datasets = asList(datasetsBody, "datasets");
+    const runs = asList(runsBody, "runs");
+    showSample(datasets);
+    showDatasets(datasets);
+    showRuns(runs, datasets);
+  } catch (err) {
+    const summary = document.querySelector("[data-testid=sample-summary]");
+    summary.textContent = `Could not reach the server: ${err.message}`;
+  }
+}
+
+setUpUpload();
+loadLists();

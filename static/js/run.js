@@ -1,0 +1,363 @@
+// Run page: polls GET /api/runs/<id> every POLL_MS while the run is queued or running, feeds the
+// columnar history to the charts, then shows results, report and the drawing pad once completed.
+import {
+  readPageData, fillUrl, getJSON, sendJSON, el, displayName, formatPercent, formatSeconds,
+  formatNumber, describeNetwork,
+} from "./api.js";
+import { makeChart, setData } from "./charts.js";
+import { makeImageCanvas, drawPixels } from "./images.js";
+import { drawRowBars } from "./bars.js";
+import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
+
+const POLL_MS = 500;
+const ACTIVE = new Set(["queued", "running"]);
+const RESTARTABLE = new Set(["interrupted", "failed", "cancelled"]);
+
+const page = readPageData();
+const urls = page.urls;
+const $ = (testid) => document.querySelector(`[data-testid=${testid}]`);
+
+let dataset = null;
+let costChart = null;
+let accuracyChart = null;
+let completedShown = false;
+
+function showError(message) {
+  const node = $("run-error");
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+function makeCharts() {
+  costChart = makeChart($("cost-chart"), {
+    yLabel: "cost",
+    series: [
+      { label: "training", stroke: "#2563eb" },
+      { label: "validation", stroke: "#ea580c", dash: [6, 4] },
+    ],
+  });
+  accuracyChart = makeChart($("accuracy-chart"), {
+    yLabel: "accuracy",
+    percent: true,
+    series: [
+      { label: "training", stroke: "#2563eb" },
+      { label: "validation", stroke: "#ea580c", dash: [6, 4] },
+    ],
+  });
+}
+
+function column(history, key, length) {
+  const values = history[key] || [];
+  return Array.from({ length }, (_, i) => (values[i] === undefined ? null : values[i]));
+}
+
+function showHistory(history) {
+  const epochs = history.epoch || [];
+  const n = epochs.length;
+  if (String(n) === $("cost-chart").dataset.points) return;
+  setData(costChart, $("cost-chart"), [epochs, column(history, "cost", n), column(history, "val_cost", n)]);
+  setData(accuracyChart, $("accuracy-chart"), [
+    epochs, column(history, "train_accuracy", n), column(history, "val_accuracy", n),
+  ]);
+}
+
+function showProgress(run) {
+  const history = run.history || {};
+  const progress = run.progress || {};
+  const epoch = progress.epoch ?? (history.epoch || []).length;
+  const epochs = progress.epochs ?? (run.config && run.config.epochs) ?? 0;
+  const bar = $("run-progress");
+  const counter = $("epoch-counter");
+  counter.dataset.epoch = String(epoch);
+  bar.value = epochs ? Math.min(1, epoch / epochs) : 0;
+  if (run.status === "queued") counter.textContent = "queued: waiting for a free worker";
+  else if (run.status === "completed" && history.stopped === "early_stopping") {
+    counter.textContent = `stopped early at epoch ${epoch} of ${epochs} (best: epoch ${history.best_epoch})`;
+    bar.value = 1;
+  } else if (run.status === "completed") {
+    counter.textContent = `epoch ${epoch} of ${epochs}`;
+    bar.value = 1;
+  } else counter.textContent = `epoch ${epoch} of ${epochs}`;
+  $("eta").textContent = run.status === "running" && progress.eta_seconds != null
+    ? `about ${formatSeconds(progress.eta_seconds)} left` : "";
+}
+
+function showStatus(run) {
+  const status = $("run-status");
+  status.textContent = run.status;
+  status.dataset.status = run.status;
+  status.className = `status status-${run.status}`;
+  $("cancel-run").hidden = !ACTIVE.has(run.status);
+  $("restart-run").hidden = !RESTARTABLE.has(run.status);
+  if (run.status === "failed") showError(`Training failed: ${run.error || "unknown error"}`);
+  else if (run.status === "interrupted") showError("The server stopped while this run was training. Restart it to train again.");
+}
+
+function showRun(run) {
+  showStatus(run);
+  showProgress(run);
+  showHistory(run.history || {});
+}
+
+async function poll() {
+  let run = null;
+  try {
+    run = await getJSON(urls.run);
+  } catch (err) {
+    showError(`Lost contact with the server (${err.message}); retrying…`);
+    window.setTimeout(poll, 4 * POLL_MS);
+    return;
+  }
+  if (!ACTIVE.has(run.status)) showError("");
+  showRun(run);
+  if (ACTIVE.has(run.status)) window.setTimeout(poll, POLL_MS);
+  else if (run.status === "completed" && !completedShown) {
+    completedShown = true;
+    showCompleted(run);
+  }
+}
+
+// ---- completed run -----------------------------------------------------------------------
+
+function showResults(run) {
+  const result = run.result || {};
+  $("val-accuracy").textContent = formatPercent(result.val_accuracy);
+  $("train-accuracy").textContent = formatPercent(result.train_accuracy);
+  $("final-cost").textContent = formatNumber(result.final_cost, 4);
+  $("train-seconds").textContent = formatSeconds(result.seconds);
+  $("download-model").href = urls.model;
+  $("history-csv").href = urls.historyCsv;
+  $("compare-link").href = `${urls.compare}?${new URLSearchParams({ dataset_id: run.dataset_id, runs: run.id })}`;
+  $("results").hidden = false;
+}
+
+/** Cell shade: 0..5 by share of the true class's row, so the diagonal reads at a glance. */
+function shadeClass(count, rowTotal, diagonal) {
+  if (!count) return "cm-cell";
+  const level = Math.max(1, Math.min(5, Math.ceil((5 * count) / Math.max(1, rowTotal))));
+  return `cm-cell ${diagonal ? "cm-hit" : "cm-miss"}-${level}`;
+}
+
+function showConfusion(report) {
+  const table = $("confusion-matrix");
+  table.replaceChildren();
+  const names = report.classes.map((label) => displayName(dataset, label));
+  const head = el("thead");
+  const headRow = el("tr");
+  headRow.append(el("th", "cm-corner", "true ↓ / predicted →"));
+  for (const name of names) headRow.append(el("th", "cm-head", name));
+  head.append(headRow);
+  const body = el("tbody");
+  report.confusion_matrix.forEach((counts, i) => {
+    const row = el("tr");
+    row.append(el("th", "cm-head", names[i]));
+    const total = counts.reduce((a, b) => a + b, 0);
+    counts.forEach((count, j) => {
+      const cell = el("td", shadeClass(count, total, i === j), count);
+      cell.title = `true ${names[i]}, predicted ${names[j]}: ${count}`;
+      row.append(cell);
+    });
+    body.append(row);
+  });
+  table.append(head, body);
+}
+
+function showMistakes(report) {
+  const container = $("mistakes");
+  container.replaceChildren();
+  const mistakes = report.mistakes || [];
+  const geometry = report.image || (dataset && dataset.image) || null;
+  if (!mistakes.length) {
+    container.append(el("p", "muted", "No validation sample was misclassified."));
+  }
+  for (const mistake of mistakes) {
+    const figure = el("figure", "mistake");
+    if (mistake.pixels && geometry) {
+      figure.append(makeImageCanvas(mistake.pixels, geometry.width, geometry.height, "pixel-canvas mistake-canvas"));
+    }
+    const caption = el("figcaption");
+    caption.append(
+      el("span", "mistake-true", `is ${displayName(dataset, mistake.true)}`),
+      el("span", "mistake-pred", `said ${displayName(dataset, mistake.predicted)}`),
+    );
+    figure.append(caption);
+    container.append(figure);
+  }
+  $("mistakes-card").hidden = false;
+}
+
+function showHiddenUnits(report) {
+  const units = report.hidden_units;
+  const card = $("hidden-units-card");
+  if (!units || !units.units || !units.units.length) {
+    card.hidden = true;
+    return;
+  }
+  const grid = $("hidden-units");
+  grid.replaceChildren();
+  units.units.forEach((pixels, i) => {
+    const canvas = makeImageCanvas(pixels, units.width, units.height, "pixel-canvas unit-canvas", { ink: "light" });
+    canvas.title = `hidden unit ${i + 1}`;
+    grid.append(canvas);
+  });
+}
+
+async function showReport() {
+  try {
+    const report = await getJSON(urls.report);
+    showConfusion(report);
+    showHiddenUnits(report);
+    showMistakes(report);
+    $("report").hidden = false;
+  } catch (err) {
+    showError(`Could not load the report: ${err.message}`);
+  }
+}
+
+function setUpGradcheck() {
+  const button = $("gradcheck");
+  const result = $("gradcheck-result");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    result.textContent = "Checking…";
+    try {
+      const body = await sendJSON("POST", urls.gradcheck, {});
+      const error = body.max_relative_error;
+      const verdict = error < 1e-6 ? "backpropagation agrees with finite differences" : "larger than expected";
+      result.textContent = `max relative error ${Number(error).toExponential(2)}: ${verdict}`;
+      result.dataset.error = String(error);
+    } catch (err) {
+      result.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// ---- drawing pad -------------------------------------------------------------------------
+
+function showNoPrediction(strokeCount) {
+  const prediction = $("prediction");
+  prediction.removeAttribute("data-label");
+  prediction.dataset.strokes = String(strokeCount);
+  prediction.classList.remove("has-label");
+  $("prediction-name").textContent = "?";
+  $("prediction-note").textContent = "draw a digit";
+  $("probabilities").replaceChildren();
+  const processed = $("processed-canvas");
+  processed.getContext("2d").clearRect(0, 0, processed.width, processed.height);
+}
+
+function showPrediction(body) {
+  if (body.label === null || body.label === undefined) {
+    showNoPrediction(body.strokes);
+    return;
+  }
+  const prediction = $("prediction");
+  prediction.dataset.label = body.label;
+  prediction.dataset.strokes = String(body.strokes);
+  prediction.classList.add("has-label");
+  const probabilities = body.probabilities || {};
+  const p = probabilities[body.label];
+  $("prediction-name").textContent = displayName(dataset, body.label);
+  $("prediction-note").textContent = p !== undefined ? `${(100 * p).toFixed(0)} % sure` : "";
+  const labels = (dataset && dataset.classes) || Object.keys(probabilities);
+  drawRowBars($("probabilities"), labels.map((label) => ({
+    label: displayName(dataset, label),
+    value: probabilities[label] || 0,
+    highlight: label === body.label,
+  })));
+  if (body.processed) {
+    drawPixels($("processed-canvas"), body.processed.pixels, body.processed.width, body.processed.height);
+  }
+}
+
+function setUpDrawPad() {
+  const canvas = $("digit-canvas");
+  const status = $("draw-status");
+  let latest = 0; // sequence number of the newest request; older answers are dropped
+  const pad = makeDrawPad(canvas, {
+    lineWidth: LINE_WIDTH,
+    onStrokeEnd: async (strokes) => {
+      const request = (latest += 1);
+      status.textContent = "thinking…";
+      try {
+        const body = await sendJSON("POST", urls.predict, {
+          strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH,
+        });
+        if (request !== latest || body.strokes !== strokes.length) return;
+        status.textContent = "";
+        showPrediction(body);
+      } catch (err) {
+        if (request === latest) status.textContent = err.message;
+      }
+    },
+  });
+  $("clear-canvas").addEventListener("click", () => {
+    latest += 1;
+    pad.clear();
+    status.textContent = "";
+    showNoPrediction(0);
+  });
+  showNoPrediction(0);
+  $("draw-section").hidden = false;
+}
+
+async function showCompleted(run) {
+  showResults(run);
+  try {
+    dataset = await getJSON(fillUrl(urls.datasetApi, run.dataset_id));
+  } catch (_) {
+    dataset = null;
+  }
+  if (dataset && dataset.image) setUpDrawPad();
+  showReport();
+}
+
+// ---- start -------------------------------------------------------------------------------
+
+function setUpButtons() {
+  $("cancel-run").addEventListener("click", async () => {
+    const button = $("cancel-run");
+    button.disabled = true;
+    try {
+      await sendJSON("POST", urls.cancel, {});
+    } catch (err) {
+      showError(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  $("restart-run").addEventListener("click", async () => {
+    const button = $("restart-run");
+    button.disabled = true;
+    try {
+      const run = await sendJSON("POST", urls.restart, {});
+      window.location.assign(fillUrl(urls.runPage, run.id));
+    } catch (err) {
+      showError(err.message);
+      button.disabled = false;
+    }
+  });
+}
+
+async function start() {
+  makeCharts();
+  setUpButtons();
+  setUpGradcheck();
+  try {
+    const run = await getJSON(urls.run);
+    const link = $("dataset-link");
+    link.href = fillUrl(urls.datasetPage, run.dataset_id);
+    link.textContent = `Dataset #${run.dataset_id}`;
+    $("run-config").textContent = describeNetwork(run.config);
+    getJSON(fillUrl(urls.datasetApi, run.dataset_id)).then((d) => {
+      link.textContent = d.name || link.textContent;
+    }).catch(() => {});
+  } catch (err) {
+    showError(err.message);
+  }
+  poll();
+}
+
+start();
