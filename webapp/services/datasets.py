@@ -5,7 +5,9 @@ Arrays live in ``DATA_DIR/datasets/<id>.npz`` (``X``, ``y``, ``classes``, option
 ``allow_pickle=False``. The image geometry and display names live in the database so that the
 user can correct them without rewriting the arrays.
 """
+import logging
 import os
+import re
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -21,12 +23,13 @@ from webapp.services import (
     LRUCache, dumps, finite_number, loads, remove_quietly, storage_error,
 )
 
-UPLOAD_SUFFIXES = (".xlsx", ".csv")
+SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
 MAX_DISPLAY_NAME_LENGTH = 40
 MAX_PER_CLASS = 64
 
 _cache = LRUCache(2)
+log = logging.getLogger(__name__)
 
 
 # --- files -------------------------------------------------------------------------------------
@@ -104,7 +107,11 @@ def register_builtin_sample():
         return None
     from nncore.loaders import load_sample
 
-    dataset = load_sample()
+    try:
+        dataset = load_sample()
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("the built-in sample could not be loaded (%s); starting without it", exc)
+        return None
     dataset.name = current_app.config["SAMPLE_NAME"]
     return store_dataset(dataset, "builtin")
 
@@ -136,10 +143,11 @@ def create_from_upload(file, x_sheet=None, y_sheet=None, label_column=None):
     name = clean_name(file.filename)
     if not name:
         raise BadRequest("the uploaded file has no name")
+    # Only the extension is kept (it tells the loader the format), and only a plain one.
     suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise BadRequest(f"unsupported file type {suffix or '(none)'!r}: "
-                         "upload an .xlsx or .csv file")
+    if not SAFE_SUFFIX.fullmatch(suffix):
+        raise BadRequest("unsupported file type: upload an Excel workbook (.xlsx) "
+                         "or a CSV file (.csv)")
     folder = data_dir() / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
     # The user's file name never becomes a path: the upload goes to a generated name.
@@ -192,6 +200,7 @@ def summarise(row):
         "feature_min": summary.get("feature_min"),
         "feature_max": summary.get("feature_max"),
         "image": loads(row["image"]),
+        "notes": summary.get("notes", []),
         "source": row["source"],
         "parent_id": row["parent_id"],
         "added_samples": (n_samples - parent_samples) if parent_samples is not None else 0,
@@ -271,8 +280,8 @@ def image_geometry(base, changes):
     for field in ("height", "width"):
         if changes.get(field) is not None and changes[field] != base[field]:
             raise BadRequest(f"image.{field} cannot be changed (it follows the feature count)")
-    if geometry["vmin"] == geometry["vmax"]:
-        raise BadRequest("image.vmin and image.vmax must differ")
+    if not geometry["vmin"] < geometry["vmax"]:
+        raise BadRequest("image.vmin (blank paper) must be less than image.vmax (full ink)")
     return geometry
 
 
@@ -323,12 +332,10 @@ def delete_dataset(dataset_id, jobs):
 def unit_pixels(X, geometry):
     """Rows of raw features -> upright images scaled to 0..1 (ink high), flattened row-major.
 
-    ``geometry`` is an ``ImageGeometry``; (x - vmin) / (vmax - vmin) also handles files whose
-    ink is the low value (vmin > vmax).
+    ``geometry`` is an ``ImageGeometry``: vmin is blank paper, vmax full ink.
     """
     images = to_images(np.asarray(X, dtype=np.float64), geometry)
-    span = geometry.vmax - geometry.vmin
-    pixels = np.clip((images - geometry.vmin) / (span if span else 1.0), 0.0, 1.0)
+    pixels = np.clip((images - geometry.vmin) / (geometry.vmax - geometry.vmin), 0.0, 1.0)
     return [np.round(p.ravel(), 4).tolist() for p in pixels]
 
 

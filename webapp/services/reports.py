@@ -38,7 +38,9 @@ def result_summary(model, dataset, result):
         indices = list(range(dataset.n_samples))
         predictions = _as_indices(model.predict(dataset.X), dataset.classes)
         evaluated_on = "training"
-    matrix = confusion_matrix(dataset.y[indices], predictions, len(dataset.classes))
+    matrix = result.get("confusion_matrix")
+    if matrix is None or evaluated_on == "training":
+        matrix = confusion_matrix(dataset.y[indices], predictions, len(dataset.classes))
     summary = {key: result.get(key) for key in
                ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs")}
     history = result.get("history") or {}

@@ -288,7 +288,8 @@ def predict(run_id, body):
         raise Conflict("this run's dataset is not a set of images: drawing is not available")
     geometry = ImageGeometry.from_dict(image)
     strokes, width, height, line_width = _drawing(body)
-    features = features_from_strokes(strokes, width, height, line_width, geometry, profile=None)
+    features = features_from_strokes(strokes, width, height, line_width, geometry,
+                                     profile=model.profile)
     if features is None:
         return {"label": None, "display_label": None, "probabilities": {},
                 "strokes": len(strokes), "processed": None}

@@ -1,0 +1,127 @@
+"""Shared fixtures: a Flask app on a temporary data dir, its test client, a live server for the
+browser tests, and small datasets to upload."""
+import io
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The app on an empty data dir (no built-in sample, to stay fast)."""
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "REGISTER_SAMPLE": False})
+    yield app
+    app.extensions["jobs"].shutdown(wait=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def wait_for_run(client):
+    """``wait_for_run(run_id, timeout=60)``: poll GET /api/runs/<id> until the run has ended."""
+    def wait(run_id, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            run = client.get(f"/api/runs/{run_id}").get_json()
+            if run["status"] in TERMINAL or time.monotonic() > deadline:
+                return run
+            time.sleep(0.02)
+    return wait
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A real HTTP server (werkzeug, threaded) on a free port with a temporary data dir and the
+    built-in sample registered; yields its base URL, e.g. ``http://127.0.0.1:54321``."""
+    app = create_app({"DATA_DIR": str(tmp_path / "live-data"), "REGISTER_SAMPLE": True,
+                      "MAX_WORKERS": 2})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["jobs"].shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright: use $CHROMIUM when set, with flags for headless CI containers."""
+    args = {
+        **browser_type_launch_args,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+    if os.environ.get("CHROMIUM"):
+        args["executable_path"] = os.environ["CHROMIUM"]
+    return args
+
+
+# --- small datasets ----------------------------------------------------------------------------
+
+def blobs_csv(n_per_class=20, seed=0):
+    """Three well-separated classes of 4 features, with a header and the label last."""
+    rng = np.random.default_rng(seed)
+    lines = ["a,b,c,d,label"]
+    for k, label in enumerate(["red", "green", "blue"]):
+        centre = np.zeros(4)
+        centre[k] = 4.0
+        for row in centre + rng.normal(scale=0.5, size=(n_per_class, 4)):
+            lines.append(",".join(f"{v:.4f}" for v in row) + f",{label}")
+    return "\n".join(lines) + "\n"
+
+
+def bars_csv(n_per_class=30, seed=0):
+    """8x8 pictures (values 0..16, row-major, no header): vertical bars "1", horizontal "2"."""
+    rng = np.random.default_rng(seed)
+    lines = []
+    for label in ("1", "2"):
+        for _ in range(n_per_class):
+            image = np.zeros((8, 8))
+            i = rng.integers(2, 6)
+            if label == "1":
+                image[1:7, i] = 16
+            else:
+                image[i, 1:7] = 16
+            lines.append(",".join(str(int(v)) for v in image.ravel()) + f",{label}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def upload(client):
+    """``upload(text_or_bytes, filename="data.csv", **fields)`` -> the response."""
+    def post(content, filename="data.csv", **fields):
+        data = content.encode() if isinstance(content, str) else content
+        return client.post("/api/datasets", data={"file": (io.BytesIO(data), filename), **fields},
+                           content_type="multipart/form-data")
+    return post
+
+
+@pytest.fixture
+def blobs(upload):
+    """The id of an uploaded 3-class, 4-feature dataset."""
+    response = upload(blobs_csv(), "blobs.csv")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+@pytest.fixture
+def bars(upload):
+    """The id of an uploaded 8x8-image dataset with classes "1" and "2"."""
+    response = upload(bars_csv(), "bars.csv")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
