@@ -52,11 +52,17 @@ def _message_for(exc):
     if exc.code == 413:
         from flask import current_app
 
-        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-        return f"the upload is too large: the limit is {limit / (1024 * 1024):g} MB"
+        return "the upload is too large: the limit is " + _size(
+            current_app.config.get("MAX_CONTENT_LENGTH") or 0)
     if exc.code == 400 and "JSON" in (exc.description or ""):
         return "request body is not valid JSON"
     return exc.description or exc.name
+
+
+def _size(n_bytes):
+    if n_bytes >= 1024 * 1024:
+        return f"{n_bytes / (1024 * 1024):g} MB"
+    return f"{n_bytes / 1024:g} KB"
 
 
 def register_error_handlers(app):
