@@ -1,0 +1,250 @@
+"""A fully connected feed-forward network: weights, forward pass, cost, back-propagation.
+
+Scope: the maths of one network of any depth, e.g. ``[400, 25, 10]`` or ``[784, 128, 64, 10]``,
+vectorised over a batch whose rows are samples.  Layer ``l`` maps ``a[l]`` (n, sizes[l]) to::
+
+    z[l+1] = a[l] @ W[l] + b[l]          W[l] (fan_in, fan_out), b[l] (fan_out,)
+    a[l+1] = f(z[l+1])                   f the hidden activation, the output layer's for the last
+
+Back-propagation (Nielsen's ``backprop``, batched) with ``delta[l] = dJ/dz[l]``::
+
+    delta[L] = (P - Y) / n                              same for both output/cost pairs
+    nabla_W[l] = a[l].T @ delta[l+1] + l2 / n_total * W[l]
+    nabla_b[l] = sum over rows of delta[l+1]            (biases are not regularised)
+    delta[l] = (delta[l+1] @ W[l].T) * f'(a[l])         not needed for the input layer
+
+What is left out: optimisers (``optimizers.py``), the epoch loop (``training.py``), class names
+and feature scaling (``model.py``).  Arithmetic stays in the network's ``dtype`` (float32 by
+default, float64 for gradient checks); inputs are cast to it.
+"""
+
+import numpy as np
+
+from .activations import get_activation
+from .initializers import INITIALIZERS, resolve_init
+from .outputs import get_output
+
+__all__ = ["Network"]
+
+
+class Network:
+    """Feed-forward network with ``len(layer_sizes) - 1`` weight layers.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        Units per layer, input first, classes last, e.g. ``[400, 25, 10]``.
+    activation : str
+        Hidden activation, a key of ``activations.ACTIVATIONS``.
+    output : str
+        Output layer and cost, a key of ``outputs.OUTPUTS``.
+    init : str
+        Key of ``initializers.INITIALIZERS`` or ``"auto"`` (chosen from ``activation``).
+    rng : numpy.random.Generator or int, optional
+        Source of the initial weights; an int is used as a seed.  ``None`` draws fresh entropy
+        (not reproducible).
+    dtype : numpy dtype
+        Floating type of weights and arithmetic.
+
+    Attributes
+    ----------
+    weights : list of ndarray, ``weights[l]`` (layer_sizes[l], layer_sizes[l+1])
+    biases : list of ndarray, ``biases[l]`` (layer_sizes[l+1],)
+    """
+
+    def __init__(self, layer_sizes, activation="sigmoid", output="sigmoid", init="auto",
+                 rng=None, dtype=np.float32):
+        sizes = [int(s) for s in layer_sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"layer_sizes needs at least two positive sizes, got {list(layer_sizes)}")
+        self.layer_sizes = sizes
+        self.activation = activation
+        self.output = output
+        self._f, self._df = get_activation(activation)
+        self._out = get_output(output)
+        self.init = resolve_init(init, activation)
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise ValueError(f"dtype must be a floating type, got {self.dtype}")
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        make = INITIALIZERS[self.init]
+        self.weights, self.biases = [], []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+            W, b = make(fan_in, fan_out, rng)
+            self.weights.append(np.ascontiguousarray(W, dtype=self.dtype))
+            self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
+
+    # ------------------------------------------------------------------ parameters
+    def params(self):
+        """``[W0, b0, W1, b1, ...]``: the network's own arrays, so in-place updates train it."""
+        out = []
+        for W, b in zip(self.weights, self.biases):
+            out += [W, b]
+        return out
+
+    def copy(self):
+        """Deep copy (weights copied, same configuration)."""
+        clone = object.__new__(Network)
+        clone.__dict__.update(self.__dict__)
+        clone.layer_sizes = list(self.layer_sizes)
+        clone.weights = [W.copy() for W in self.weights]
+        clone.biases = [b.copy() for b in self.biases]
+        return clone
+
+    def __repr__(self):
+        return (f"Network({self.layer_sizes}, activation={self.activation!r}, "
+                f"output={self.output!r})")
+
+    # ------------------------------------------------------------------ forward
+    def _as_input(self, X):
+        X = np.asarray(X, dtype=self.dtype)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"X must have shape (n, {self.layer_sizes[0]}), got {X.shape}")
+        return X
+
+    def forward(self, X):
+        """All activations for a batch.
+
+        Parameters
+        ----------
+        X : array-like (n, layer_sizes[0])
+
+        Returns
+        -------
+        list of ndarray
+            ``a[0] = X`` (as the network's dtype), ``a[l]`` (n, layer_sizes[l]),
+            ``a[-1] = P`` (n, k) the output probabilities.
+        """
+        a = self._as_input(X)
+        activations = [a]
+        last = len(self.weights) - 1
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            z = a @ W
+            z += b
+            a = self._out.activate(z, out=z) if l == last else self._f(z, out=z)
+            activations.append(a)
+        return activations
+
+    def predict_proba(self, X):
+        """Output probabilities (n, k); rows of a softmax output sum to 1."""
+        return self.forward(X)[-1]
+
+    def predict(self, X):
+        """Predicted class indices (n,) int64: the most probable output unit per row."""
+        return np.argmax(self.predict_proba(X), axis=1)
+
+    # ------------------------------------------------------------------ cost and gradients
+    def _check_targets(self, X, Y):
+        Y = np.asarray(Y, dtype=self.dtype)
+        if Y.shape != (X.shape[0], self.layer_sizes[-1]):
+            raise ValueError(f"Y must be one-hot with shape ({X.shape[0]}, {self.layer_sizes[-1]}), "
+                             f"got {Y.shape}")
+        return Y
+
+    def penalty(self, l2, n_total):
+        """L2 term ``l2 / (2 n_total) * sum_l sum W[l]**2`` (biases excluded), a float."""
+        if not l2:
+            return 0.0
+        return float(l2) / (2.0 * n_total) * sum(float(np.vdot(W, W)) for W in self.weights)
+
+    def cost(self, X, Y, l2=0.0, n_total=None):
+        """Regularised cost ``J`` on a batch.
+
+        Parameters
+        ----------
+        X : array-like (n, layer_sizes[0])
+        Y : array-like (n, k), one-hot targets
+        l2 : float
+            Regularisation strength (lambda in Ng's notes).
+        n_total : int, optional
+            Training-set size ``m`` dividing the penalty; defaults to ``n``.
+
+        Returns
+        -------
+        float
+            Mean cross-entropy over the rows plus ``l2 / (2 m) * sum W**2``.
+        """
+        X = self._as_input(X)
+        Y = self._check_targets(X, Y)
+        P = self.forward(X)[-1]
+        return self._out.cost(P, Y) + self.penalty(l2, n_total or X.shape[0])
+
+    def cost_and_gradients(self, X, Y, l2=0.0, n_total=None):
+        """Cost and its gradient with respect to every parameter.
+
+        Parameters
+        ----------
+        X : array-like (n, layer_sizes[0])
+        Y : array-like (n, k), one-hot targets
+        l2 : float
+        n_total : int, optional
+            Training-set size for the penalty (``train`` passes it so ``l2`` means the same at
+            every batch size); defaults to ``n``.
+
+        Returns
+        -------
+        cost : float
+        grads : list of ndarray
+            Matching ``params()``: ``[nabla_W0, nabla_b0, nabla_W1, ...]``, fresh arrays.
+        """
+        X = self._as_input(X)
+        Y = self._check_targets(X, Y)
+        work = self.workspace(X.shape[0])
+        grads = [np.empty_like(p) for p in self.params()]
+        data_cost, penalty = self._backprop(X, Y, l2, n_total or X.shape[0], work, grads)
+        return data_cost + penalty, grads
+
+    def workspace(self, n_rows):
+        """Scratch buffers for ``_backprop`` on batches of up to ``n_rows`` rows.
+
+        The training loop allocates one per run and reuses it for every batch (smaller batches
+        use leading rows), so the hot path allocates nothing.  Not shared between threads.
+        """
+        dt, sizes = self.dtype, self.layer_sizes
+        return {
+            "rows": n_rows,
+            # activations a[1..L] and errors delta[1..L], one per non-input layer
+            "a": [np.empty((n_rows, s), dt) for s in sizes[1:]],
+            "delta": [np.empty((n_rows, s), dt) for s in sizes[1:]],
+            # f'(a) of hidden layers, and l2 * W for the penalty gradient
+            "df": [np.empty((n_rows, s), dt) for s in sizes[1:-1]],
+            "scaled_W": [np.empty_like(W) for W in self.weights],
+        }
+
+    def _backprop(self, X, Y, l2, n_total, work, grads):
+        """Forward and backward pass in ``work``'s buffers; writes ``grads``.
+
+        Returns ``(data_cost, penalty)``: the mean cross-entropy and the L2 term, floats.
+
+        ``X`` and ``Y`` must already be arrays of the network's dtype; ``grads`` matches
+        ``params()``.  This is the hot path of training: every array op writes into a buffer.
+        """
+        n = X.shape[0]
+        L = len(self.weights)
+        acts = [X] + [buf[:n] for buf in work["a"]]
+        for l in range(L):
+            z = acts[l + 1]
+            np.matmul(acts[l], self.weights[l], out=z)
+            z += self.biases[l]
+            if l == L - 1:
+                self._out.activate(z, out=z)
+            else:
+                self._f(z, out=z)
+        P = acts[L]
+        data_cost = self._out.cost(P, Y)
+
+        delta = self._out.delta(P, Y, out=work["delta"][L - 1][:n])
+        delta *= 1.0 / n                      # the cost is a mean over rows
+        c = float(l2) / n_total
+        for l in range(L - 1, -1, -1):
+            nabla_W, nabla_b = grads[2 * l], grads[2 * l + 1]
+            np.matmul(acts[l].T, delta, out=nabla_W)
+            np.sum(delta, axis=0, out=nabla_b)
+            if c:
+                nabla_W += np.multiply(self.weights[l], c, out=work["scaled_W"][l])
+            if l > 0:                          # the input layer needs no delta
+                prev = np.matmul(delta, self.weights[l].T, out=work["delta"][l - 1][:n])
+                prev *= self._df(acts[l], out=work["df"][l - 1][:n])
+                delta = prev
+        return data_cost, self.penalty(l2, n_total)

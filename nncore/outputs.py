@@ -1,0 +1,117 @@
+"""Output layers paired with their cost functions.
+
+One small object per name in ``OUTPUTS`` (the names the UI sends):
+
+* ``"sigmoid"``: independent logistic units with Andrew Ng's cross-entropy (ex4), summed over
+  the ``k`` classes and averaged over the ``n`` rows::
+
+      J = -1/n * sum_i sum_k [ y log p + (1 - y) log(1 - p) ]
+
+* ``"softmax"``: a probability distribution over the classes with categorical cross-entropy::
+
+      J = -1/n * sum_i sum_k y log p
+
+Both pairs have the same output error ``dJ/dz = (P - Y) / n`` (the cost is the canonical one for
+its link function), which is why ``delta`` returns ``P - Y`` and the network divides by ``n``.
+Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` the machine epsilon of their dtype) before
+``log``, and softmax subtracts the row maximum first, so huge ``|z|`` never warns or overflows.
+Regularisation is not here: it belongs to the network (see ``Network.cost``).
+"""
+
+import numpy as np
+
+from .activations import sigmoid
+
+__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "OUTPUTS", "get_output", "one_hot"]
+
+
+def _clipped(P):
+    eps = float(np.finfo(P.dtype).eps) if P.dtype.kind == "f" else 1e-15
+    return np.clip(P, eps, 1.0 - eps)
+
+
+class Output:
+    """Interface of an output layer with its cost; see the subclasses."""
+
+    name = ""
+
+    def activate(self, Z, out=None):
+        """Pre-activations ``Z`` (n, k) -> probabilities ``P`` (n, k)."""
+        raise NotImplementedError
+
+    def cost(self, P, Y):
+        """Mean cost over rows, a Python float.
+
+        Parameters
+        ----------
+        P : ndarray (n, k)
+            Output probabilities.
+        Y : ndarray (n, k)
+            One-hot targets (soft targets in ``[0, 1]`` work too).
+        """
+        return float(self.total_cost(P, Y)) / P.shape[0]
+
+    def total_cost(self, P, Y):
+        """Cost summed over rows as a numpy scalar of ``P``'s dtype (keeps extended precision)."""
+        raise NotImplementedError
+
+    def delta(self, P, Y, out=None):
+        """Output error ``P - Y`` (n, k): ``n`` times the gradient of the cost w.r.t. ``Z``."""
+        return np.subtract(P, Y, out=out)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class SigmoidOutput(Output):
+    """Logistic output units with Ng's cross-entropy summed over classes."""
+
+    name = "sigmoid"
+
+    def activate(self, Z, out=None):
+        return sigmoid(Z, out=out)
+
+    def total_cost(self, P, Y):
+        P = _clipped(P)
+        # y log p + (1 - y) log(1 - p), summed over classes and rows
+        return -(np.vdot(Y, np.log(P)) + np.vdot(1 - Y, np.log1p(-P)))
+
+
+class SoftmaxOutput(Output):
+    """Softmax output with categorical cross-entropy."""
+
+    name = "softmax"
+
+    def activate(self, Z, out=None):
+        # softmax is invariant to a per-row shift; subtracting the row max keeps exp <= 1
+        out = np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def total_cost(self, P, Y):
+        return -np.vdot(Y, np.log(_clipped(P)))
+
+
+OUTPUTS = {"sigmoid": SigmoidOutput(), "softmax": SoftmaxOutput()}
+
+
+def get_output(name):
+    """Look up an output layer by name (``"sigmoid"`` or ``"softmax"``).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is unknown; the message lists the valid names.
+    """
+    if name not in OUTPUTS:
+        raise ValueError(f"unknown output {name!r}; valid outputs: {', '.join(sorted(OUTPUTS))}")
+    return OUTPUTS[name]
+
+
+def one_hot(y, n_classes, dtype=np.float32):
+    """Integer labels (n,) in ``0..n_classes-1`` -> one-hot matrix (n, n_classes)."""
+    y = np.asarray(y)
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must be integers in 0..{n_classes - 1}")
+    return np.eye(n_classes, dtype=dtype)[y]

@@ -1,0 +1,234 @@
+"""The training loop: epochs of (shuffled mini-batch) updates, history, callback, early stopping.
+
+``train`` drives a ``Network`` with an optimiser from ``optimizers.py`` and returns its history as
+JSON-ready lists (one entry per epoch) instead of printing; progress goes to an optional
+``callback`` that may cancel by returning ``False``.  Splitting, scaling and class names are the
+caller's business (``fit.py``); labels here are integer indices.
+
+Per-epoch figures
+-----------------
+* ``cost`` is the regularised cost ``J`` averaged over the epoch's batches, each measured just
+  before its update (for full-batch training this is exactly ``J`` at the epoch's start).  It
+  costs nothing extra; a separate pass over the training set would add half an epoch of work.
+* ``train_accuracy`` is measured the same way, on the batches as they were trained on (after
+  ``augment``).
+* ``val_cost`` / ``val_accuracy`` are measured on ``X_val`` after the epoch, with the same L2
+  term as ``cost`` (penalty divided by the training-set size) so the two curves are comparable.
+* ``seconds`` is the wall-clock time since ``train`` started, at the end of the epoch.
+
+Divergence: a non-finite cost, or a cross-entropy above 4 times chance level (``log k`` for
+softmax, ``k log 2`` for sigmoid outputs) and above twice the untrained network's, raises
+``TrainingDiverged``.  Floating-point warnings are silenced inside the loop because divergence is
+detected from the cost instead.
+"""
+
+import math
+import time
+
+import numpy as np
+
+from .optimizers import Optimizer, make_optimizer
+
+__all__ = ["TrainingDiverged", "train"]
+
+
+class TrainingDiverged(ValueError):
+    """The cost became NaN/inf or exploded: the learning rate is most likely too high."""
+
+
+def _labels(y, n_rows, n_classes, name):
+    y = np.asarray(y)
+    if y.ndim != 1 or y.shape[0] != n_rows:
+        raise ValueError(f"{name} must be a 1-d array of {n_rows} class indices, got shape {y.shape}")
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        if not np.all(np.equal(np.mod(y, 1), 0)):
+            raise ValueError(f"{name} must hold integer class indices")
+    y = y.astype(np.intp)
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name} must hold class indices in 0..{n_classes - 1}")
+    return y
+
+
+def _chance_cost(network):
+    """Cross-entropy of a network that outputs 'no idea' (uniform / 0.5) for every row."""
+    k = network.layer_sizes[-1]
+    return math.log(k) if network.output == "softmax" else k * math.log(2.0)
+
+
+def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, batch_size=None,
+          l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None, augment=None):
+    """Train ``network`` in place and return its history.
+
+    Parameters
+    ----------
+    network : Network
+    X : array-like (n, layer_sizes[0])
+        Training rows (cast once to the network's dtype).
+    y : array-like (n,) int
+        Class indices ``0..k-1``.
+    optimizer : str or Optimizer
+        A key of ``OPTIMIZERS`` or a ready optimiser instance.
+    learning_rate : float, optional
+        ``None`` uses the optimiser's default rate.
+    epochs : int
+        Passes over the training set.
+    batch_size : int, optional
+        Rows per update; ``None`` (or optimizer ``"gd"``) trains on the full batch.
+    l2 : float
+        L2 strength; the penalty is ``l2 / (2 n) * sum W**2`` with ``n = len(X)`` at every batch size.
+    rng : numpy.random.Generator
+        Shuffles the batches each epoch and is handed to ``augment``.
+    X_val, y_val : array-like, optional
+        Validation rows and labels, evaluated after every epoch.
+    patience : int, optional
+        Early stopping: stop after ``patience`` epochs without a lower ``val_cost`` and keep the
+        weights of the best epoch (needs a validation set).
+    callback : callable, optional
+        ``callback(record)`` after each epoch, ``record`` a dict with ``epoch, cost, val_cost,
+        train_accuracy, val_accuracy, seconds, epochs``; returning ``False`` cancels training.
+    augment : callable, optional
+        ``augment(X_batch, rng) -> X_batch`` applied to each training batch before its update.
+
+    Returns
+    -------
+    dict
+        ``epoch, cost, val_cost, train_accuracy, val_accuracy, seconds``: lists with one Python
+        number per epoch (val lists hold ``None`` without validation); ``stopped``: ``None``,
+        ``"cancelled"`` or ``"early_stopping"``; ``best_epoch``: epoch of the lowest ``val_cost``
+        (the weights kept when ``patience`` is set), else the last epoch.
+
+    Raises
+    ------
+    TrainingDiverged
+        If the cost becomes NaN/inf or explodes (learning rate too high).
+    ValueError
+        For inconsistent shapes, labels or settings.
+    """
+    if not isinstance(rng, np.random.Generator):
+        rng = np.random.default_rng(rng)
+    opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer, learning_rate)
+    epochs = int(epochs)
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    l2 = float(l2)
+    if not (l2 >= 0 and math.isfinite(l2)):
+        raise ValueError(f"l2 must be a non-negative number, got {l2}")
+
+    X = np.ascontiguousarray(network._as_input(X))
+    n, k = X.shape[0], network.layer_sizes[-1]
+    if n == 0:
+        raise ValueError("no training rows")
+    y = _labels(y, n, k, "y")
+    has_val = X_val is not None
+    if has_val:
+        X_val = network._as_input(X_val)
+        if y_val is None:
+            raise ValueError("X_val given without y_val")
+        y_val = _labels(y_val, X_val.shape[0], k, "y_val")
+        has_val = X_val.shape[0] > 0
+    if patience is not None:
+        patience = int(patience)
+        if patience < 1:
+            raise ValueError(f"patience must be at least 1, got {patience}")
+        if not has_val:
+            raise ValueError("patience (early stopping) needs a validation set: X_val, y_val")
+
+    if batch_size is None or opt.name == "gd":
+        batch_size = n
+    batch_size = int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    batch_size = min(batch_size, n)
+    full_batch = batch_size == n
+
+    eye = np.eye(k, dtype=network.dtype)       # row c is the one-hot target of class c
+    params = network.params()
+    grads = [np.empty_like(p) for p in params]
+    work = network.workspace(batch_size)
+    X_buf = np.empty((batch_size, X.shape[1]), network.dtype)
+    Y_buf = np.empty((batch_size, k), network.dtype)
+    Y_full = eye[y] if full_batch else None
+    Y_val = eye[y_val] if has_val else None
+    output = network._out
+    chance = _chance_cost(network)
+    initial_cost = None
+
+    def diverged(epoch, what, value):
+        return TrainingDiverged(
+            f"training diverged in epoch {epoch}: {what} {value:.4g}. The learning rate "
+            f"({opt.learning_rate:g} for {opt.name}) is most likely too high; try one 10 times "
+            f"smaller.")
+
+    history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [], "val_accuracy": [],
+               "seconds": [], "stopped": None, "best_epoch": 0}
+    best_val, best_params, waited = math.inf, None, 0
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        total_cost = total_data_cost = 0.0
+        correct = 0
+        with np.errstate(all="ignore"):
+            order = None if full_batch else rng.permutation(n)
+            for lo in range(0, n, batch_size):
+                if full_batch:
+                    Xb, Yb, yb = X, Y_full, y
+                else:
+                    idx = order[lo:lo + batch_size]
+                    m = idx.shape[0]
+                    # gather the batch into a reused buffer ('clip' skips take's buffered checks)
+                    Xb = np.take(X, idx, axis=0, out=X_buf[:m], mode="clip")
+                    yb = y[idx]
+                    Yb = np.take(eye, yb, axis=0, out=Y_buf[:m], mode="clip")
+                if augment is not None:
+                    Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
+                    if Xb.shape != (yb.shape[0], X.shape[1]):
+                        raise ValueError(f"augment returned shape {Xb.shape}, "
+                                         f"expected {(yb.shape[0], X.shape[1])}")
+                m = yb.shape[0]
+                data_cost, penalty = network._backprop(Xb, Yb, l2, n, work, grads)
+                if not math.isfinite(data_cost + penalty):
+                    raise diverged(epoch, "the cost became", data_cost + penalty)
+                if initial_cost is None:
+                    initial_cost = data_cost
+                opt.update(params, grads)
+                total_cost += (data_cost + penalty) * m
+                total_data_cost += data_cost * m
+                P = work["a"][-1][:m]
+                correct += int(np.count_nonzero(P.argmax(axis=1) == yb))
+            cost, data_cost = total_cost / n, total_data_cost / n
+            if data_cost > 4 * chance and data_cost > 2 * initial_cost:
+                raise diverged(epoch, f"the cross-entropy rose to", data_cost)
+            val_cost = val_accuracy = None
+            if has_val:
+                P_val = network.predict_proba(X_val)
+                val_cost = output.cost(P_val, Y_val) + network.penalty(l2, n)
+                if not math.isfinite(val_cost):
+                    raise diverged(epoch, "the validation cost became", val_cost)
+                val_accuracy = float(np.count_nonzero(P_val.argmax(axis=1) == y_val)) / len(y_val)
+
+        record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
+                  "train_accuracy": correct / n, "val_accuracy": val_accuracy,
+                  "seconds": time.perf_counter() - start, "epochs": epochs}
+        for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
+            history[key].append(record[key])
+
+        if has_val:
+            if val_cost < best_val:
+                best_val, waited = val_cost, 0
+                history["best_epoch"] = epoch
+                if patience is not None:
+                    best_params = [p.copy() for p in params]
+            else:
+                waited += 1
+        else:
+            history["best_epoch"] = epoch
+        if callback is not None and callback(dict(record)) is False:
+            history["stopped"] = "cancelled"
+            break
+        if patience is not None and waited >= patience:
+            history["stopped"] = "early_stopping"
+            break
+
+    if best_params is not None:                # early stopping keeps the best epoch's weights
+        for p, best in zip(params, best_params):
+            p[...] = best
+    return history
