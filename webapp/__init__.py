@@ -26,6 +26,7 @@ def create_app(test_config=None):
     else:
         app.config.from_object(TestingConfig)
         app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # keep the order the API builds (e.g. history columns)
     app.config["DATA_DIR"] = str(Path(app.config["DATA_DIR"]).resolve())
     for folder in ("", "datasets", "models", "tmp"):
         os.makedirs(Path(app.config["DATA_DIR"]) / folder, exist_ok=True)

@@ -30,7 +30,6 @@ class Config:
         "max_epochs": 2000,
         "max_validation_split": 0.9,
     }
-    JSON_SORT_KEYS = False
 
 
 class TestingConfig(Config):
