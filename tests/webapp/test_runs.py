@@ -1,0 +1,273 @@
+"""Runs API: validation, a real tiny training, prediction, reports, exports, cancel, delete."""
+import csv
+import io
+import json
+import math
+
+import numpy as np
+import pytest
+
+TINY = {"hidden_layers": [4], "epochs": 3, "batch_size": 16, "seed": 1}
+
+
+@pytest.fixture
+def trained(client, bars, wait_for_run):
+    """A completed run on the 8x8 bars dataset."""
+    response = client.post("/api/runs", json={"dataset_id": bars, **TINY})
+    assert response.status_code == 202
+    run = wait_for_run(response.get_json()["id"])
+    assert run["status"] == "completed", run["error"]
+    return run
+
+
+def test_training_to_completion(trained):
+    assert trained["config"]["hidden_layers"] == [4]
+    history = trained["history"]
+    assert list(history)[:5] == ["epoch", "cost", "val_cost", "train_accuracy", "val_accuracy"]
+    assert history["epoch"] == [1, 2, 3]
+    assert all(math.isfinite(c) for c in history["cost"])
+    assert trained["progress"]["epoch"] == trained["progress"]["epochs"] == 3
+    result = trained["result"]
+    assert set(result) >= {"train_accuracy", "val_accuracy", "final_cost", "seconds"}
+    assert 0 <= result["val_accuracy"] <= 1
+    assert trained["started_at"] and trained["finished_at"] and trained["error"] is None
+
+
+def test_create_returns_202_with_id_and_status(client, blobs):
+    response = client.post("/api/runs", json={"dataset_id": blobs, **TINY})
+    assert response.status_code == 202
+    body = response.get_json()
+    assert set(body) == {"id", "status"} and body["status"] in ("queued", "running", "completed")
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({}, "dataset_id is required"),
+    ({"dataset_id": "x"}, "dataset_id must be a whole number"),
+    ({"hidden_layers": [0]}, "hidden layer size must be between 1 and 4096"),
+    ({"hidden_layers": [-3]}, "hidden layer size must be between 1 and 4096"),
+    ({"hidden_layers": [10 ** 7]}, "hidden layer size must be between 1 and 4096"),
+    ({"hidden_layers": [2] * 500}, "hidden_layers: at most 10 hidden layers"),
+    ({"hidden_layers": "many"}, "hidden"),
+    ({"learning_rate": "fast"}, "learning_rate must be a number"),
+    ({"learning_rate": -1}, "learning_rate must be greater than 0"),
+    ({"epochs": 10 ** 9}, "epochs must be between 1 and 2000"),
+    ({"epochs": 0}, "epochs"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"l2": -0.5}, "l2"),
+    ({"validation_split": 0.95}, "validation_split"),
+    ({"activation": "swish"}, "activation must be one of: relu, sigmoid, tanh"),
+    ({"optimizer": "lbfgs"}, "optimizer must be one of"),
+    ({"output": "linear"}, "output must be one of"),
+    ({"colour": "red"}, "unknown setting(s): colour"),
+])
+def test_create_run_validation(client, blobs, body, message):
+    body = {"dataset_id": blobs, **body} if "dataset_id" not in body and body else body
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(("data", "content_type", "message"), [
+    ("{not json", "application/json", "request body is not valid JSON"),
+    ("[1, 2]", "application/json", "request body must be a JSON object"),
+    ("", "application/json", "request body must be a JSON object"),
+])
+def test_create_run_malformed_body(client, data, content_type, message):
+    response = client.post("/api/runs", data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": message}
+
+
+def test_create_run_unknown_dataset(client):
+    response = client.post("/api/runs", json={"dataset_id": 999})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "dataset 999 not found"}
+
+
+def test_list_runs(client, trained, blobs):
+    runs = client.get("/api/runs").get_json()["runs"]
+    assert [r["id"] for r in runs] == [trained["id"]]
+    assert client.get(f"/api/runs?dataset_id={trained['dataset_id']}").get_json()["runs"]
+    assert client.get(f"/api/runs?dataset_id={blobs}").get_json()["runs"] == []
+    assert client.get("/api/runs?dataset_id=abc").status_code == 400
+    assert client.get("/api/runs?dataset_id=999").status_code == 404
+
+
+def test_predict_features(client, trained):
+    vertical = np.zeros((8, 8))
+    vertical[1:7, 3] = 16
+    response = client.post(f"/api/runs/{trained['id']}/predict",
+                           json={"features": vertical.ravel().tolist()})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["label"] in ("1", "2")
+    assert set(body["probabilities"]) == {"1", "2"}
+    assert sum(body["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"features": [1, 2, 3]}, "features: expected 64 numbers, got 3"),
+    ({"features": [float("nan")] + [0] * 63}, "features[0] must be a finite number"),
+    ({"features": ["a"] + [0] * 63}, "features[0] must be a number"),
+    ({"features": "0,0,0"}, "features must be a list of 64 numbers"),
+    ({}, "send either features"),
+    ({"strokes": "abc", "width": 10, "height": 10}, "strokes must be a list"),
+    ({"strokes": [[[1, 2]]], "width": 0, "height": 10}, "width must be from 1"),
+    ({"strokes": [[[1]]], "width": 10, "height": 10}, "each point must be [x, y]"),
+    ({"strokes": [[[1, "y"]]], "width": 10, "height": 10}, "y must be a number"),
+])
+def test_predict_errors(client, trained, body, message):
+    # json.dumps writes NaN as the bare word NaN, which the server reads and must refuse.
+    response = client.post(f"/api/runs/{trained['id']}/predict", data=json.dumps(body),
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+
+
+def test_predict_infinite_feature_is_refused(client, trained):
+    response = client.post(f"/api/runs/{trained['id']}/predict",
+                           data='{"features": [1e999' + ", 0" * 63 + "]}",
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert "features[0] must be a finite number" in response.get_json()["error"]
+
+
+def test_predict_drawing(client, trained):
+    drawing = {"strokes": [[[100, 20], [100, 60], [101, 180]]], "width": 200, "height": 200,
+               "line_width": 14}
+    body = client.post(f"/api/runs/{trained['id']}/predict", json=drawing).get_json()
+    assert body["label"] in ("1", "2") and body["strokes"] == 1
+    assert body["processed"]["height"] == 8 and len(body["processed"]["pixels"]) == 64
+    empty = client.post(f"/api/runs/{trained['id']}/predict",
+                        json={**drawing, "strokes": []}).get_json()
+    assert empty["label"] is None and empty["processed"] is None and empty["strokes"] == 0
+
+
+def test_predict_on_unfinished_or_unknown_run(client, blobs):
+    assert client.post("/api/runs/999/predict", json={"features": []}).status_code == 404
+    run_id = client.post("/api/runs", json={"dataset_id": blobs, **TINY, "epochs": 2000,
+                                            "batch_size": 1}).get_json()["id"]
+    response = client.post(f"/api/runs/{run_id}/predict", json={"features": [0] * 4})
+    assert response.status_code == 409
+    assert "has no trained model" in response.get_json()["error"]
+    client.post(f"/api/runs/{run_id}/cancel")
+
+
+def test_model_download(client, trained):
+    response = client.get(f"/api/runs/{trained['id']}/model")
+    assert response.status_code == 200
+    assert f"run-{trained['id']}-model.npz" in response.headers["Content-Disposition"]
+    with np.load(io.BytesIO(response.data), allow_pickle=False) as f:
+        assert "W0" in f
+    response.close()
+
+
+def test_history_csv(client, trained):
+    response = client.get(f"/api/runs/{trained['id']}/history.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert float(rows[-1]["cost"]) == pytest.approx(trained["history"]["cost"][-1])
+
+
+def test_report(client, trained):
+    report = client.get(f"/api/runs/{trained['id']}/report").get_json()
+    assert report["classes"] == ["1", "2"]
+    matrix = np.asarray(report["confusion_matrix"])
+    assert matrix.shape == (2, 2) and matrix.sum() == 12        # 20% of 60 rows
+    assert len(report["mistakes"]) == matrix.sum() - np.trace(matrix)
+    for mistake in report["mistakes"]:
+        assert mistake["true"] != mistake["predicted"] and len(mistake["pixels"]) == 64
+    units = report["hidden_units"]
+    assert (units["height"], units["width"], len(units["units"])) == (8, 8, 4)
+    assert all(0 <= min(u) and max(u) <= 1 for u in units["units"])
+
+
+def test_gradcheck(client, trained):
+    body = client.post(f"/api/runs/{trained['id']}/gradcheck").get_json()
+    assert body["layer_sizes"] == [8, 4, 2]
+    assert body["max_relative_error"] < 1e-5
+
+
+def test_restart(client, trained, wait_for_run):
+    response = client.post(f"/api/runs/{trained['id']}/restart")
+    assert response.status_code == 202
+    again = wait_for_run(response.get_json()["id"])
+    assert again["config"] == trained["config"] and again["status"] == "completed"
+
+
+def test_cancel_running_then_queued(client, bars, wait_for_run):
+    slow = {"dataset_id": bars, "hidden_layers": [8], "epochs": 2000, "batch_size": 1}
+    first = client.post("/api/runs", json=slow).get_json()["id"]
+    second = client.post("/api/runs", json=slow).get_json()["id"]   # one worker in tests
+    assert client.get(f"/api/runs/{second}").get_json()["status"] == "queued"
+    cancelled = client.post(f"/api/runs/{second}/cancel")
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+
+    while client.get(f"/api/runs/{first}").get_json()["progress"]["epoch"] < 1:
+        pass
+    assert client.post(f"/api/runs/{first}/cancel").status_code == 200
+    run = wait_for_run(first, timeout=5)
+    assert run["status"] == "cancelled"
+    assert 1 <= len(run["history"]["epoch"]) < 2000
+    again = client.post(f"/api/runs/{first}/cancel")
+    assert again.status_code == 409 and "already finished" in again.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", ["report", "model", "history.csv"])
+def test_unknown_run_is_404(client, path):
+    response = client.get(f"/api/runs/42/{path}")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "run 42 not found"}
+
+
+@pytest.mark.parametrize("path", ["cancel", "restart", "gradcheck", "predict"])
+def test_unknown_run_post_is_404(client, path):
+    response = client.post(f"/api/runs/42/{path}", json={})
+    assert response.status_code == 404
+
+
+def test_delete_run(app, client, trained):
+    from pathlib import Path
+
+    model = Path(app.config["DATA_DIR"], "models", f"{trained['id']}.npz")
+    assert model.is_file()
+    assert client.delete(f"/api/runs/{trained['id']}").status_code == 200
+    assert client.get(f"/api/runs/{trained['id']}").status_code == 404
+    assert not model.exists()
+
+
+def test_deleting_a_dataset_deletes_its_runs(client, trained):
+    assert client.delete(f"/api/datasets/{trained['dataset_id']}").status_code == 200
+    assert client.get(f"/api/runs/{trained['id']}").status_code == 404
+
+
+def _diverge(dataset, config, callback):
+    from nncore.training import TrainingDiverged
+
+    callback({"epoch": 1, "epochs": 3, "cost": float("nan"), "val_cost": None,
+              "train_accuracy": 0.5, "val_accuracy": None, "seconds": 0.01})
+    raise TrainingDiverged("the cost became NaN: the learning rate is probably too high")
+
+
+def _crash(dataset, config, callback):
+    raise RuntimeError("out of cheese")
+
+
+@pytest.mark.parametrize(("fit", "message"), [
+    (_diverge, "learning rate is probably too high"),
+    (_crash, "training failed unexpectedly (RuntimeError: out of cheese)"),
+])
+def test_failed_training_is_reported(client, blobs, wait_for_run, monkeypatch, fit, message):
+    import nncore.fit
+
+    monkeypatch.setattr(nncore.fit, "fit", fit)
+    run = wait_for_run(client.post("/api/runs", json={"dataset_id": blobs, **TINY})
+                       .get_json()["id"])
+    assert run["status"] == "failed"
+    assert message in run["error"]
+    assert client.get(f"/api/runs/{run['id']}/report").status_code == 409
+    # The worker survives: the next run trains.
+    monkeypatch.undo()
+    assert wait_for_run(client.post(f"/api/runs/{run['id']}/restart").get_json()["id"])[
+        "status"] == "completed"
