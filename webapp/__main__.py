@@ -3,6 +3,7 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import sys
 
 
@@ -28,7 +29,7 @@ def main(argv=None):
     log = logging.getLogger("webapp")
     os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
 
-    from waitress import serve
+    from waitress import create_server
 
     from webapp import create_app
 
@@ -36,11 +37,24 @@ def main(argv=None):
     if not _is_loopback(args.host):
         log.warning("listening on %s: the app has no login, anyone who can reach this address "
                     "can use it", args.host)
-    url_host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Serving on http://{url_host}:{args.port}/ (data in {app.config['DATA_DIR']})",
-          flush=True)
+    # SIGTERM (service managers, `kill`) stops like Ctrl-C: trainings end as 'interrupted'.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads)
+        try:
+            server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+        except OSError as exc:
+            print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+                  file=sys.stderr)
+            return 2
+        url_host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"Serving on http://{url_host}:{server.effective_port}/ "
+              f"(data in {app.config['DATA_DIR']})", flush=True)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.close()
     finally:
         app.extensions["jobs"].shutdown(wait=True)
     return 0
