@@ -1,0 +1,78 @@
+"""Home page: the built-in sample, uploading a workbook, a refused upload."""
+import json
+import re
+import urllib.request
+
+from playwright.sync_api import expect
+
+
+def test_home_shows_the_builtin_sample(page, live_server, tmp_path):
+    page.goto(live_server + "/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("neural network")
+    card = page.get_by_test_id("sample-card")
+    expect(card).to_contain_text("ready to train")
+    expect(page.get_by_test_id("sample-summary")).to_contain_text("10 classes")
+    expect(page.get_by_test_id("train-defaults")).to_be_enabled()
+    expect(page.locator("[data-testid=sample-strip] canvas")).to_have_count(10)
+    expect(page.get_by_test_id("datasets-table").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_test_id("sample-workbook")).to_have_attribute("href", "/sample/digits_tutorial.xlsx")
+    page.screenshot(path=tmp_path / "home.png", full_page=True)
+
+    page.get_by_test_id("sample-link").click()
+    expect(page).to_have_url(re.compile(r"/datasets/\d+$"))
+    expect(page.get_by_test_id("dataset-rows")).to_have_text("5000")
+
+
+def test_upload_a_tutorial_workbook_shows_its_summary_and_images(page, live_server, tutorial_workbook, tmp_path):
+    page.goto(live_server + "/")
+    page.get_by_test_id("upload-input").set_input_files(tutorial_workbook)
+
+    expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
+    expect(page.get_by_test_id("dataset-rows")).to_have_text("200")
+    expect(page.get_by_test_id("dataset-features")).to_have_text("400")
+    expect(page.get_by_test_id("dataset-classes")).to_have_text("10")
+    expect(page.locator("[data-testid=class-counts] .bar-column")).to_have_count(10)
+    # 8 samples for each of the 10 classes, each on its own canvas.
+    expect(page.locator("[data-testid=sample-grid] canvas")).to_have_count(80)
+    page.screenshot(path=tmp_path / "dataset-upload.png", full_page=True)
+
+    # Switching the pixel order redraws the grid from the server.
+    page.get_by_test_id("image-order").select_option("C")
+    expect(page.locator("[data-testid=sample-grid] canvas")).to_have_count(80)
+
+    # The tutorial's "10" can be shown as "0".
+    page.get_by_test_id("name-10").fill("0")
+    page.get_by_test_id("save-names").click()
+    expect(page.get_by_test_id("names-status")).to_have_text("Saved.")
+    expect(page.locator("[data-testid=class-counts] .bar-label").last).to_have_text("0")
+
+
+def test_a_refused_upload_shows_the_servers_message(page, live_server, tmp_path):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("this is not a spreadsheet\n")
+    boundary = "xTESTx"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.xlsx\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n{bad.read_text()}\r\n--{boundary}--\r\n").encode()
+    request = urllib.request.Request(live_server + "/api/datasets", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("the server accepted a text file as a workbook")
+    except urllib.error.HTTPError as refused:
+        server_message = json.load(refused)["error"]
+
+    page.goto(live_server + "/")
+    page.get_by_test_id("upload-input").set_input_files(bad)
+    error = page.get_by_test_id("upload-error")
+    expect(error).to_be_visible()
+    expect(error).to_have_text(server_message)
+    expect(page).to_have_url(live_server + "/")
+    page.screenshot(path=tmp_path / "home-bad-upload.png", full_page=True)
+
+
+def test_unknown_ids_get_a_404_page(page, live_server):
+    response = page.goto(live_server + "/runs/9999")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    response = page.goto(live_server + "/datasets/9999")
+    assert response.status == 404

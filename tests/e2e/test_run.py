@@ -1,0 +1,92 @@
+"""Run page: start from the form, watch the charts, cancel, reload mid-training, the report."""
+import re
+
+from playwright.sync_api import expect
+
+TRAINING = 90_000  # ms: generous for a slow CI machine; tiny runs take a second or two
+
+
+def fill_run_form(page, hidden="16", epochs="3", batch="128"):
+    page.get_by_test_id("field-hidden_layers").fill(hidden)
+    page.get_by_test_id("field-epochs").fill(epochs)
+    page.get_by_test_id("field-batch_size").fill(batch)
+
+
+def test_form_checks_fields_before_sending(page, live_server, api):
+    dataset = api.sample_dataset()
+    page.goto(f"{live_server}/datasets/{dataset['id']}")
+    expect(page.get_by_test_id("field-optimizer")).to_have_value("adam")
+    page.get_by_test_id("field-hidden_layers").fill("16, x")
+    page.get_by_test_id("field-epochs").fill("0")
+    page.get_by_test_id("field-learning_rate").fill("-1")
+    page.get_by_test_id("field-validation_split").fill("1.5")
+    page.get_by_test_id("start-run").click()
+    for field in ("hidden_layers", "epochs", "learning_rate", "validation_split"):
+        expect(page.locator(f"[data-error-for={field}]")).not_to_be_empty()
+    expect(page.get_by_test_id("run-error")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/datasets/\d+$"))
+
+
+def test_a_run_started_from_the_form_trains_live_and_reports(page, live_server, api, tmp_path):
+    dataset = api.sample_dataset()
+    page.goto(f"{live_server}/datasets/{dataset['id']}")
+    fill_run_form(page, epochs="3")
+    page.get_by_test_id("start-run").click()
+
+    expect(page).to_have_url(re.compile(r"/runs/\d+$"))
+    chart = page.get_by_test_id("cost-chart")
+    expect(chart.locator("canvas")).to_have_count(1)
+    expect(chart).not_to_have_attribute("data-points", "0", timeout=TRAINING)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
+    expect(chart).to_have_attribute("data-points", "3")
+    expect(page.get_by_test_id("accuracy-chart")).to_have_attribute("data-points", "3")
+    expect(page.get_by_test_id("epoch-counter")).to_have_text("epoch 3 of 3")
+
+    expect(page.get_by_test_id("val-accuracy")).to_contain_text("%")
+    matrix = page.get_by_test_id("confusion-matrix")
+    expect(matrix.locator("tbody tr")).to_have_count(10)
+    expect(matrix.locator("tbody tr").first.locator("td")).to_have_count(10)
+    expect(page.get_by_test_id("download-model")).to_have_attribute("href", re.compile(r"/api/runs/\d+/model$"))
+    expect(page.get_by_test_id("history-csv")).to_have_attribute("href", re.compile(r"/history\.csv$"))
+    expect(page.locator("[data-testid=hidden-units] canvas")).to_have_count(16)
+    expect(page.get_by_test_id("cancel-run")).to_be_hidden()
+
+    page.get_by_test_id("gradcheck").click()
+    expect(page.get_by_test_id("gradcheck-result")).to_contain_text("max relative error", timeout=30_000)
+    page.screenshot(path=tmp_path / "run-completed.png", full_page=True)
+
+
+def test_cancel_a_running_run(page, live_server, api, tmp_path):
+    dataset = api.sample_dataset()
+    run = api.start_run(dataset["id"], epochs=1000, batch_size=32)
+    page.goto(f"{live_server}/runs/{run['id']}")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "running", timeout=TRAINING)
+    expect(page.get_by_test_id("cost-chart")).not_to_have_attribute("data-points", "0", timeout=TRAINING)
+
+    page.get_by_test_id("cancel-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=TRAINING)
+    expect(page.get_by_test_id("cancel-run")).to_be_hidden()
+    expect(page.get_by_test_id("restart-run")).to_be_visible()
+    page.screenshot(path=tmp_path / "run-cancelled.png", full_page=True)
+
+    page.get_by_test_id("restart-run").click()
+    expect(page).not_to_have_url(re.compile(rf"/runs/{run['id']}$"))
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", re.compile("queued|running"))
+    page.get_by_test_id("cancel-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=TRAINING)
+
+
+def test_reloading_mid_training_keeps_updating(page, live_server, api):
+    dataset = api.sample_dataset()
+    epochs = 40
+    run = api.start_run(dataset["id"], epochs=epochs, batch_size=32)
+    page.goto(f"{live_server}/runs/{run['id']}")
+    chart = page.get_by_test_id("cost-chart")
+    expect(chart).not_to_have_attribute("data-points", "0", timeout=TRAINING)
+
+    page.reload()
+    # Straight after the reload the page shows the history so far, then keeps polling to the end.
+    expect(chart).not_to_have_attribute("data-points", "0")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
+    expect(chart).to_have_attribute("data-points", str(epochs))
+    expect(page.get_by_test_id("epoch-counter")).to_have_attribute("data-epoch", str(epochs))
