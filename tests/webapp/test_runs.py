@@ -271,3 +271,19 @@ def test_failed_training_is_reported(client, blobs, wait_for_run, monkeypatch, f
     monkeypatch.undo()
     assert wait_for_run(client.post(f"/api/runs/{run['id']}/restart").get_json()["id"])[
         "status"] == "completed"
+
+
+def test_disk_full_when_saving_the_model(app, client, blobs, wait_for_run, monkeypatch):
+    from pathlib import Path
+
+    from nncore.model import Model
+
+    def full(self, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Model, "save", full)
+    run = wait_for_run(client.post("/api/runs", json={"dataset_id": blobs, **TINY})
+                       .get_json()["id"])
+    assert run["status"] == "failed"
+    assert "out of disk space" in run["error"]
+    assert not list(Path(app.config["DATA_DIR"], "models").iterdir())

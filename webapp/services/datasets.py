@@ -336,7 +336,7 @@ def unit_pixels(X, geometry):
     """
     images = to_images(np.asarray(X, dtype=np.float64), geometry)
     pixels = np.clip((images - geometry.vmin) / (geometry.vmax - geometry.vmin), 0.0, 1.0)
-    return [np.round(p.ravel(), 4).tolist() for p in pixels]
+    return [np.round(p.ravel(), 3).tolist() for p in pixels]
 
 
 def samples(dataset_id, per_class=8, overrides=None):

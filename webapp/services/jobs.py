@@ -8,11 +8,12 @@ always at the end) with the progress and an estimate of the time left.
 import json
 import logging
 import math
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import numpy as np
 
 from webapp.db import get_db, now
 from webapp.services import dumps, remove_quietly, storage_error
@@ -29,10 +30,10 @@ def empty_history():
 
 def _json_number(value):
     """Floats as JSON allows them: NaN and infinities become null."""
-    if value is None:
-        return None
-    value = float(value) if not isinstance(value, int) or isinstance(value, bool) else value
-    return value if not isinstance(value, float) or math.isfinite(value) else None
+    if value is None or isinstance(value, (int, np.integer)):
+        return None if value is None else int(value)
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 class JobManager:
@@ -78,14 +79,19 @@ class JobManager:
     # --- the worker --------------------------------------------------------------------------
 
     def _run(self, run_id):
-        try:
-            with self.app.app_context():
+        with self.app.app_context():
+            try:
                 self._train(run_id)
-        except Exception:  # never let a run take the worker down
-            log.exception("training run %s crashed", run_id)
-        finally:
-            with self._lock:
-                self._events.pop(run_id, None)
+            except Exception as exc:  # never let a run take the worker down, nor stay "running"
+                log.exception("training run %s failed", run_id)
+                try:
+                    self._finish(run_id, "failed",
+                                 f"training failed unexpectedly ({type(exc).__name__}: {exc})")
+                except Exception:
+                    log.exception("could not record the failure of run %s", run_id)
+            finally:
+                with self._lock:
+                    self._events.pop(run_id, None)
 
     def _finish(self, run_id, status, error=None, **columns):
         db = get_db()
@@ -152,12 +158,6 @@ class JobManager:
         except ValueError as exc:
             self._finish(run_id, "failed", f"training failed: {exc}", history=dumps(history))
             return
-        except Exception as exc:
-            log.exception("training run %s failed", run_id)
-            self._finish(run_id, "failed",
-                         f"training failed unexpectedly ({type(exc).__name__}: {exc})",
-                         history=dumps(history))
-            return
         if last_record:
             write_progress(last_record, force=True)
         if event.is_set():
@@ -169,12 +169,12 @@ class JobManager:
         relative = f"models/{run_id}.npz"
         path = Path(self.app.config["DATA_DIR"]) / relative
         try:
-            save_atomically(model, path)
-            summary = reports.result_summary(model, dataset, result)
+            model.save(path)  # writes a temporary file, then renames it into place
         except OSError as exc:
             self._finish(run_id, "failed", storage_error(exc, "the model").message,
                          history=dumps(history))
             return
+        summary = reports.result_summary(model, dataset, result)
         if result.get("history"):
             history = {key: [_json_number(v) for v in result["history"].get(key, history[key])]
                        for key in HISTORY_KEYS}
@@ -183,18 +183,6 @@ class JobManager:
         # A run deleted while it trained leaves no model behind.
         if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
             remove_quietly(path)
-
-
-def save_atomically(model, path):
-    """``model.save`` to a temporary name in the same folder, then move it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".tmp-{path.stem}-{threading.get_ident()}.npz")
-    try:
-        model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        remove_quietly(tmp)
-        raise
 
 
 def mark_interrupted(db):

@@ -63,7 +63,7 @@ def _hidden_units(model, geometry):
     span = units.max(axis=1, keepdims=True) - low
     units = (units - low) / np.where(span > 0, span, 1.0)
     return {"height": geometry.height, "width": geometry.width,
-            "units": [np.round(u, 4).tolist() for u in units]}
+            "units": [np.round(u, 3).tolist() for u in units]}
 
 
 def build_report(run_id):
