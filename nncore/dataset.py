@@ -1,0 +1,140 @@
+"""The in-memory dataset every part of nncore trains on.
+
+Rows are samples. Labels are stored as integer indices ``0..k-1`` into ``classes``, the class
+names exactly as the file writes them (``"10"`` stays ``"10"``, the tutorial's zero; a numeric
+``3.0`` becomes ``"3"``), sorted naturally so that ``"2" < "10"``. Reading files is
+``loaders.py``; this module only holds and describes the data.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nncore.images import ImageGeometry
+
+
+def class_name(value) -> str:
+    """The class name for one raw label: integral numbers lose their ``.0``, text is stripped."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number.is_integer() and re.fullmatch(r"[+-]?[\d.eE+-]+", text):
+        return str(int(number))
+    return text
+
+
+def natural_key(name: str):
+    """Sort key: numbers by value first, then text with digit runs compared as numbers."""
+    try:
+        number = float(name)
+        if math.isfinite(number):
+            return (0, number, ())
+    except ValueError:
+        pass
+    parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p.lower())
+                  for p in re.split(r"(\d+)", name) if p)
+    return (1, 0.0, parts)
+
+
+def sort_classes(names) -> list[str]:
+    return sorted(set(names), key=natural_key)
+
+
+@dataclass
+class Dataset:
+    """Features ``X`` (n, d) float64 and labels ``y`` (n,) int64 indices into ``classes``.
+
+    ``notes`` records anything the loader repaired or assumed (a dropped header row, a text
+    encoding guessed), for the user to see.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    classes: list[str]
+    name: str = ""
+    feature_names: list[str] | None = None
+    image: ImageGeometry | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.X = np.asarray(self.X, dtype=np.float64)
+        self.y = np.asarray(self.y, dtype=np.int64)
+        self.classes = [str(c) for c in self.classes]
+        if self.X.ndim != 2:
+            raise ValueError(f"X must be 2-D (samples, features), got shape {self.X.shape}")
+        if self.y.shape != (self.X.shape[0],):
+            raise ValueError(f"y must have one label per row of X: X has {self.X.shape[0]} rows, "
+                             f"y has shape {self.y.shape}")
+        if len(set(self.classes)) != len(self.classes):
+            raise ValueError("class names must be unique")
+        if self.y.size and (self.y.min() < 0 or self.y.max() >= len(self.classes)):
+            raise ValueError(f"labels must be indices 0..{len(self.classes) - 1}")
+        if self.feature_names is not None:
+            self.feature_names = [str(f) for f in self.feature_names]
+            if len(self.feature_names) != self.X.shape[1]:
+                raise ValueError(f"{len(self.feature_names)} feature names for "
+                                 f"{self.X.shape[1]} features")
+        if self.image is not None and self.image.n_features != self.X.shape[1]:
+            raise ValueError(f"a {self.image.height}x{self.image.width} image needs "
+                             f"{self.image.n_features} features, X has {self.X.shape[1]}")
+
+    @classmethod
+    def from_labels(cls, X, labels, **kwargs) -> Dataset:
+        """Build from raw labels (numbers or text, one per row); classes sorted naturally."""
+        names = [class_name(v) for v in labels]
+        classes = sort_classes(names)
+        index = {c: i for i, c in enumerate(classes)}
+        y = np.fromiter((index[n] for n in names), dtype=np.int64, count=len(names))
+        return cls(X=X, y=y, classes=classes, **kwargs)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.X.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.X.shape[1])
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Class names per row, (n,) str."""
+        return np.asarray(self.classes, dtype=str)[self.y]
+
+    def class_counts(self) -> dict[str, int]:
+        counts = np.bincount(self.y, minlength=len(self.classes))
+        return {c: int(n) for c, n in zip(self.classes, counts)}
+
+    def summary(self) -> dict:
+        """JSON-ready description (no arrays)."""
+        empty = self.X.size == 0
+        return {
+            "name": self.name,
+            "n_samples": self.n_samples,
+            "n_features": self.n_features,
+            "classes": list(self.classes),
+            "class_counts": self.class_counts(),
+            "feature_min": None if empty else float(self.X.min()),
+            "feature_max": None if empty else float(self.X.max()),
+            "image": None if self.image is None else self.image.to_dict(),
+            "notes": list(self.notes),
+        }
+
+    def __repr__(self):
+        image = "" if self.image is None else (
+            f", image={self.image.height}x{self.image.width} {self.image.order!r}")
+        return (f"Dataset({self.name!r}, n_samples={self.n_samples}, "
+                f"n_features={self.n_features}, classes={len(self.classes)}{image})")
