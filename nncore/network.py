@@ -74,6 +74,7 @@ class Network:
             W, b = make(fan_in, fan_out, rng)
             self.weights.append(np.ascontiguousarray(W, dtype=self.dtype))
             self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
+        self.pack()
 
     # ------------------------------------------------------------------ parameters
     def params(self):
@@ -83,13 +84,45 @@ class Network:
             out += [W, b]
         return out
 
+    def pack(self):
+        """Store all parameters in one flat array; ``weights``/``biases`` become views of it.
+
+        Returns the flat array ``[W0.ravel(), b0, W1.ravel(), b1, ...]``.  The optimiser can
+        then update every parameter with a handful of whole-array operations per step.  Called
+        on construction and by ``train`` (a no-op when nothing was rebound since).
+        """
+        params = self.params()
+        flat = getattr(self, "_flat", None)
+        if flat is not None and flat.dtype == self.dtype and all(
+                p.base is flat for p in params):
+            return flat
+        flat = np.empty(sum(p.size for p in params), self.dtype)
+        views = self.unflatten(flat)
+        for view, p in zip(views, params):
+            view[...] = p
+        self.weights, self.biases = views[0::2], views[1::2]
+        self._flat = flat
+        return flat
+
+    def unflatten(self, flat):
+        """Views of a flat array shaped like ``params()``: ``[W0, b0, W1, b1, ...]``."""
+        views, start = [], 0
+        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            for shape in ((fan_in, fan_out), (fan_out,)):
+                size = int(np.prod(shape))
+                views.append(flat[start:start + size].reshape(shape))
+                start += size
+        return views
+
     def copy(self):
         """Deep copy (weights copied, same configuration)."""
         clone = object.__new__(Network)
         clone.__dict__.update(self.__dict__)
         clone.layer_sizes = list(self.layer_sizes)
+        clone._flat = None
         clone.weights = [W.copy() for W in self.weights]
         clone.biases = [b.copy() for b in self.biases]
+        clone.pack()
         return clone
 
     def __repr__(self):
@@ -209,6 +242,8 @@ class Network:
             "delta": [np.empty((n_rows, s), dt) for s in sizes[1:]],
             # f'(a) of hidden layers, and l2 * W for the penalty gradient
             "df": [np.empty((n_rows, s), dt) for s in sizes[1:-1]],
+            # ones @ delta sums delta over rows (a BLAS gemv, ~4x faster than delta.sum(axis=0))
+            "ones": np.ones(n_rows, dt),
             "scaled_W": [np.empty_like(W) for W in self.weights],
         }
 
@@ -237,10 +272,11 @@ class Network:
         delta = self._out.delta(P, Y, out=work["delta"][L - 1][:n])
         delta *= 1.0 / n                      # the cost is a mean over rows
         c = float(l2) / n_total
+        ones = work["ones"][:n]
         for l in range(L - 1, -1, -1):
             nabla_W, nabla_b = grads[2 * l], grads[2 * l + 1]
             np.matmul(acts[l].T, delta, out=nabla_W)
-            np.sum(delta, axis=0, out=nabla_b)
+            np.matmul(ones, delta, out=nabla_b)
             if c:
                 nabla_W += np.multiply(self.weights[l], c, out=work["scaled_W"][l])
             if l > 0:                          # the input layer needs no delta

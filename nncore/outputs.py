@@ -83,9 +83,16 @@ class SoftmaxOutput(Output):
     name = "softmax"
 
     def activate(self, Z, out=None):
-        # softmax is invariant to a per-row shift; subtracting the row max keeps exp <= 1
-        out = np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
-        np.exp(out, out=out)
+        # softmax is invariant to a per-row shift; subtracting the row max keeps exp <= 1.
+        # The row max costs more than the rest on small batches, so it is skipped when every |z|
+        # is below half the log of the dtype's largest number: exp then neither overflows (even
+        # summed over the row) nor underflows to zero.
+        limit = 0.5 * float(np.log(np.finfo(Z.dtype).max))
+        if Z.size and max(Z.max(), -Z.min()) < limit:
+            out = np.exp(Z, out=out)
+        else:
+            out = np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
+            np.exp(out, out=out)
         out /= out.sum(axis=1, keepdims=True)
         return out
 

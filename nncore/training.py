@@ -142,8 +142,12 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     full_batch = batch_size == n
 
     eye = np.eye(k, dtype=network.dtype)       # row c is the one-hot target of class c
-    params = network.params()
-    grads = [np.empty_like(p) for p in params]
+    # all parameters live in one flat array (and the gradients in another, laid out alike), so
+    # the optimiser updates everything with a few whole-array operations per batch
+    flat = network.pack()
+    flat_grad = np.empty_like(flat)
+    params, grads = network.params(), network.unflatten(flat_grad)
+    predicted = np.empty(n, np.intp)           # predicted class of every row, in batch order
     work = network.workspace(batch_size)
     X_buf = np.empty((batch_size, X.shape[1]), network.dtype)
     Y_buf = np.empty((batch_size, k), network.dtype)
@@ -165,7 +169,6 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
         total_cost = total_data_cost = 0.0
-        correct = 0
         with np.errstate(all="ignore"):
             order = None if full_batch else rng.permutation(n)
             for lo in range(0, n, batch_size):
@@ -189,12 +192,12 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                     raise diverged(epoch, "the cost became", data_cost + penalty)
                 if initial_cost is None:
                     initial_cost = data_cost
-                opt.update(params, grads)
+                opt.update([flat], [flat_grad])
                 total_cost += (data_cost + penalty) * m
                 total_data_cost += data_cost * m
-                P = work["a"][-1][:m]
-                correct += int(np.count_nonzero(P.argmax(axis=1) == yb))
+                np.argmax(work["a"][-1][:m], axis=1, out=predicted[lo:lo + m])
             cost, data_cost = total_cost / n, total_data_cost / n
+            correct = np.count_nonzero(predicted == (y if full_batch else y[order]))
             if data_cost > 4 * chance and data_cost > 2 * initial_cost:
                 raise diverged(epoch, f"the cross-entropy rose to", data_cost)
             val_cost = val_accuracy = None
@@ -206,7 +209,7 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                 val_accuracy = float(np.count_nonzero(P_val.argmax(axis=1) == y_val)) / len(y_val)
 
         record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
-                  "train_accuracy": correct / n, "val_accuracy": val_accuracy,
+                  "train_accuracy": int(correct) / n, "val_accuracy": val_accuracy,
                   "seconds": time.perf_counter() - start, "epochs": epochs}
         for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
             history[key].append(record[key])

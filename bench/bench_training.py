@@ -1,0 +1,140 @@
+"""Benchmark: one training epoch of nncore against the matrix products that epoch cannot avoid.
+
+Scope: measures speed only (no accuracy).  Each case times nncore's ``train`` for one epoch and,
+interleaved with it in the same run, a *reference* doing nothing but the epoch's matrix products
+with the same shapes (per batch: ``X @ W`` for each layer forward, ``delta @ W.T`` for every layer
+but the first, and ``a.T @ delta`` for every layer's gradient), written into preallocated
+outputs on contiguous slices of the data.  The ratio nncore / reference is what the targets
+bound; it is robust to the machine's speed because both sides share the same BLAS and load.
+
+Cases (sigmoid hidden layer, softmax output, float32):
+
+* ``sgd``: 60000 x 784 -> 128 -> 10, batch 128, one epoch (target ratio <= 1.3)
+* ``adam``: the same with Adam (target <= 1.6)
+* ``gd``: 5000 x 400 -> 25 -> 10, full-batch gradient descent, one iteration (reported)
+
+Data: MNIST from ``../shared/data/mnist.npz`` next to the repository when present, otherwise
+random data of the same shape (the timing does not depend on the values; the output says which).
+
+Usage::
+
+    .venv/bin/python bench/bench_training.py [--repeats 5] [--json]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from nncore.network import Network  # noqa: E402
+from nncore.training import train  # noqa: E402
+
+TARGETS = {"sgd": 1.3, "adam": 1.6, "gd": None}
+MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
+                     "mnist.npz")
+
+
+def load_data(rng):
+    """(X (60000, 784) float32 in [0, 1], y (60000,) int, source description)."""
+    if os.path.exists(MNIST):
+        with np.load(MNIST, allow_pickle=False) as f:
+            X = f["x_train"].reshape(len(f["x_train"]), -1).astype(np.float32) / 255.0
+            y = f["y_train"].astype(np.int64)
+        return X, y, f"MNIST ({os.path.normpath(MNIST)})"
+    X = rng.random((60000, 784), dtype=np.float32)
+    y = rng.integers(0, 10, size=60000)
+    return X, y, "random data (MNIST file not found)"
+
+
+def reference_epoch(X, sizes, batch_size):
+    """Time of the matrix products of one epoch, in preallocated buffers (no other work)."""
+    rng = np.random.default_rng(1)
+    Ws = [rng.standard_normal((a, b)).astype(np.float32) * 0.01 for a, b in zip(sizes[:-1], sizes[1:])]
+    acts = [np.empty((batch_size, s), np.float32) for s in sizes[1:]]
+    deltas = [np.empty((batch_size, s), np.float32) for s in sizes[1:]]
+    grads = [np.empty_like(W) for W in Ws]
+    for d in deltas:
+        d.fill(0.001)
+    L = len(Ws)
+    n = X.shape[0]
+    start = time.perf_counter()
+    for lo in range(0, n, batch_size):
+        Xb = X[lo:lo + batch_size]
+        m = Xb.shape[0]
+        a = [Xb] + [buf[:m] for buf in acts]
+        dl = [buf[:m] for buf in deltas]
+        for l in range(L):                               # forward: a[l+1] = a[l] @ W[l]
+            np.matmul(a[l], Ws[l], out=a[l + 1])
+        for l in range(L - 1, -1, -1):                   # backward
+            np.matmul(a[l].T, dl[l], out=grads[l])       # nabla_W[l] = a[l].T @ delta[l+1]
+            if l > 0:                                    # delta[l] = delta[l+1] @ W[l].T
+                np.matmul(dl[l], Ws[l].T, out=dl[l - 1])
+    return time.perf_counter() - start
+
+
+def nncore_epoch(X, y, sizes, optimizer, batch_size, learning_rate):
+    net = Network(sizes, activation="sigmoid", output="softmax", rng=0)
+    start = time.perf_counter()
+    train(net, X, y, optimizer=optimizer, learning_rate=learning_rate, epochs=1,
+          batch_size=batch_size, rng=np.random.default_rng(0))
+    return time.perf_counter() - start
+
+
+def measure(name, X, y, sizes, optimizer, batch_size, learning_rate, repeats):
+    ref_times, nn_times = [], []
+    reference_epoch(X, sizes, batch_size or len(X))                      # warm-up both sides
+    nncore_epoch(X, y, sizes, optimizer, batch_size, learning_rate)
+    for _ in range(repeats):                                             # interleaved
+        ref_times.append(reference_epoch(X, sizes, batch_size or len(X)))
+        nn_times.append(nncore_epoch(X, y, sizes, optimizer, batch_size, learning_rate))
+    ref, nn = float(np.median(ref_times)), float(np.median(nn_times))
+    ratios = [b / a for a, b in zip(ref_times, nn_times)]
+    return {"case": name, "shape": f"{len(X)}x{'->'.join(map(str, sizes))}",
+            "batch_size": batch_size, "optimizer": optimizer,
+            "reference_s": ref, "nncore_s": nn, "ratio": nn / ref,
+            "ratio_min": min(ratios), "ratio_median": float(np.median(ratios)),
+            "reference_min_s": min(ref_times), "nncore_min_s": min(nn_times),
+            "target": TARGETS[name]}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument("--cases", default="sgd,adam,gd")
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(0)
+    X, y, source = load_data(rng)
+    rows = []
+    cases = args.cases.split(",")
+    if "sgd" in cases:
+        rows.append(measure("sgd", X, y, [784, 128, 10], "sgd", 128, 0.1, args.repeats))
+    if "adam" in cases:
+        rows.append(measure("adam", X, y, [784, 128, 10], "adam", 128, 0.001, args.repeats))
+    if "gd" in cases:
+        Xs = np.ascontiguousarray(rng.random((5000, 400), dtype=np.float32))
+        ys = rng.integers(0, 10, size=5000)
+        rows.append(measure("gd", Xs, ys, [400, 25, 10], "gd", None, 1.0, args.repeats * 20))
+
+    print(f"data: {source}; gd case: random 5000x400; numpy {np.__version__}; "
+          f"repeats: {args.repeats} (gd x20), medians")
+    print(f"{'case':<6} {'shape':<22} {'batch':>5} {'matmul s':>9} {'nncore s':>9} "
+          f"{'ratio':>6} {'(med/min of pairs)':>18} {'target':>7}")
+    for r in rows:
+        target = f"<={r['target']}" if r["target"] else "-"
+        ok = "" if r["target"] is None else ("ok" if r["ratio"] <= r["target"] else "MISSED")
+        print(f"{r['case']:<6} {r['shape']:<22} {str(r['batch_size'] or 'full'):>5} "
+              f"{r['reference_s']:>9.4f} {r['nncore_s']:>9.4f} {r['ratio']:>6.2f} "
+              f"{r['ratio_median']:>9.2f}/{r['ratio_min']:<8.2f} {target:>7} {ok}")
+    if args.json:
+        print(json.dumps({"data": source, "results": rows}))
+
+
+if __name__ == "__main__":
+    main()
