@@ -58,7 +58,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
     train_idx, val_idx = stratified_split(dataset.y, config.validation_split,
                                           np.random.default_rng(split_seq))
 
-    scaler = Scaler.fit(dataset.X[train_idx], image=dataset.image)
+    scaler = Scaler().fit(dataset.X[train_idx], image=dataset.image)
     X_train, y_train = scaler.transform(dataset.X[train_idx]), dataset.y[train_idx]
     X_val = scaler.transform(dataset.X[val_idx]) if len(val_idx) else None
     y_val = dataset.y[val_idx] if len(val_idx) else None
