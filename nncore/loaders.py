@@ -354,14 +354,29 @@ class _OpenpyxlBook:
     """Sheets read by openpyxl in read-only mode (parses XML through defusedxml)."""
 
     def __init__(self, path, data_only=True):
-        self._book = _open_openpyxl(path, data_only)
+        import openpyxl
+
+        # Our own file handle: openpyxl leaves its handle open when a broken file fails.
+        self._file = open(path, "rb")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")   # e.g. "Workbook contains no default style"
+                self._book = openpyxl.load_workbook(self._file, read_only=True,
+                                                    data_only=data_only)
+        except Exception as e:   # openpyxl raises many types for broken files
+            self._file.close()
+            raise ValueError(f"The workbook could not be read: {_describe_error(e)}") from None
         self.sheetnames = list(self._book.sheetnames)
 
-    def rows(self, sheet):
-        ws = self._book[sheet]
+    def sheet(self, name):
+        ws = self._book[name]
         if not hasattr(ws, "iter_rows"):
-            raise ValueError(f'"{sheet}" is a chart sheet, not a sheet of cells.')
+            raise ValueError(f'"{name}" is a chart sheet, not a sheet of cells.')
         ws.reset_dimensions()   # the declared size is often wrong; safety.py bounded it anyway
+        return ws
+
+    def rows(self, sheet):
+        ws = self.sheet(sheet)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -371,17 +386,7 @@ class _OpenpyxlBook:
 
     def close(self):
         self._book.close()
-
-
-def _open_openpyxl(path, data_only=True):
-    import openpyxl
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # e.g. "Workbook contains no default style"
-            return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
-    except Exception as e:   # openpyxl raises many types for broken files
-        raise ValueError(f"The workbook could not be read: {_describe_error(e)}") from None
+        self._file.close()
 
 
 def _open_book(path, engine=None):
@@ -393,8 +398,13 @@ def _open_book(path, engine=None):
 
 
 def _describe_error(e) -> str:
-    if type(e).__name__ in ("EntitiesForbidden", "DTDForbidden", "ExternalReferenceForbidden"):
-        return "it contains XML entity definitions, which spreadsheets never do (refused as unsafe)."
+    chain = e
+    while chain is not None:   # openpyxl wraps parser errors in its own
+        if type(chain).__name__ in ("EntitiesForbidden", "DTDForbidden",
+                                    "ExternalReferenceForbidden"):
+            return ("it contains XML entity definitions, which spreadsheets never do "
+                    "(refused as unsafe).")
+        chain = chain.__cause__ or chain.__context__
     return f"{type(e).__name__}: {e}"
 
 
@@ -423,12 +433,11 @@ def _read_sheet(book, path, sheet) -> _Table:
 def _explain_empty(path, sheet, row, col):
     """Why a cell reads as empty, when it is not: a formula never calculated, or an error."""
     for data_only in (False, True):
-        book = _open_openpyxl(path, data_only)
+        book = _OpenpyxlBook(path, data_only)
         try:
-            ws = book[sheet]
-            ws.reset_dimensions()
-            value = next(ws.iter_rows(min_row=row, max_row=row, min_col=col, max_col=col,
-                                      values_only=True), (None,))
+            cells = book.sheet(sheet).iter_rows(min_row=row, max_row=row, min_col=col,
+                                                max_col=col, values_only=True)
+            value = next(cells, (None,))
             value = value[0] if value else None
         finally:
             book.close()
