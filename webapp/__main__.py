@@ -20,14 +20,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--data-dir", default="instance",
-                        help="folder for the database, uploads and models (default: instance)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder for the database, uploads and models "
+                             "(default: instance/ in the repository)")
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("webapp")
-    os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
+    if args.data_dir is not None:
+        os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
 
     from waitress import create_server
 

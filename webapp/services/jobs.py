@@ -94,11 +94,12 @@ class JobManager:
                     self._events.pop(run_id, None)
 
     def _finish(self, run_id, status, error=None, **columns):
+        """Record how a run ended, unless it already ended (cancelled or deleted meanwhile)."""
         db = get_db()
-        sets = ", ".join(f"{name} = ?" for name in columns)
+        sets = "".join(f", {name} = ?" for name in columns)
         db.execute(
-            f"UPDATE runs SET status = ?, error = ?, finished_at = ?{', ' + sets if sets else ''}"
-            " WHERE id = ?",
+            f"UPDATE runs SET status = ?, error = ?, finished_at = ?{sets}"
+            " WHERE id = ? AND status = 'running'",
             (status, error, now(), *columns.values(), run_id),
         )
         db.commit()

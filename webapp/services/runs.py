@@ -160,17 +160,20 @@ def list_runs(dataset_id=None):
 
 
 def cancel_run(run_id, jobs):
+    """Stop a queued or running run; it is 'cancelled' at once.
+
+    A queued run never starts (the worker only claims 'queued' rows). A running one stops at
+    the end of its current epoch, when the training callback sees the flag; its history is
+    still written then, but its status no longer changes.
+    """
     row = get_row(run_id)
     if row["status"] in TERMINAL:
         raise Conflict(f"run {run_id} has already finished (status: {row['status']})")
-    db = get_db()
     jobs.cancel(run_id)
-    # A queued run never starts (the worker claims only 'queued' rows); a running one stops
-    # after its current epoch. A run no worker of this process owns is marked at once.
-    if row["status"] == "queued" or not jobs.is_active(run_id):
-        db.execute("UPDATE runs SET status = 'cancelled', finished_at = ?"
-                   " WHERE id = ? AND status IN ('queued', 'running')", (now(), run_id))
-        db.commit()
+    db = get_db()
+    db.execute("UPDATE runs SET status = 'cancelled', finished_at = ?"
+               " WHERE id = ? AND status IN ('queued', 'running')", (now(), run_id))
+    db.commit()
     return get_run(run_id)
 
 
