@@ -62,6 +62,8 @@ class Network:
         self.output = output
         self._f, self._df = get_activation(activation)
         self._out = get_output(output)
+        if sizes[-1] == 1 and output != "sigmoid":
+            raise ValueError("a single output unit needs output='sigmoid' (a binary classifier)")
         self.init = resolve_init(init, activation)
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
@@ -164,8 +166,40 @@ class Network:
         return self.forward(X)[-1]
 
     def predict(self, X):
-        """Predicted class indices (n,) int64: the most probable output unit per row."""
-        return np.argmax(self.predict_proba(X), axis=1)
+        """Predicted class indices (n,) int64: the most probable output unit per row.
+
+        A network with a single sigmoid output unit is a binary classifier: class 1 where
+        ``p > 0.5``, else class 0.
+        """
+        return self.classes_from_proba(self.predict_proba(X))
+
+    @property
+    def n_classes(self):
+        """Number of classes: the output units, or 2 for a single sigmoid unit."""
+        return max(self.layer_sizes[-1], 2)
+
+    def targets(self, y):
+        """Class indices (n,) -> target matrix (n, k) in the network's dtype.
+
+        One-hot rows, or for a single output unit the column ``y`` itself (0 or 1).
+        """
+        y = np.asarray(y)
+        if y.size and (y.min() < 0 or y.max() >= self.n_classes):
+            raise ValueError(f"labels must be class indices in 0..{self.n_classes - 1}")
+        return self.target_table()[y]
+
+    def target_table(self):
+        """(n_classes, k) matrix whose row ``c`` is the target of class ``c``."""
+        if self.layer_sizes[-1] == 1:
+            return np.array([[0.0], [1.0]], dtype=self.dtype)
+        return np.eye(self.layer_sizes[-1], dtype=self.dtype)
+
+    @staticmethod
+    def classes_from_proba(P, out=None):
+        """Predicted class per row of probabilities ``P`` (n, k), written to ``out`` if given."""
+        if P.shape[1] == 1:
+            return np.greater(P[:, 0], 0.5, out=out) if out is not None else (P[:, 0] > 0.5).astype(np.int64)
+        return np.argmax(P, axis=1, out=out)
 
     # ------------------------------------------------------------------ cost and gradients
     def _check_targets(self, X, Y):

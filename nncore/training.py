@@ -16,9 +16,11 @@ Per-epoch figures
   term as ``cost`` (penalty divided by the training-set size) so the two curves are comparable.
 * ``seconds`` is the wall-clock time since ``train`` started, at the end of the epoch.
 
-Divergence: a non-finite cost, or a cross-entropy above 4 times chance level (``log k`` for
-softmax, ``k log 2`` for sigmoid outputs) and above twice the untrained network's, raises
-``TrainingDiverged``.  Floating-point warnings are silenced inside the loop because divergence is
+Divergence raises ``TrainingDiverged``: a non-finite cost (checked every batch), or an epoch's
+cross-entropy above twice both chance level (``log k`` for softmax, ``k log 2`` for sigmoid
+outputs, what a network that knows nothing scores) and the untrained network's first cost.
+Bounded activations rarely overflow: a learning rate far too high instead drives the units into
+saturation, where confident wrong answers cost far more than guessing.  Floating-point warnings are silenced inside the loop because divergence is
 detected from the cost instead.
 """
 
@@ -116,15 +118,16 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
 
     X = np.ascontiguousarray(network._as_input(X))
     n, k = X.shape[0], network.layer_sizes[-1]
+    n_classes = network.n_classes
     if n == 0:
         raise ValueError("no training rows")
-    y = _labels(y, n, k, "y")
+    y = _labels(y, n, n_classes, "y")
     has_val = X_val is not None
     if has_val:
         X_val = network._as_input(X_val)
         if y_val is None:
             raise ValueError("X_val given without y_val")
-        y_val = _labels(y_val, X_val.shape[0], k, "y_val")
+        y_val = _labels(y_val, X_val.shape[0], n_classes, "y_val")
         has_val = X_val.shape[0] > 0
     if patience is not None:
         patience = int(patience)
@@ -141,7 +144,7 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     batch_size = min(batch_size, n)
     full_batch = batch_size == n
 
-    eye = np.eye(k, dtype=network.dtype)       # row c is the one-hot target of class c
+    eye = network.target_table()               # row c is the target of class c (one-hot)
     # all parameters live in one flat array (and the gradients in another, laid out alike), so
     # the optimiser updates everything with a few whole-array operations per batch
     flat = network.pack()
@@ -195,10 +198,10 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                 opt.update([flat], [flat_grad])
                 total_cost += (data_cost + penalty) * m
                 total_data_cost += data_cost * m
-                np.argmax(work["a"][-1][:m], axis=1, out=predicted[lo:lo + m])
+                network.classes_from_proba(work["a"][-1][:m], out=predicted[lo:lo + m])
             cost, data_cost = total_cost / n, total_data_cost / n
             correct = np.count_nonzero(predicted == (y if full_batch else y[order]))
-            if data_cost > 4 * chance and data_cost > 2 * initial_cost:
+            if data_cost > 2 * max(chance, initial_cost):
                 raise diverged(epoch, f"the cross-entropy rose to", data_cost)
             val_cost = val_accuracy = None
             if has_val:
@@ -206,7 +209,8 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                 val_cost = output.cost(P_val, Y_val) + network.penalty(l2, n)
                 if not math.isfinite(val_cost):
                     raise diverged(epoch, "the validation cost became", val_cost)
-                val_accuracy = float(np.count_nonzero(P_val.argmax(axis=1) == y_val)) / len(y_val)
+                hits = np.count_nonzero(network.classes_from_proba(P_val) == y_val)
+                val_accuracy = int(hits) / len(y_val)
 
         record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
                   "train_accuracy": int(correct) / n, "val_accuracy": val_accuracy,

@@ -1,0 +1,87 @@
+"""Optimisers: each reduces the cost, Adam's first step, defaults, unknown names."""
+
+import numpy as np
+import pytest
+
+from nncore.network import Network
+from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS, make_optimizer
+from nncore.outputs import one_hot
+
+
+def small_problem():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    return X, one_hot(y, 3, np.float64)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_each_optimizer_reduces_cost(name):
+    X, Y = small_problem()
+    net = Network([4, 5, 3], output="softmax", dtype=np.float64, rng=0)
+    opt = make_optimizer(name)
+    start = net.cost(X, Y)
+    for _ in range(50):
+        _, grads = net.cost_and_gradients(X, Y)
+        opt.update(net.params(), grads)
+    assert net.cost(X, Y) < 0.9 * start
+
+
+def test_adam_first_step_has_magnitude_lr():
+    params = [np.array([1.0, -2.0, 3.0])]
+    grads = [np.array([0.5, -1e-3, 40.0])]
+    make_optimizer("adam", 0.01).update(params, grads)
+    # m_hat = g and v_hat = g**2 on the first step, so each parameter moves lr * sign(g)
+    np.testing.assert_allclose(params[0], [0.99, -1.99, 2.99], rtol=1e-6)
+
+
+def test_adam_matches_textbook_for_several_steps():
+    rng = np.random.default_rng(0)
+    p = rng.standard_normal(5)
+    mine = [p.copy()]
+    opt = make_optimizer("adam", 0.1)
+    ref, m, v = p.copy(), np.zeros(5), np.zeros(5)
+    for t in range(1, 6):
+        g = rng.standard_normal(5)
+        opt.update(mine, [g])
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g ** 2
+        ref -= 0.1 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    np.testing.assert_allclose(mine[0], ref, rtol=1e-10)
+
+
+def test_gd_and_momentum_rules():
+    p, g = [np.array([1.0])], [np.array([2.0])]
+    make_optimizer("gd", 0.1).update(p, g)
+    assert p[0][0] == pytest.approx(0.8)
+    p = [np.array([1.0])]
+    mom = make_optimizer("momentum", 0.1)
+    mom.update(p, g)            # v = -0.2
+    mom.update(p, g)            # v = 0.9 * -0.2 - 0.2 = -0.38
+    assert p[0][0] == pytest.approx(1.0 - 0.2 - 0.38)
+
+
+def test_float32_stays_float32():
+    p, g = [np.ones(3, np.float32)], [np.ones(3, np.float32)]
+    for name in OPTIMIZERS:
+        opt = make_optimizer(name)
+        opt.update(p, g)
+        assert p[0].dtype == np.float32
+
+
+def test_defaults_and_repr():
+    assert set(DEFAULT_LEARNING_RATES) == set(OPTIMIZERS) == {"gd", "sgd", "momentum", "adam"}
+    opt = make_optimizer("adam")
+    assert opt.learning_rate == DEFAULT_LEARNING_RATES["adam"]
+    assert repr(opt) == "Adam(learning_rate=0.001)"
+
+
+def test_unknown_name_lists_valid_ones():
+    with pytest.raises(ValueError, match="gd, sgd, momentum, adam"):
+        make_optimizer("rmsprop")
+
+
+@pytest.mark.parametrize("rate", [0, -1, float("nan")])
+def test_bad_learning_rate(rate):
+    with pytest.raises(ValueError, match="learning_rate"):
+        make_optimizer("sgd", rate)

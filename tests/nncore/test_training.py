@@ -1,0 +1,161 @@
+"""train(): history, callback cancel, early stopping, divergence, augment, reproducibility."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nncore.network import Network
+from nncore.training import TrainingDiverged, train
+
+KEYS = ["epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"]
+
+
+def blobs(n=120, seed=0):
+    """Three Gaussian blobs in 2-d, labels 0..2."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=n)
+    centres = np.array([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])
+    return centres[y] + 0.6 * rng.standard_normal((n, 2)), y
+
+
+def net(seed=0, **kwargs):
+    return Network([2, 6, 3], output="softmax", rng=np.random.default_rng(seed), **kwargs)
+
+
+def test_history_shape_and_json_ready():
+    X, y = blobs()
+    h = train(net(), X[:90], y[:90], epochs=5, batch_size=16, rng=np.random.default_rng(0),
+              X_val=X[90:], y_val=y[90:], optimizer="sgd", learning_rate=0.5)
+    assert all(len(h[k]) == 5 for k in KEYS)
+    assert h["epoch"] == [1, 2, 3, 4, 5]
+    assert h["stopped"] is None and 1 <= h["best_epoch"] <= 5
+    assert all(type(v) is float for k in KEYS[1:] for v in h[k])
+    assert h["seconds"] == sorted(h["seconds"])
+    json.dumps(h)
+    assert h["cost"][-1] < h["cost"][0]
+    assert h["val_accuracy"][-1] > 0.8
+
+
+def test_no_validation_gives_none():
+    X, y = blobs()
+    h = train(net(), X, y, epochs=3, rng=np.random.default_rng(0))
+    assert h["val_cost"] == [None] * 3 and h["val_accuracy"] == [None] * 3
+    assert h["best_epoch"] == 3
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "momentum", "adam"])
+def test_every_optimizer_learns_blobs(optimizer):
+    X, y = blobs()
+    network = net()
+    h = train(network, X, y, optimizer=optimizer, epochs=40, batch_size=20,
+              rng=np.random.default_rng(0))
+    assert h["cost"][-1] < h["cost"][0]
+    assert h["train_accuracy"][-1] > 0.85
+
+
+def test_same_seed_same_result():
+    X, y = blobs()
+    a, b = net(), net()
+    train(a, X, y, epochs=3, batch_size=10, rng=np.random.default_rng(5))
+    train(b, X, y, epochs=3, batch_size=10, rng=np.random.default_rng(5))
+    for p, q in zip(a.params(), b.params()):
+        assert p.tobytes() == q.tobytes()
+
+
+def test_callback_receives_records_and_can_cancel():
+    X, y = blobs()
+    records = []
+
+    def callback(record):
+        records.append(record)
+        return record["epoch"] < 3
+
+    h = train(net(), X, y, epochs=10, rng=np.random.default_rng(0), callback=callback)
+    assert h["stopped"] == "cancelled" and len(h["epoch"]) == 3
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    assert set(records[0]) == set(KEYS) | {"epochs"} and records[0]["epochs"] == 10
+
+
+def test_callback_returning_none_continues():
+    X, y = blobs()
+    h = train(net(), X, y, epochs=4, rng=np.random.default_rng(0), callback=lambda r: None)
+    assert len(h["epoch"]) == 4 and h["stopped"] is None
+
+
+def test_early_stopping_restores_best_weights():
+    # a tiny noisy training set and a big network overfit: the validation cost turns upwards
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((30, 2))
+    y = rng.integers(0, 3, size=30)                    # labels are noise: nothing generalises
+    X_val, y_val = blobs(60, seed=2)
+    network = Network([2, 30, 3], output="softmax", rng=0, dtype=np.float64)
+    snapshots = {}
+
+    def remember(record):
+        snapshots[record["epoch"]] = [p.copy() for p in network.params()]
+
+    h = train(network, X, y, optimizer="adam", learning_rate=0.05, epochs=300,
+              rng=np.random.default_rng(0), X_val=X_val, y_val=y_val, patience=5,
+              callback=remember)
+    assert h["stopped"] == "early_stopping"
+    best = h["best_epoch"]
+    assert len(h["epoch"]) == best + 5
+    assert h["val_cost"][best - 1] == min(h["val_cost"])
+    for p, q in zip(network.params(), snapshots[best]):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_patience_needs_validation():
+    X, y = blobs()
+    with pytest.raises(ValueError, match="validation"):
+        train(net(), X, y, epochs=2, rng=np.random.default_rng(0), patience=2)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu"])
+def test_divergence_raises_quickly(activation):
+    X, y = blobs()
+    network = net(activation=activation)
+    epochs_seen = []
+    with pytest.raises(TrainingDiverged, match="learning rate .* too high"):
+        train(network, X, y, optimizer="sgd", learning_rate=1e9, epochs=50, batch_size=10,
+              rng=np.random.default_rng(0), callback=lambda r: epochs_seen.append(r["epoch"]))
+    assert len(epochs_seen) <= 2
+
+
+def test_augment_is_applied_to_each_batch():
+    X, y = blobs(40)
+    calls = []
+
+    def augment(Xb, rng):
+        calls.append(Xb.shape)
+        return Xb + rng.normal(0, 0.01, Xb.shape)
+
+    train(net(), X, y, epochs=2, batch_size=16, rng=np.random.default_rng(0), augment=augment)
+    assert calls == [(16, 2), (16, 2), (8, 2)] * 2
+
+
+def test_l2_shrinks_weights():
+    X, y = blobs()
+    plain, shrunk = net(), net()
+    train(plain, X, y, epochs=30, batch_size=20, rng=np.random.default_rng(0))
+    train(shrunk, X, y, epochs=30, batch_size=20, l2=5.0, rng=np.random.default_rng(0))
+    assert np.abs(shrunk.weights[0]).sum() < np.abs(plain.weights[0]).sum()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"epochs": 0}, "epochs"),
+    ({"batch_size": 0}, "batch_size"),
+    ({"l2": -1}, "l2"),
+    ({"optimizer": "lbfgs"}, "valid optimizers"),
+])
+def test_bad_settings(kwargs, message):
+    X, y = blobs(20)
+    with pytest.raises(ValueError, match=message):
+        train(net(), X, y, rng=np.random.default_rng(0), **{"epochs": 1, **kwargs})
+
+
+def test_bad_labels():
+    X, y = blobs(20)
+    with pytest.raises(ValueError, match="0..2"):
+        train(net(), X, y + 3, epochs=1, rng=np.random.default_rng(0))
