@@ -136,3 +136,20 @@ export function describeNetwork(config) {
   const hidden = config.hidden_layers || [];
   return `hidden ${hidden.join("×") || "none"} · ${config.activation || "?"} · ${config.optimizer || "?"}`;
 }
+
+/** The whole training configuration in one line, for the run page. */
+export function describeConfig(config) {
+  if (!config) return "";
+  const rate = config.learning_rate === null || config.learning_rate === undefined ? "default rate" : `rate ${config.learning_rate}`;
+  const batch = config.batch_size ? `batch ${config.batch_size}` : "full batch";
+  return [
+    `hidden ${(config.hidden_layers || []).join("×") || "none"}`,
+    `${config.activation} → ${config.output}`,
+    `${config.optimizer}, ${rate}`,
+    `${config.epochs} epochs`,
+    batch,
+    `L2 ${config.l2}`,
+    `validation ${Math.round((config.validation_split || 0) * 100)} %`,
+    `seed ${config.seed}`,
+  ].join(" · ");
+}

@@ -230,7 +230,7 @@ function readRunForm(form, limits) {
   const maxUnits = limits.max_layer_size || 4096;
   const maxLayers = limits.max_layers || 10;
   if (!sizes.length) errors.hidden_layers = "Enter at least one layer size, e.g. 25.";
-  else if (!sizes.every((s) => INTEGER.test(s) && Number(s) >= 1)) errors.hidden_layers = "Layer sizes are whole numbers of at least 1, separated by commas.";
+  else if (!sizes.every((s) => INTEGER.test(s) && Number(s) >= 1)) errors.hidden_layers = "Whole numbers of at least 1, separated by commas.";
   else if (sizes.some((s) => Number(s) > maxUnits)) errors.hidden_layers = `At most ${maxUnits} units per layer.`;
   else if (sizes.length > maxLayers) errors.hidden_layers = `At most ${maxLayers} hidden layers.`;
   config.hidden_layers = sizes.map(Number);

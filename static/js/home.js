@@ -9,7 +9,7 @@ const page = readPageData();
 const urls = page.urls;
 
 function describeDataset(dataset) {
-  return `${dataset.n_samples} rows · ${dataset.n_features} features · ${dataset.classes.length} classes`;
+  return `${dataset.n_samples.toLocaleString()} rows · ${dataset.n_features.toLocaleString()} features · ${dataset.classes.length} classes`;
 }
 
 async function showSample(datasets) {
@@ -70,8 +70,8 @@ function showDatasets(datasets) {
     if (dataset.source === "builtin") nameCell.append(" ", el("span", "pill", "sample"));
     row.append(
       nameCell,
-      el("td", "num", dataset.n_samples),
-      el("td", "num", dataset.n_features),
+      el("td", "num", dataset.n_samples.toLocaleString()),
+      el("td", "num", dataset.n_features.toLocaleString()),
       el("td", "num", dataset.classes.length),
       el("td", "muted", formatDate(dataset.created_at)),
     );

@@ -2,7 +2,7 @@
 // columnar history to the charts, then shows results, report and the drawing pad once completed.
 import {
   readPageData, fillUrl, getJSON, sendJSON, el, displayName, formatPercent, formatSeconds,
-  formatNumber, describeNetwork,
+  formatNumber, describeConfig,
 } from "./api.js";
 import { makeChart, setData } from "./charts.js";
 import { makeImageCanvas, drawPixels } from "./images.js";
@@ -350,7 +350,7 @@ async function start() {
     const link = $("dataset-link");
     link.href = fillUrl(urls.datasetPage, run.dataset_id);
     link.textContent = `Dataset #${run.dataset_id}`;
-    $("run-config").textContent = describeNetwork(run.config);
+    $("run-config").textContent = describeConfig(run.config);
     getJSON(fillUrl(urls.datasetApi, run.dataset_id)).then((d) => {
       link.textContent = d.name || link.textContent;
     }).catch(() => {});
