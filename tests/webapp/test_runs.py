@@ -291,3 +291,24 @@ def test_disk_full_when_saving_the_model(app, client, blobs, wait_for_run, monke
     assert run["status"] == "failed"
     assert "out of disk space" in run["error"]
     assert not list(Path(app.config["DATA_DIR"], "models").iterdir())
+
+
+def test_report_without_validation_uses_training_rows(client, bars, wait_for_run):
+    run_id = client.post("/api/runs", json={"dataset_id": bars, **TINY,
+                                            "validation_split": 0}).get_json()["id"]
+    run = wait_for_run(run_id)
+    assert run["status"] == "completed" and run["result"]["val_accuracy"] is None
+    report = client.get(f"/api/runs/{run_id}/report").get_json()
+    assert report["evaluated_on"] == "training"
+    assert np.asarray(report["confusion_matrix"]).sum() == 60
+
+
+def test_stopping_the_server_interrupts_training(app, client, bars):
+    slow = {"dataset_id": bars, "hidden_layers": [8], "epochs": 2000, "batch_size": 1}
+    run_id = client.post("/api/runs", json=slow).get_json()["id"]
+    while client.get(f"/api/runs/{run_id}").get_json()["status"] != "running":
+        pass
+    app.extensions["jobs"].shutdown(wait=True)
+    run = client.get(f"/api/runs/{run_id}").get_json()
+    assert run["status"] == "interrupted"
+    assert run["error"] == "the server stopped during training"
