@@ -148,6 +148,9 @@ def _has_header(table: _Table) -> bool:
     unless its numbers are just column numbers 0..d-1 or 1..d.
     """
     rows = table.rows
+    if len(rows) == 1:   # a header alone: every cell text
+        return all(isinstance(v, str) and not _is_number(v, table.decimal_comma)
+                   and not _is_blank(v) for v in rows[0])
     if len(rows) < 2:
         return False
     first, probe = rows[0], rows[1:1 + _HEADER_PROBE_ROWS]
@@ -334,7 +337,9 @@ class _CalamineBook:
         self._errors = (python_calamine.CalamineError, python_calamine.PasswordError,
                         python_calamine.XmlError, python_calamine.ZipError, OSError)
         try:
-            self._book = python_calamine.CalamineWorkbook.from_path(str(path))
+            # From the bytes, not the path: calamine picks the format by the file's name.
+            with open(path, "rb") as f:
+                self._book = python_calamine.CalamineWorkbook.from_filelike(f)
         except self._errors as e:
             raise ValueError(f"The workbook could not be read: {_describe_error(e)}") from None
         self.sheetnames = list(self._book.sheet_names)

@@ -1,0 +1,236 @@
+"""load_dataset on every supported layout, and a clear message for every malformed file."""
+import importlib.util
+
+import numpy as np
+import openpyxl
+import pytest
+
+from nncore import loaders
+from nncore.loaders import load_dataset
+
+HAS_CALAMINE = importlib.util.find_spec("python_calamine") is not None
+
+
+@pytest.fixture(params=["calamine", "openpyxl"], autouse=True)
+def engine(request, monkeypatch):
+    """Every Excel test runs with both readers (calamine only where it is installed)."""
+    if request.param == "calamine" and not HAS_CALAMINE:
+        pytest.skip("python-calamine is not installed")
+    monkeypatch.setattr(loaders, "EXCEL_ENGINE", request.param)
+    return request.param
+
+
+def workbook(path, sheets):
+    """sheets: {name: rows}; returns path."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def tutorial_rows(n=6, d=4):
+    X = [[(i * d + j) % 7 / 7 if j % 2 else i + j for j in range(d)] for i in range(n)]
+    y = [[10 if i % 3 == 0 else i % 3] for i in range(n)]
+    return X, y
+
+
+def csv_file(path, text, encoding="utf-8"):
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+    return path
+
+
+# --------------------------------------------------------------------------- layouts
+
+
+@pytest.mark.parametrize("x_name, y_name", [("X", "y"), ("x", "Y"), (" X ", "y")])
+def test_tutorial_layout(tmp_path, x_name, y_name):
+    X, y = tutorial_rows()
+    ds = load_dataset(workbook(tmp_path / "ex4.xlsx", {x_name: X, y_name: y}))
+    assert ds.X.shape == (6, 4) and ds.classes == ["1", "2", "10"]
+    np.testing.assert_allclose(ds.X, np.array(X, dtype=float))
+    assert ds.labels.tolist() == ["10", "1", "2", "10", "1", "2"]
+    assert ds.name == "ex4.xlsx" and ds.feature_names is None and ds.notes == []
+
+
+def test_named_sheets_override(tmp_path):
+    X, y = tutorial_rows()
+    path = workbook(tmp_path / "b.xlsx", {"notes": [["hi"]], "features": X, "labels": y})
+    ds = load_dataset(path, x_sheet="features", y_sheet="labels", name="mine")
+    assert ds.X.shape == (6, 4) and ds.name == "mine"
+
+
+def test_single_sheet_with_header_and_text_labels(tmp_path):
+    rows = [["a", "b", "animal"], [1, 2.5, "cat"], [3, 4, "dog"], [5, 6.0, "cat"]]
+    ds = load_dataset(workbook(tmp_path / "t.xlsx", {"Sheet1": rows}))
+    assert ds.feature_names == ["a", "b"] and ds.classes == ["cat", "dog"]
+    assert ds.X.tolist() == [[1, 2.5], [3, 4], [5, 6]]
+
+
+@pytest.mark.parametrize("label_column, features", [
+    ("label", [[2, 3], [5, 6], [8, 9]]), ("LABEL", [[2, 3], [5, 6], [8, 9]]),
+    ("1", [[2, 3], [5, 6], [8, 9]]), ("first", [[2, 3], [5, 6], [8, 9]]),
+    (-1, [[1, 2], [4, 5], [7, 8]]), ("c", [[1, 2], [4, 5], [7, 8]]),
+])
+def test_label_column_by_name_or_position(tmp_path, label_column, features):
+    rows = [["label", "b", "c"], [1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    ds = load_dataset(workbook(tmp_path / "t.xlsx", {"S": rows}), label_column=label_column)
+    assert ds.X.tolist() == features
+
+
+def test_named_single_sheet_without_header(tmp_path):
+    path = workbook(tmp_path / "t.xlsx", {"first": [[0]], "data": [[0.5, 1, 3.0], [1, 2, 10]]})
+    ds = load_dataset(path, x_sheet="DATA")
+    assert ds.classes == ["3", "10"] and ds.feature_names is None
+
+
+def test_stray_header_in_x_sheet_only(tmp_path):
+    X, y = tutorial_rows()
+    ds = load_dataset(workbook(tmp_path / "h.xlsx", {"X": [["p1", "p2", "p3", "p4"]] + X,
+                                                      "y": y}))
+    assert ds.X.shape == (6, 4)
+    assert any("dropped a header row" in note for note in ds.notes)
+
+
+def test_stray_header_in_y_sheet_only(tmp_path):
+    X, y = tutorial_rows()
+    ds = load_dataset(workbook(tmp_path / "h.xlsx", {"X": X, "y": [["label"]] + y}))
+    assert ds.n_samples == 6 and 'Sheet "y": dropped a header row' in ds.notes[0]
+
+
+def test_text_label_header_in_y_sheet(tmp_path):
+    X, _ = tutorial_rows()
+    y = [["digit"]] + [["cat" if i % 2 else "dog"] for i in range(6)]
+    ds = load_dataset(workbook(tmp_path / "h.xlsx", {"X": X, "y": y}))
+    assert ds.classes == ["cat", "dog"] and ds.n_samples == 6
+
+
+def test_header_in_y_but_one_label_short_is_explained(tmp_path):
+    X, y = tutorial_rows()
+    path = workbook(tmp_path / "h.xlsx", {"X": X, "y": [["y"]] + y[:-1]})
+    with pytest.raises(ValueError, match=r'Sheet "X" has 6 rows but Sheet "y" has 5 labels '
+                                         r'\(Sheet "y" had a header row that was dropped\)'):
+        load_dataset(path)
+
+
+def test_real_xlsx_named_xls_is_read(tmp_path):
+    X, y = tutorial_rows()
+    path = workbook(tmp_path / "a.xlsx", {"X": X, "y": y}).rename(tmp_path / "a.xls")
+    assert load_dataset(path).n_samples == 6
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+@pytest.mark.parametrize("text", [
+    "f1,f2,label\n1,2,a\n3,4.5,b\n5,6,a\n",
+    "f1;f2;label\n1;2;a\n3;4,5;b\n5;6;a\n",          # semicolons with a decimal comma
+    "f1\tf2\tlabel\n1\t2\ta\n3\t4.5\tb\n5\t6\ta\n",
+    "\ufefff1,f2,label\r\n1,2,a\r\n3,4.5,b\r\n5,6,a\r\n",   # BOM, CRLF
+    "f1,f2,label\n1,2,a\n\n3,4.5,b\n5,6,a\n\n",       # blank lines
+    "f1,f2,label,\n1,2,a,\n3,4.5,b,\n5,6,a\n",          # trailing delimiters, not on all lines
+])
+def test_csv_layouts(tmp_path, text):
+    ds = load_dataset(csv_file(tmp_path / "d.csv", text))
+    assert ds.feature_names == ["f1", "f2"] and ds.classes == ["a", "b"]
+    assert ds.X.tolist() == [[1, 2], [3, 4.5], [5, 6]]
+
+
+def test_csv_without_header_numeric_labels(tmp_path):
+    ds = load_dataset(csv_file(tmp_path / "d.csv", "1,2,3.0\n3,4,10\n5,6,3\n"))
+    assert ds.classes == ["3", "10"] and ds.feature_names is None
+
+
+def test_csv_in_windows_1252(tmp_path):
+    ds = load_dataset(csv_file(tmp_path / "d.csv", "x,y,fruit\n1,2,café\n3,4,pêche\n", "cp1252"))
+    assert ds.classes == ["café", "pêche"]
+    assert ds.notes == ["The file is not UTF-8; it was read as Windows-1252."]
+
+
+def test_mixed_ints_and_floats(tmp_path):
+    ds = load_dataset(workbook(tmp_path / "m.xlsx", {"S": [[1, 2.5, 1], [2.0, 3, 2]]}))
+    assert ds.X.tolist() == [[1, 2.5], [2, 3]]
+
+
+# --------------------------------------------------------------------------- malformed
+
+
+def _xlsx(sheets):
+    return lambda tmp_path: workbook(tmp_path / "bad.xlsx", sheets)
+
+
+def _csv(text, name="bad.csv"):
+    return lambda tmp_path: csv_file(tmp_path / name, text)
+
+
+X6, Y6 = tutorial_rows()
+
+MALFORMED = [
+    (_csv(""), {}, "The file is empty"),
+    (_csv("a,b,label\n"), {}, "header row but no data rows"),
+    (_xlsx({"X": X6, "y": Y6[:5]}), {}, 'Sheet "X" has 6 rows but Sheet "y" has 5 labels'),
+    (_csv("1,2,a\n3,4,b\n5,abc,a\n"), {}, 'row 3, column 2: "abc" is not a number'),
+    (_xlsx({"S": [[1, 2, "a"], [3, "abc", "b"]]}), {},
+     r'Sheet "S", row 2, column 2: "abc" is not a number \(cell B2\)'),
+    (_csv("1,2,a\n3,,b\n5,6,a\n"), {}, "row 2, column 2: the cell is empty"),
+    (_xlsx({"S": [[1, 2, "a"], [3, None, "b"], [1, 1, "a"]]}), {},
+     "row 2, column 2: the cell is empty"),
+    (_csv("1,2,a\n3,nan,b\n"), {}, "row 2, column 2: the cell is NaN"),
+    (_csv("1,2,a\n3,inf,b\n"), {}, '"inf" is not a finite number'),
+    (_csv("1,2,a\n3,4,\n"), {}, "row 2, column 3: the label is empty"),
+    (_csv("1,2,7\n3,4,7\n"), {}, "every row has the same label"),
+    (_csv("label\n1\n2\n"), {}, "only one column"),
+    (_csv("1,2,a\n"), {}, "only one data row"),
+    (_xlsx({"X": X6, "y": Y6}), {"x_sheet": "Z", "y_sheet": "y"},
+     'no sheet named "Z". Its sheets are: "X", "y"'),
+    (_xlsx({"S": [["a", "b", "label"], [1, 2, 3], [4, 5, 6]]}), {"label_column": "foo"},
+     'no column "foo". Its columns are: "a", "b", "label"'),
+    (_csv("1,2,3\n4,5,6\n"), {"label_column": "foo"}, "no header row"),
+    (_csv("{}", "data.json"), {}, "Unsupported file type .json"),
+    (_csv("a,b", "data.ods"), {}, "save it as .xlsx"),
+    (_csv("1,2,a\n3,4,b\n5,6\n"), {}, "row 3 has 2 fields but row 1 has 3"),
+    (_csv(b"\x89PNG\r\n\x1a\n....."), {}, "not a CSV text file: it looks like a PNG image"),
+    (_csv("1,2,a\n3,4,b\n"), {"x_sheet": "X"}, "A CSV file has no sheets"),
+    (_xlsx({"X": X6, "y": [[1, 2]] * 6}), {}, 'Sheet "y" has 2 columns'),
+    (_xlsx({"X": X6, "y": Y6}), {"y_sheet": "y", "label_column": "a"}, "not both"),
+    (_xlsx({"X": [[1], [2]], "y": [[1], [1]]}), {}, "same label"),
+    (_xlsx({"S": [[1, 2, 1], [3, "#DIV/0!", 2]]}), {}, "spreadsheet error #DIV/0!"),
+    (_xlsx({"S": [[1, 2, 1], [3, "=A2*2", 2]]}), {},
+     r"row 2, column 2: the cell holds a formula \(=A2\*2\) with no saved result"),
+]
+
+
+@pytest.mark.parametrize("make, kwargs, message", MALFORMED)
+def test_malformed(tmp_path, make, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        load_dataset(make(tmp_path), **kwargs)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="No such file"):
+        load_dataset(tmp_path / "nope.csv")
+
+
+def test_old_xls_is_refused_with_advice(tmp_path):
+    path = tmp_path / "old.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))
+    with pytest.raises(ValueError, match=r"save it as .xlsx \(Excel Workbook\) or .csv"):
+        load_dataset(path)
+
+
+# --------------------------------------------------------------------------- built-in files
+
+
+@pytest.mark.skipif(not loaders.SAMPLE_PATH.with_name("digits_tutorial.xlsx").exists(),
+                    reason="data/digits_tutorial.xlsx not built")
+def test_builtin_tutorial_workbook(engine):
+    if engine != "calamine":
+        pytest.skip("5000x400 through openpyxl takes about 40 s")
+    ds = load_dataset(loaders.SAMPLE_PATH.with_name("digits_tutorial.xlsx"))
+    assert ds.X.shape == (5000, 400)
+    assert ds.classes == [str(k) for k in range(1, 11)]
+    assert (ds.image.height, ds.image.width, ds.image.order) == (20, 20, "F")
+    assert 0 <= ds.X.min() and ds.X.max() <= 1
