@@ -2,14 +2,22 @@
 browser tests, and small datasets to upload."""
 import io
 import os
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from werkzeug.serving import make_server
 
-from webapp import create_app
+# The repository root first on the path, so `webapp` is the app even when pytest is started
+# as `pytest` (not `python -m pytest`) and tests/webapp/ would otherwise shadow it.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path[0] != str(ROOT):
+    sys.path.insert(0, str(ROOT))
+
+from webapp import create_app  # noqa: E402
 
 TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
 
@@ -99,6 +107,12 @@ def bars_csv(n_per_class=30, seed=0):
                 image[i, 1:7] = 16
             lines.append(",".join(str(int(v)) for v in image.ravel()) + f",{label}")
     return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def csv_text():
+    """The small datasets as CSV text: ``csv_text["blobs"]``, ``csv_text["bars"]``."""
+    return {"blobs": blobs_csv(), "bars": bars_csv()}
 
 
 @pytest.fixture

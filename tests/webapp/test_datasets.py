@@ -5,12 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import bars_csv, blobs_csv
 from webapp import create_app
 
 
-def test_csv_upload_round_trip(client, upload):
-    response = upload(blobs_csv(), "blobs.csv")
+def test_csv_upload_round_trip(client, upload, csv_text):
+    response = upload(csv_text["blobs"], "blobs.csv")
     assert response.status_code == 201
     created = response.get_json()
     assert created["name"] == "blobs.csv"
@@ -23,8 +22,8 @@ def test_csv_upload_round_trip(client, upload):
     assert client.get("/api/datasets").get_json()["datasets"] == [created]
 
 
-def test_upload_is_stored_under_a_generated_name(app, upload):
-    response = upload(blobs_csv(), "..\\../etc/evil\tname\x1b.csv")
+def test_upload_is_stored_under_a_generated_name(app, upload, csv_text):
+    response = upload(csv_text["blobs"], "..\\../etc/evil\tname\x1b.csv")
     assert response.status_code == 201
     created = response.get_json()
     assert created["name"] == "evilname.csv"
@@ -34,8 +33,8 @@ def test_upload_is_stored_under_a_generated_name(app, upload):
     assert not list(Path(app.config["DATA_DIR"], "tmp").iterdir())
 
 
-def test_image_dataset_is_detected(upload):
-    created = upload(bars_csv(), "bars.csv").get_json()
+def test_image_dataset_is_detected(upload, csv_text):
+    created = upload(csv_text["bars"], "bars.csv").get_json()
     assert created["image"] == {"height": 8, "width": 8, "order": "C", "vmin": 0.0, "vmax": 16.0}
 
 
@@ -63,11 +62,11 @@ def test_tutorial_layout_xlsx(tmp_path, upload):
     ("a,b\n1,x\n", "noextension", {}, "unsupported file type"),
     ("", "empty.csv", {}, ""),
     ("not,a,table\n\x00\x01", "junk.xlsx", {}, ""),
-    (blobs_csv(), "blobs.csv", {"x_sheet": "X"}, "x_sheet"),
-    (blobs_csv(), "blobs.csv", {"label_column": "nope"}, "nope"),
+    ("blobs", "blobs.csv", {"x_sheet": "X"}, "x_sheet"),
+    ("blobs", "blobs.csv", {"label_column": "nope"}, "nope"),
 ])
-def test_bad_uploads(upload, content, filename, fields, message):
-    response = upload(content, filename, **fields)
+def test_bad_uploads(upload, csv_text, content, filename, fields, message):
+    response = upload(csv_text.get(content, content), filename, **fields)
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error and message in error
@@ -92,12 +91,12 @@ def test_oversized_upload_is_413(tmp_path):
     assert response.get_json() == {"error": "the upload is too large: the limit is 256 KB"}
 
 
-def test_disk_full_is_a_clear_error(app, upload, monkeypatch):
+def test_disk_full_is_a_clear_error(app, upload, csv_text, monkeypatch):
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "savez", full)
-    response = upload(blobs_csv(), "blobs.csv")
+    response = upload(csv_text["blobs"], "blobs.csv")
     assert response.status_code == 507
     assert "out of disk space" in response.get_json()["error"]
     assert not list(Path(app.config["DATA_DIR"], "datasets").iterdir())
