@@ -30,6 +30,7 @@ import gzip
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -124,10 +125,27 @@ def write_tutorial_xlsx(path, X, y):
         sheet_y.append([10 if label == 0 else int(label)])   # Ng's convention: 10 is the digit 0
     buffer = io.BytesIO()
     wb.save(buffer)
-    _rezip(buffer.getvalue(), path)
+    sizes = {"xl/worksheets/sheet1.xml": rows.shape, "xl/worksheets/sheet2.xml": (len(y), 1)}
+    _rezip(buffer.getvalue(), path, lambda name, data: _tidy(name, data, sizes))
 
 
-def _rezip(data: bytes, path):
+def _tidy(name, data: bytes, sizes) -> bytes:
+    """Fixed modification time; sheets get the <dimension> that write-only mode leaves out
+    (readers otherwise scan the whole sheet for its size) and lose t="n", the default type."""
+    if name == "docProps/core.xml":
+        stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+        return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+    if name in sizes:
+        from openpyxl.utils import get_column_letter
+
+        n_rows, n_cols = sizes[name]
+        dimension = f'<dimension ref="A1:{get_column_letter(n_cols)}{n_rows}" />'.encode()
+        data = data.replace(b"<sheetViews>", dimension + b"<sheetViews>", 1)
+        return data.replace(b' t="n"', b"")
+    return data
+
+
+def _rezip(data: bytes, path, edit=lambda name, data: data):
     """Recompress at the highest level with fixed timestamps, for small, reproducible files."""
     with zipfile.ZipFile(io.BytesIO(data)) as src, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
@@ -135,7 +153,7 @@ def _rezip(data: bytes, path):
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info))
+            dst.writestr(fixed, edit(info.filename, src.read(info)))
 
 
 def main(argv=None):

@@ -226,6 +226,7 @@ def test_old_xls_is_refused_with_advice(tmp_path):
 
 @pytest.mark.skipif(not loaders.SAMPLE_PATH.with_name("digits_tutorial.xlsx").exists(),
                     reason="data/digits_tutorial.xlsx not built")
+@pytest.mark.slow
 def test_builtin_tutorial_workbook(engine):
     if engine != "calamine":
         pytest.skip("5000x400 through openpyxl takes about 40 s")
