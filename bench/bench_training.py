@@ -18,7 +18,11 @@ random data of the same shape (the timing does not depend on the values; the out
 
 Usage::
 
-    .venv/bin/python bench/bench_training.py [--repeats 5] [--json]
+    .venv/bin/python bench/bench_training.py [--repeats 5] [--threads N] [--json]
+
+``--threads N`` caps the BLAS threads (set before numpy loads).  On a shared 2-core machine with
+other jobs running, OpenBLAS's default of one thread per core can slow every matrix product
+tenfold while it waits for a descheduled thread; ``--threads 1`` gives steadier figures.
 """
 
 import argparse
@@ -27,7 +31,20 @@ import os
 import sys
 import time
 
-import numpy as np
+
+def _blas_threads_from_argv(argv):
+    """Apply ``--threads N`` to the BLAS environment; must run before numpy is imported."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else (
+            argv[i + 1] if arg == "--threads" and i + 1 < len(argv) else None)
+        if value:
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = value
+
+
+_blas_threads_from_argv(sys.argv[1:])
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -107,6 +124,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
     parser.add_argument("--cases", default="sgd,adam,gd")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads (default: the library's own choice)")
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(0)
@@ -122,8 +141,10 @@ def main(argv=None):
         ys = rng.integers(0, 10, size=5000)
         rows.append(measure("gd", Xs, ys, [400, 25, 10], "gd", None, 1.0, args.repeats * 20))
 
-    print(f"data: {source}; gd case: random 5000x400; numpy {np.__version__}; "
-          f"repeats: {args.repeats} (gd x20), medians")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"data: {source}; gd case: random 5000x400; numpy {np.__version__}; BLAS threads: "
+          f"{threads}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+          f"repeats: {args.repeats} (gd x20)")
     print(f"{'case':<6} {'shape':<22} {'batch':>5} {'matmul s':>9} {'nncore s':>9} "
           f"{'ratio':>6} {'(med/min of pairs)':>18} {'target':>7}")
     for r in rows:
@@ -133,7 +154,7 @@ def main(argv=None):
               f"{r['reference_s']:>9.4f} {r['nncore_s']:>9.4f} {r['ratio']:>6.2f} "
               f"{r['ratio_median']:>9.2f}/{r['ratio_min']:<8.2f} {target:>7} {ok}")
     if args.json:
-        print(json.dumps({"data": source, "results": rows}))
+        print(json.dumps({"data": source, "blas_threads": threads, "results": rows}))
 
 
 if __name__ == "__main__":
