@@ -70,6 +70,62 @@ def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=No
                      "or a CSV file (.csv).")
 
 
+def load_features(path, *, n_features, label_column=None, x_sheet=None, y_sheet=None):
+    """Rows to predict: (X (n, n_features) float64, labels list[str] or None).
+
+    Same files as ``load_dataset``, but labels are optional: a table with ``n_features``
+    columns has none, one with ``n_features + 1`` has a label column (``label_column``, by
+    default the last); in the tutorial layout the ``y`` sheet is used when present.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"No such file: {path.name}")
+    ext = path.suffix.lower()
+    if ext in CSV_EXTENSIONS:
+        return _features_from(_read_csv(path), None, n_features, label_column)
+    if ext not in EXCEL_EXTENSIONS + (".xls",):
+        return load_dataset(path).X, None   # raises the unsupported-type message
+    if ext == ".xls":
+        safety.check_not_empty(path)
+        safety.check_ole(path)
+    safety.check_xlsx(path)
+    book = _open_book(path)
+    try:
+        x_name = (_find_sheet(book, x_sheet) if x_sheet is not None
+                  else _find_sheet(book, "X") if _has_sheet(book, "X") else book.sheetnames[0])
+        y_name = (_find_sheet(book, y_sheet) if y_sheet is not None
+                  else _find_sheet(book, "y") if _has_sheet(book, "y") else None)
+        labels = None if y_name is None or y_name == x_name else _read_sheet(book, path, y_name)
+        return _features_from(_read_sheet(book, path, x_name), labels, n_features, label_column)
+    finally:
+        book.close()
+
+
+def _features_from(table: _Table, label_table, n_features, label_column):
+    if not table.rows:
+        raise ValueError(f"{table.where} is empty: there are no rows to predict.")
+    header = _drop_header(table) if _has_header(table) else None
+    if not table.rows:
+        raise ValueError(f"{table.where} has a header row but no data rows.")
+    width = len(table.rows[0])
+    if width == n_features and label_column is None:
+        X = _to_matrix(table, list(range(width)))
+        if label_table is None or not label_table.rows:
+            return X, None
+        if _has_header(label_table):
+            _drop_header(label_table)
+        if len(label_table.rows) != len(table.rows):
+            raise ValueError(f"{table.where} has {len(table.rows)} rows but {label_table.where} "
+                             f"has {len(label_table.rows)} labels.")
+        return X, _labels(label_table, 0)
+    if width == n_features + 1:
+        label = _label_index(label_column, header, width, table.where)
+        X = _to_matrix(table, [j for j in range(width) if j != label])
+        return X, _labels(table, label)
+    raise ValueError(f"The model expects {n_features} features per row (plus, optionally, a "
+                     f"label column), but {table.where} has {width} columns.")
+
+
 def load_sample(path=None) -> Dataset:
     """The built-in 5,000-digit MNIST sample (28x28 row-major, 0..255) from ``data/``."""
     path = SAMPLE_PATH if path is None else Path(path)

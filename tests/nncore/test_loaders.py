@@ -235,3 +235,32 @@ def test_builtin_tutorial_workbook(engine):
     assert ds.classes == [str(k) for k in range(1, 11)]
     assert (ds.image.height, ds.image.width, ds.image.order) == (20, 20, "F")
     assert 0 <= ds.X.min() and ds.X.max() <= 1
+
+
+# --------------------------------------------------------------------------- rows to predict
+
+
+@pytest.mark.parametrize("text, labels", [
+    ("1,2\n3,4\n", None),
+    ("a,b\n1,2\n3,4\n", None),
+    ("1,2,x\n3,4,y\n", ["x", "y"]),
+    ("a,b,label\n1,2,3.0\n3,4,10\n", ["3", "10"]),
+])
+def test_load_features_csv(tmp_path, text, labels):
+    X, got = loaders.load_features(csv_file(tmp_path / "p.csv", text), n_features=2)
+    assert X.tolist() == [[1, 2], [3, 4]] and got == labels
+
+
+def test_load_features_tutorial_layout(tmp_path):
+    X, y = tutorial_rows()
+    path = workbook(tmp_path / "p.xlsx", {"X": X, "y": y})
+    features, labels = loaders.load_features(path, n_features=4)
+    assert features.shape == (6, 4) and labels[:3] == ["10", "1", "2"]
+    features, labels = loaders.load_features(workbook(tmp_path / "q.xlsx", {"X": X}),
+                                             n_features=4)
+    assert labels is None
+
+
+def test_load_features_wrong_width(tmp_path):
+    with pytest.raises(ValueError, match="expects 3 features per row"):
+        loaders.load_features(csv_file(tmp_path / "p.csv", "1,2\n3,4\n"), n_features=3)
