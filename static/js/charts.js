@@ -1,6 +1,9 @@
 // Line charts over uPlot (global `uPlot` from static/vendor/uplot), fed with columnar data
 // exactly as the API returns it: [[epoch...], [series1...], [series2...]].
 
+// Epochs are whole numbers: tick steps of 1, 2, 5, 10, ...
+const EPOCH_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+
 export const PALETTE = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#dc2626", "#0891b2", "#ca8a04", "#db2777"];
 
 function chartWidth(container) {
@@ -11,7 +14,7 @@ function chartWidth(container) {
  * makeChart(container, {series: [{label, stroke, dash}], yLabel, percent, height})
  * Returns the uPlot instance; the container's data-points attribute tracks how many x values it shows.
  */
-export function makeChart(container, { series, yLabel, percent = false, height = 260 }) {
+export function makeChart(container, { series, yLabel, percent = false, height = 240 }) {
   const formatY = percent
     ? (u, values) => values.map((v) => (v === null ? "" : `${Math.round(v * 100)}%`))
     : undefined;
@@ -20,7 +23,7 @@ export function makeChart(container, { series, yLabel, percent = false, height =
     height,
     scales: { x: { time: false } },
     axes: [
-      { label: "epoch", stroke: "#475569", grid: { stroke: "#e2e8f0" } },
+      { label: "epoch", stroke: "#475569", grid: { stroke: "#e2e8f0" }, incrs: EPOCH_STEPS },
       { label: yLabel, stroke: "#475569", grid: { stroke: "#e2e8f0" }, values: formatY, size: 56 },
     ],
     series: [

@@ -96,6 +96,7 @@ function showImageControls() {
   const card = document.querySelector("[data-testid=images-card]");
   if (!dataset.image) {
     card.hidden = true;
+    document.querySelector("[data-testid=dataset-layout]").classList.add("no-images");
     return;
   }
   card.hidden = false;

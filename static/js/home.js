@@ -119,7 +119,6 @@ function setUpUpload() {
   function choose(file) {
     chosen = file || null;
     fileName.textContent = chosen ? `${chosen.name} (${Math.ceil(chosen.size / 1024)} KB)` : "";
-    submit.disabled = !chosen;
     if (chosen) upload(form, chosen, submit);
   }
 
@@ -171,6 +170,7 @@ async function upload(form, file, submit) {
     error.textContent = err.message;
     error.hidden = false;
     submit.disabled = false;
+    form.querySelector("[data-testid=upload-retry]").hidden = false;
   }
 }
 

@@ -144,7 +144,9 @@ function showConfusion(report) {
   const names = report.classes.map((label) => displayName(dataset, label));
   const head = el("thead");
   const headRow = el("tr");
-  headRow.append(el("th", "cm-corner", "true ↓ / predicted →"));
+  const corner = el("th", "cm-corner");
+  corner.append(el("span", null, "pred →"), el("span", null, "true ↓"));
+  headRow.append(corner);
   for (const name of names) headRow.append(el("th", "cm-head", name));
   head.append(headRow);
   const body = el("tbody");

@@ -20,6 +20,7 @@ def to_canvas(strokes, size, margin=40):
 
 def draw_strokes(page, canvas, strokes):
     """Draw tablet strokes on the canvas with the mouse (pointer down, moves, up per stroke)."""
+    canvas.scroll_into_view_if_needed()  # mouse coordinates are viewport coordinates
     box = canvas.bounding_box()
     size = canvas.evaluate("c => c.width")
     ratio = box["width"] / size

@@ -13,19 +13,21 @@ from e2e_helpers import draw_strokes
 WIDTH, HEIGHT = 1100, 860
 
 
-def save(page, tmp_path, name, locator=None):
+def save(page, tmp_path, name, locator=None, height=HEIGHT):
+    """Full page into tmp_path; into SCREENSHOTS_DIR a WIDTH x height cut from the page's top,
+    or from just above ``locator``."""
     page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
     target = os.environ.get("SCREENSHOTS_DIR")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        if locator is not None:
-            locator.scroll_into_view_if_needed()
-            box = locator.bounding_box()
-            top = max(0, box["y"] + page.evaluate("window.scrollY") - 24)
-            page.screenshot(path=Path(target) / f"{name}.png", full_page=True,
-                            clip={"x": 0, "y": top, "width": WIDTH, "height": HEIGHT})
-        else:
-            page.screenshot(path=Path(target) / f"{name}.png")
+    if not target:
+        return
+    Path(target).mkdir(parents=True, exist_ok=True)
+    top = 0
+    if locator is not None:
+        box = locator.bounding_box()
+        top = max(0, box["y"] + page.evaluate("window.scrollY") - 24)
+    page_height = page.evaluate("document.documentElement.scrollHeight")
+    page.screenshot(path=Path(target) / f"{name}.png", full_page=True,
+                    clip={"x": 0, "y": top, "width": WIDTH, "height": min(height, page_height - top)})
 
 
 def test_screenshots_of_every_page(page, live_server, api, pen_samples, tmp_path):
@@ -42,15 +44,15 @@ def test_screenshots_of_every_page(page, live_server, api, pen_samples, tmp_path
 
     page.goto(f"{live_server}/datasets/{dataset['id']}")
     expect(page.locator("[data-testid=sample-grid] canvas")).to_have_count(80)
-    save(page, tmp_path, "dataset", page.get_by_test_id("images-card"))
+    save(page, tmp_path, "dataset")
 
     page.goto(f"{live_server}/runs/{second['id']}")
     expect(page.locator("[data-testid=mistakes] figure").first).to_be_visible()
     sample = next(s for s in pen_samples if s["label"] == 3 or s["label"] == "3")
     draw_strokes(page, page.get_by_test_id("digit-canvas"), sample["strokes"])
     expect(page.get_by_test_id("prediction")).to_have_attribute("data-strokes", str(len(sample["strokes"])))
-    save(page, tmp_path, "run")
-    save(page, tmp_path, "run-drawing", page.get_by_test_id("draw-section"))
+    draw = page.get_by_test_id("draw-section").bounding_box()
+    save(page, tmp_path, "run", height=int(draw["y"] + draw["height"] + page.evaluate("window.scrollY")) + 24)
 
     page.goto(f"{live_server}/compare?dataset_id={dataset['id']}&runs={first['id']},{second['id']}")
     expect(page.get_by_test_id("compare-chart")).to_have_attribute("data-points", "6")
