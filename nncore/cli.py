@@ -105,7 +105,7 @@ def cmd_predict(args) -> int:
 def cmd_gradcheck(args) -> int:
     from nncore.gradcheck import gradient_check
 
-    hidden = _hidden(args.hidden) if args.hidden is not _UNSET else [5, 4]
+    hidden = args.hidden if args.hidden is not _UNSET else [5, 4]
     sizes = [6, *hidden, 3]
     error = gradient_check(layer_sizes=sizes, activation=args.activation or "sigmoid",
                            output=args.output or "sigmoid",

@@ -1,0 +1,49 @@
+"""TrainConfig: defaults, parsing of what forms send, and a message naming each bad field."""
+import pytest
+
+from nncore.config import TrainConfig
+
+
+def test_defaults_round_trip():
+    config = TrainConfig()
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert TrainConfig.from_dict({}) == config
+    assert TrainConfig.from_dict(None) == config
+
+
+def test_form_values_are_parsed():
+    config = TrainConfig.from_dict({"hidden_layers": "128, 64", "learning_rate": "0.01",
+                                    "epochs": "12", "batch_size": None, "l2": 0})
+    assert config.hidden_layers == [128, 64]
+    assert config.learning_rate == 0.01
+    assert config.epochs == 12
+    assert config.batch_size is None           # full batch
+    assert TrainConfig.from_dict({"hidden_layers": []}).hidden_layers == []
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"hidden_layers": [0]}, "hidden layer size must be between 1 and 4096"),
+    ({"hidden_layers": [-3]}, "hidden layer size must be between 1 and 4096"),
+    ({"hidden_layers": [10**7]}, "hidden layer size must be between 1 and 4096"),
+    ({"hidden_layers": [5] * 500}, "at most 10 hidden layers"),
+    ({"hidden_layers": "a, b"}, "hidden layer size must be a number"),
+    ({"hidden_layers": {"a": 1}}, "hidden_layers must be a list"),
+    ({"activation": "softplus"}, "activation must be one of: relu, sigmoid, tanh"),
+    ({"output": "linear"}, "output must be one of: sigmoid, softmax"),
+    ({"optimizer": "lbfgs"}, "optimizer must be one of: adam, gd, momentum, sgd"),
+    ({"learning_rate": "fast"}, "learning_rate must be a number"),
+    ({"learning_rate": 0}, "learning_rate must be greater than 0"),
+    ({"learning_rate": float("nan")}, "learning_rate must be a finite number"),
+    ({"epochs": 10**9}, "epochs must be between 1 and 2000"),
+    ({"epochs": 2.5}, "epochs must be a whole number"),
+    ({"epochs": True}, "epochs must be a number"),
+    ({"batch_size": 0}, "batch_size must be between 1"),
+    ({"l2": -1}, "l2 must be between 0"),
+    ({"validation_split": 0.95}, "validation_split must be between 0 and 0.9"),
+    ({"augment": "yes"}, "augment must be true, false or null"),
+    ({"hiden_layers": [3]}, "unknown setting(s): hiden_layers"),
+])
+def test_bad_values_name_the_field(data, message):
+    with pytest.raises(ValueError) as err:
+        TrainConfig.from_dict(data)
+    assert message in str(err.value)

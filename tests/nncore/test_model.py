@@ -1,0 +1,61 @@
+"""Model: predictions on raw rows, and a save/load round trip that changes nothing."""
+import numpy as np
+import pytest
+
+from nncore.dataset import Dataset
+from nncore.fit import fit
+from nncore.config import TrainConfig
+from nncore.model import Model
+
+
+@pytest.fixture(scope="module")
+def trained():
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal(0, 1, (60, 4)), rng.normal(3, 1, (60, 4))]) * 50 + 7
+    y = np.repeat([0, 1], 60)
+    dataset = Dataset(X=X, y=y, classes=["no", "yes"], name="blobs")
+    model, result = fit(dataset, TrainConfig(hidden_layers=[6], epochs=30, batch_size=16,
+                                                learning_rate=0.01, l2=0.0))
+    return model, dataset, result
+
+
+def test_predicts_names_on_raw_rows(trained):
+    model, dataset, result = trained
+    assert set(model.predict(dataset.X)) <= {"no", "yes"}
+    assert np.mean(model.predict(dataset.X) == np.asarray(dataset.classes)[dataset.y]) > 0.9
+    proba = model.predict_proba(dataset.X[0])            # one row is accepted too
+    assert proba.shape == (1, 2) and np.isclose(proba.sum(), 1.0, atol=1e-5)
+    assert result["val_accuracy"] is not None and result["confusion_matrix"]
+
+
+def test_save_load_gives_bit_identical_predictions(trained, tmp_path):
+    model, dataset, _ = trained
+    path = tmp_path / "model.npz"
+    model.save(path)
+    loaded = Model.load(path)
+    assert loaded.classes == model.classes
+    assert np.array_equal(loaded.predict_proba(dataset.X), model.predict_proba(dataset.X))
+    assert list(tmp_path.iterdir()) == [path]          # no temporary file left behind
+    with np.load(path, allow_pickle=False) as data:     # readable without pickle
+        assert "metadata" in data
+
+
+@pytest.mark.parametrize("rows, message", [
+    (np.zeros((2, 3)), "expected rows of 4 features"),
+    (np.array([[1.0, np.nan, 0, 0]]), "finite numbers"),
+])
+def test_bad_rows_are_refused(trained, rows, message):
+    model = trained[0]
+    with pytest.raises(ValueError, match=message):
+        model.predict(rows)
+
+
+def test_load_refuses_other_files(tmp_path):
+    path = tmp_path / "not-a-model.npz"
+    np.savez(path, a=np.arange(3))
+    with pytest.raises(ValueError, match="not a model file"):
+        Model.load(path)
+    pickled = tmp_path / "pickled.npz"
+    np.savez(pickled, metadata=np.array([{"evil": 1}], dtype=object))
+    with pytest.raises(ValueError, match="not a model file"):
+        Model.load(pickled)
