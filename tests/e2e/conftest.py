@@ -57,6 +57,18 @@ def base_url():
     return None
 
 
+@pytest.fixture(autouse=True)
+def no_script_errors(page):
+    """Fail a test when a page logs a script error or a Content-Security-Policy violation.
+    (Refused requests log "Failed to load resource"; those are expected in some tests.)"""
+    problems = []
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" and "Failed to load resource" not in message.text else None)
+    yield
+    assert not problems, problems
+
+
 @pytest.fixture
 def api(live_server):
     return Api(live_server)

@@ -78,7 +78,7 @@ def test_cancel_a_running_run(page, live_server, api, tmp_path):
 
 def test_reloading_mid_training_keeps_updating(page, live_server, api):
     dataset = api.sample_dataset()
-    epochs = 40
+    epochs = 24  # about a third of a second each here: long enough to reload in the middle
     run = api.start_run(dataset["id"], epochs=epochs, batch_size=32)
     page.goto(f"{live_server}/runs/{run['id']}")
     chart = page.get_by_test_id("cost-chart")
@@ -86,7 +86,10 @@ def test_reloading_mid_training_keeps_updating(page, live_server, api):
 
     page.reload()
     # Straight after the reload the page shows the history so far, then keeps polling to the end.
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "running")
     expect(chart).not_to_have_attribute("data-points", "0")
+    shown = int(chart.get_attribute("data-points"))
+    assert shown < epochs
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
     expect(chart).to_have_attribute("data-points", str(epochs))
     expect(page.get_by_test_id("epoch-counter")).to_have_attribute("data-epoch", str(epochs))
