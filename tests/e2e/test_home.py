@@ -3,6 +3,8 @@ import json
 import re
 import urllib.request
 
+import pytest
+
 from playwright.sync_api import expect
 
 
@@ -76,3 +78,32 @@ def test_unknown_ids_get_a_404_page(page, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     response = page.goto(live_server + "/datasets/9999")
     assert response.status == 404
+
+
+def test_drop_a_csv_with_a_label_column(page, live_server, tmp_path):
+    rows = ["height,weight,kind"] + [f"{1 + i % 7},{2 + i % 5},{'cat' if i % 2 else 'dog'}" for i in range(40)]
+    page.goto(live_server + "/")
+    # What a drag from the desktop delivers: a drop event whose dataTransfer holds the file.
+    page.get_by_test_id("dropzone").evaluate(
+        """(zone, text) => {
+             const transfer = new DataTransfer();
+             transfer.items.add(new File([text], "pets.csv", { type: "text/csv" }));
+             zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+           }""", "\n".join(rows) + "\n")
+    expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
+    expect(page.get_by_test_id("dataset-rows")).to_have_text("40")
+    expect(page.get_by_test_id("dataset-features")).to_have_text("2")
+    expect(page.get_by_test_id("dataset-classes")).to_have_text("2")
+    # Not pictures: no image grid, the run form is still there.
+    expect(page.get_by_test_id("images-card")).to_be_hidden()
+    expect(page.get_by_test_id("start-run")).to_be_visible()
+    page.screenshot(path=tmp_path / "dataset-table.png", full_page=True)
+
+
+def test_the_sample_workbook_downloads(page, live_server):
+    response = page.request.get(live_server + "/sample/digits_tutorial.xlsx")
+    if response.status == 404:
+        pytest.skip("data/digits_tutorial.xlsx has not been built")
+    assert response.ok
+    assert "attachment" in response.headers["content-disposition"]
+    assert response.body()[:2] == b"PK"  # a zip container, as .xlsx files are
