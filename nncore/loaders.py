@@ -22,6 +22,7 @@ import importlib.util
 import io
 import json
 import math
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -496,12 +497,18 @@ def _explain_empty(path, sheet, row, col):
     for data_only in (False, True):
         book = _OpenpyxlBook(path, data_only)
         try:
-            cells = book.sheet(sheet).iter_rows(min_row=row, max_row=row, min_col=col,
-                                                max_col=col, values_only=True)
+            ws = book.sheet(sheet)
+            merged = None if data_only else _merged_range(ws, row, col)
+            cells = ws.iter_rows(min_row=row, max_row=row, min_col=col, max_col=col,
+                                 values_only=True)
             value = next(cells, (None,))
             value = value[0] if value else None
         finally:
             book.close()
+        if merged:
+            return (f"the cell is part of the merged cells {merged}, which hold one value for "
+                    "several cells. Unmerge them (every feature cell needs its own number) "
+                    "and save the file again")
         value = getattr(value, "text", value)   # array formulas
         if not data_only and isinstance(value, str) and value.startswith("="):
             return (f"the cell holds a formula ({_shorten(value)}) with no saved result. Open "
@@ -509,6 +516,27 @@ def _explain_empty(path, sheet, row, col):
                     "or save it as .csv")
         if data_only and isinstance(value, str) and value.strip().upper() in _EXCEL_ERRORS:
             return f"the cell holds the spreadsheet error {value.strip()}, not a number"
+    return None
+
+
+_MERGE_CELL = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3}\d{1,7}):([A-Za-z]{1,3}\d{1,7})\"")
+
+
+def _merged_range(ws, row, col):
+    """The merged range (e.g. "A3:B4") covering sheet cell (row, col), or None.
+
+    openpyxl's read-only sheets do not parse ``<mergeCells>``; the sheet XML (already bounded
+    by ``safety.check_xlsx``) is searched for it instead.
+    """
+    try:
+        with ws._get_source() as f:
+            xml = f.read()
+    except (AttributeError, OSError, KeyError):
+        return None
+    for match in _MERGE_CELL.finditer(xml):
+        (r0, c0), (r1, c1) = (safety._parse_cell(m.decode()) for m in match.groups())
+        if min(r0, r1) <= row <= max(r0, r1) and min(c0, c1) <= col <= max(c0, c1):
+            return f"{match.group(1).decode()}:{match.group(2).decode()}"
     return None
 
 

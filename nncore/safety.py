@@ -48,7 +48,7 @@ _SIGNATURES = (
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([A-Za-z0-9:$]+)\"")
 _ROOT_TAG = re.compile(rb"<[A-Za-z_]")
 _PREFIX = re.compile(rb"<(\w+:)?worksheet\b")
-_CELL_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?(\d{1,8})")
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,8})\$?(\d{1,12})")   # wider than Excel: refused below
 
 
 def describe_bytes(head: bytes) -> str | None:

@@ -16,6 +16,8 @@ class Config:
     SAMPLE_NAME = "Digits sample (MNIST, 5,000 digits, 28x28)"
     # Uploads larger than this are refused with 413 (bytes).
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    # JSON request bodies (run settings, predictions, drawings) larger than this get 413.
+    MAX_JSON_BYTES = 2 * 1024 * 1024
     # Trainings that run at the same time; further runs wait with status "queued".
     MAX_WORKERS = 2
     # Trained models kept in memory for fast prediction.

@@ -1,11 +1,18 @@
 """The JSON API: one small blueprint per concern, all under /api."""
 from flask import current_app, request
 
-from webapp.errors import BadRequest
+from webapp.errors import ApiError, BadRequest
 
 
 def json_body():
-    """The request's JSON object (any content type); 400 when it is not valid JSON."""
+    """The request's JSON object (any content type); 400 when it is not valid JSON.
+
+    JSON bodies have their own, smaller size limit than uploads (``MAX_JSON_BYTES``): the
+    largest legitimate one, a drawing at the stroke cap, is far below it.
+    """
+    limit = current_app.config["MAX_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(f"the request body is too large: the limit is {limit // 1024} KB", 413)
     data = request.get_json(force=True, silent=True)
     if data is None:
         if request.get_data(cache=True).strip():
