@@ -107,3 +107,14 @@ def test_the_sample_workbook_downloads(page, live_server):
     assert response.ok
     assert "attachment" in response.headers["content-disposition"]
     assert response.body()[:2] == b"PK"  # a zip container, as .xlsx files are
+
+
+def test_train_with_defaults_opens_the_new_run(page, live_server):
+    page.goto(live_server + "/")
+    page.get_by_test_id("train-defaults").click()
+    expect(page).to_have_url(re.compile(r"/runs/\d+$"))
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", re.compile("queued|running"))
+    expect(page.get_by_test_id("run-config")).to_contain_text("adam")
+    # The defaults train for a while; this test only needed to see the run start.
+    page.get_by_test_id("cancel-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=60_000)

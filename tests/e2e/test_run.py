@@ -27,6 +27,18 @@ def test_form_checks_fields_before_sending(page, live_server, api):
     expect(page).to_have_url(re.compile(r"/datasets/\d+$"))
 
 
+def test_form_shows_the_servers_refusal_next_to_the_field(page, live_server, api):
+    dataset = api.sample_dataset()
+    page.goto(f"{live_server}/datasets/{dataset['id']}")
+    expect(page.get_by_test_id("field-optimizer")).to_have_value("adam")
+    page.get_by_test_id("field-seed").fill("99999999999999999999")  # a whole number, but too big
+    page.get_by_test_id("start-run").click()
+    message = page.get_by_test_id("run-error")
+    expect(message).to_contain_text("seed")
+    expect(page.locator("[data-error-for=seed]")).to_have_text(message.inner_text())
+    expect(page).to_have_url(re.compile(r"/datasets/\d+$"))
+
+
 def test_a_run_started_from_the_form_trains_live_and_reports(page, live_server, api, tmp_path):
     dataset = api.sample_dataset()
     page.goto(f"{live_server}/datasets/{dataset['id']}")
