@@ -23,13 +23,14 @@ def _affine_sources(n, h, w, params):
     Each picture is mapped by ``A = R(angle) @ Shear @ diag(scale)`` about the field's centre,
     then moved by ``shift``; sampling needs the inverse map, output -> source.
     """
-    angle, shear, scale, shift_y, shift_x = params
+    angle, shear, scale_x, scale_y, shift_y, shift_x = params
     cos, sin = np.cos(angle), np.sin(angle)
-    # A = [[a, b], [c, d]] acting on (x, y); shear slants x by y (italic writing).
-    a = cos * scale
-    b = (cos * shear - sin) * scale
-    c = sin * scale
-    d = (sin * shear + cos) * scale
+    # A = R @ [[1, shear], [0, 1]] @ diag(scale_x, scale_y) acting on (x, y); the shear
+    # slants x by y (italic writing).
+    a = cos * scale_x
+    b = (cos * shear - sin) * scale_y
+    c = sin * scale_x
+    d = (sin * shear + cos) * scale_y
     det = a * d - b * c
     cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
     ys, xs = np.mgrid[0:h, 0:w]
@@ -93,7 +94,7 @@ def _smooth_fields(rng, n, h, w, sigma):
 
 
 def make_augmenter(geometry, strength=1.0, *, rotation=12.0, shift=2.0, scale=0.15,
-                   shear=0.2, thickness=0.6, elastic=0.0, elastic_sigma=4.0):
+                   shear=0.2, aspect=0.0, thickness=0.6, elastic=0.0, elastic_sigma=4.0):
     """Build ``augment(X_batch, rng) -> X_batch`` for scaled image rows.
 
     Parameters
@@ -110,6 +111,9 @@ def make_augmenter(geometry, strength=1.0, *, rotation=12.0, shift=2.0, scale=0.
         Size changes uniform in ``1 ± scale``.
     shear : float
         Largest horizontal shear (x moves by ``shear * y``).
+    aspect : float
+        Width-to-height changes: the width is multiplied and the height divided by
+        ``exp(u)``, u uniform in ``±aspect`` (on top of ``scale``).
     thickness : float
         Largest pen-width change, pixels: a blend with the 3x3 grey-level dilation (wider,
         which alone adds two pixels) or erosion (thinner) with weight ``|change| / 2``.
@@ -136,9 +140,11 @@ def make_augmenter(geometry, strength=1.0, *, rotation=12.0, shift=2.0, scale=0.
         dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
         images = to_images(X, geometry).astype(dtype)
         n = len(images)
+        size = 1.0 + rng.uniform(-scale, scale, n) * s
+        stretch = np.exp(rng.uniform(-aspect, aspect, n) * s)
         params = (np.deg2rad(rng.uniform(-rotation, rotation, n) * s),
                   rng.uniform(-shear, shear, n) * s,
-                  1.0 + rng.uniform(-scale, scale, n) * s,
+                  size * stretch, size / stretch,
                   rng.uniform(-shift, shift, n) * s,
                   rng.uniform(-shift, shift, n) * s)
         pen = (rng.uniform(-thickness, thickness, n) * s / 2).astype(dtype)[:, None, None]

@@ -105,7 +105,8 @@ def render_strokes(strokes, width, height, line_width, scale=1.0) -> np.ndarray:
         x0, y0, x1, y1 = (c[None, :] for c in segs[k:k + step].T)   # (1, m)
         ux, uy = x1 - x0, y1 - y0
         # Projection parameter of each pixel centre onto each segment, clamped to its ends.
-        t = ((px[:, None] - x0) * ux + (py[:, None] - y0) * uy) / np.maximum(ux * ux + uy * uy, 1e-12)
+        length2 = np.maximum(ux * ux + uy * uy, 1e-12)
+        t = ((px[:, None] - x0) * ux + (py[:, None] - y0) * uy) / length2
         t = np.clip(t, 0.0, 1.0)
         dx = px[:, None] - (x0 + t * ux)
         dy = py[:, None] - (y0 + t * uy)
@@ -131,7 +132,7 @@ def _thickness(images) -> np.ndarray:
 
 
 def _boxes(images, threshold=INK_THRESHOLD):
-    """Ink bounding boxes (n, 4) ``top, left, bottom, right`` (continuous units) and a has-ink mask."""
+    """Ink boxes (n, 4) ``top, left, bottom, right`` (continuous units) and a has-ink mask (n,)."""
     ink = np.asarray(images) > threshold
     rows, cols = ink.any(axis=2), ink.any(axis=1)
     has_ink = rows.any(axis=1)
@@ -143,7 +144,7 @@ def _boxes(images, threshold=INK_THRESHOLD):
 
 
 def _centres_of_mass(images) -> np.ndarray:
-    """Centre of mass (n, 2) ``y, x`` of pictures (n, h, w), continuous units (pixel centre i + 0.5)."""
+    """Centres of mass (n, 2) ``y, x`` of pictures (n, h, w); pixel i's centre is i + 0.5."""
     imgs = np.asarray(images, dtype=np.float64)
     mass = np.maximum(imgs.sum(axis=(1, 2)), 1e-12)
     ys = np.arange(imgs.shape[1]) + 0.5
@@ -196,7 +197,8 @@ def measure_profile(images) -> dict:
 def default_profile(geometry) -> dict:
     """MNIST's conventions scaled to ``geometry``'s field, for when nothing was measured."""
     f = min(geometry.height, geometry.width) / _MNIST_FIELD
-    centre = [geometry.height * _MNIST_CENTRE / _MNIST_FIELD, geometry.width * _MNIST_CENTRE / _MNIST_FIELD]
+    centre = [geometry.height * _MNIST_CENTRE / _MNIST_FIELD,
+              geometry.width * _MNIST_CENTRE / _MNIST_FIELD]
     return {"height": geometry.height, "width": geometry.width, "box": _MNIST_BOX * f,
             "box_center": centre, "center_of_mass": centre, "thickness": _MNIST_THICKNESS * f,
             "ink_value": 1.0, "centering": "mass", "n_images": 0}
@@ -234,7 +236,7 @@ def _place(work, geometry, profile, k=WORK_SCALE):
     else:
         here = _centres_of_mass(work[None])[0]
         target = np.array(profile["center_of_mass"], dtype=np.float64)
-    target = target * [h / ph, w / pw] * k                     # profile field -> this field, working px
+    target = target * [h / ph, w / pw] * k          # profile's field -> this field, working px
     dy, dx = np.round(target - here).astype(int)
     out = np.zeros((h * k, w * k), dtype=np.float64)
     # Paste work shifted by (dy, dx), clipped to the field.
