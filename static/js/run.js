@@ -287,7 +287,12 @@ function setUpDrawPad() {
         const body = await sendJSON("POST", urls.predict, {
           strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH,
         });
-        if (request !== latest || body.strokes !== strokes.length) return;
+        if (request !== latest || body.strokes !== strokes.length) {
+          // A newer drawing is on its way (or shown): drop this answer, and count it for tests.
+          const prediction = $("prediction");
+          prediction.dataset.dropped = String(Number(prediction.dataset.dropped || 0) + 1);
+          return;
+        }
         status.textContent = "";
         showPrediction(body);
       } catch (err) {

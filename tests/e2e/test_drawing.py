@@ -39,6 +39,28 @@ def test_drawing_predicts_after_every_stroke(completed_run_page, pen_samples, tm
     page.screenshot(path=tmp_path / "run-drawing.png", full_page=True)
 
 
+def test_a_late_answer_for_fewer_strokes_is_not_shown(completed_run_page, pen_samples):
+    page, _ = completed_run_page
+    sample = next(s for s in pen_samples if len(s["strokes"]) == 2)
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/predict", hold_the_first)
+    prediction = page.get_by_test_id("prediction")
+    draw_strokes(page, page.get_by_test_id("digit-canvas"), sample["strokes"])
+    expect(prediction).to_have_attribute("data-strokes", "2")
+    assert len(held) == 1
+    with page.expect_response("**/predict"):
+        held[0].continue_()  # the answer for stroke 1 now arrives after the one for strokes 1-2
+    expect(prediction).to_have_attribute("data-dropped", "1")
+    expect(prediction).to_have_attribute("data-strokes", "2")
+
+
 def test_clear_removes_strokes_and_prediction(completed_run_page, pen_samples):
     page, _ = completed_run_page
     prediction = page.get_by_test_id("prediction")
