@@ -246,6 +246,16 @@ def test_deleting_a_dataset_deletes_its_runs(client, trained):
     assert client.get(f"/api/runs/{trained['id']}").status_code == 404
 
 
+@pytest.fixture
+def in_threads(app):
+    """Train in threads of this process, so that monkeypatching nncore reaches the training."""
+    from webapp.services.jobs import JobManager
+
+    app.extensions["jobs"].shutdown(wait=True)
+    app.config["TRAINING_PROCESSES"] = False
+    app.extensions["jobs"] = JobManager(app)
+
+
 def _diverge(dataset, config, callback):
     from nncore.training import TrainingDiverged
 
@@ -262,7 +272,8 @@ def _crash(dataset, config, callback):
     (_diverge, "learning rate is probably too high"),
     (_crash, "training failed unexpectedly (RuntimeError: out of cheese)"),
 ])
-def test_failed_training_is_reported(client, blobs, wait_for_run, monkeypatch, fit, message):
+def test_failed_training_is_reported(in_threads, client, blobs, wait_for_run, monkeypatch, fit,
+                                     message):
     import nncore.fit
 
     monkeypatch.setattr(nncore.fit, "fit", fit)
@@ -277,7 +288,8 @@ def test_failed_training_is_reported(client, blobs, wait_for_run, monkeypatch, f
         "status"] == "completed"
 
 
-def test_disk_full_when_saving_the_model(app, client, blobs, wait_for_run, monkeypatch):
+def test_disk_full_when_saving_the_model(in_threads, app, client, blobs, wait_for_run,
+                                        monkeypatch):
     from pathlib import Path
 
     from nncore.model import Model

@@ -1,0 +1,300 @@
+"""Load test over loopback: predictions and pages stay fast while four trainings run.
+
+    .venv/bin/python bench/load_test.py [--seconds 60] [--rate 50] [--json]
+
+Starts the real server (``python -m webapp``, waitress) on a free 127.0.0.1 port with a
+temporary data dir, waits for /api/health, trains a tiny model to predict with, then starts
+four trainings at once (the built-in sample, hidden [64], 15 epochs, seeds 1-4, augment off)
+while sending ``--rate`` prediction requests per second (alternating a feature row and a
+drawing) and loading a page (/ and /runs/<id>, alternately) every second, for ``--seconds``.
+Afterwards each of the four configurations is trained again alone, and its history must be
+identical to the one trained under load.
+
+Reports errors, p50/p99/max latency of predictions (all, and while trainings were running) and
+of page loads, and the training comparison; exits 1 when a target is missed: no errors,
+prediction p99 under 50 ms while training, page p99 under 1 s, identical histories.
+Bounded: every request has a timeout, the whole run a deadline; only loopback is used.
+"""
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+TRAINING = {"hidden_layers": [64], "epochs": 15, "batch_size": 64, "augment": False}
+SEEDS = (1, 2, 3, 4)
+TARGETS = {"prediction_p99_ms": 50.0, "page_p99_ms": 1000.0}
+REQUEST_TIMEOUT = 30.0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``python -m webapp`` as a subprocess on a temporary data dir."""
+
+    def __init__(self, data_dir, port, workers=4):
+        self.port = port
+        env = {**os.environ, "WEBAPP_MAX_WORKERS": str(workers), "PYTHONUNBUFFERED": "1"}
+        self.log = open(Path(data_dir) / "server.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "webapp", "--host", HOST, "--port", str(port),
+             "--data-dir", str(data_dir), "--threads", "16"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with status {self.process.returncode}")
+            try:
+                if request(self.port, "GET", "/api/health", timeout=1.0)[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the server did not become ready")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+_local = threading.local()
+
+
+def request(port, method, path, body=None, timeout=REQUEST_TIMEOUT):
+    """One HTTP request on this thread's keep-alive connection -> (status, body bytes)."""
+    conn = getattr(_local, "conn", None)
+    if conn is None or getattr(_local, "port", None) != port:
+        conn = _local.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+        _local.port = port
+    headers = {"Origin": f"http://{HOST}:{port}"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=data, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        _local.conn = None
+        raise
+
+
+def api(port, method, path, body=None):
+    status, data = request(port, method, path, body)
+    if status >= 400:
+        raise RuntimeError(f"{method} {path} -> {status}: {data[:200]!r}")
+    return json.loads(data)
+
+
+def wait_runs(port, run_ids, timeout):
+    deadline = time.monotonic() + timeout
+    runs = {}
+    while time.monotonic() < deadline:
+        runs = {i: api(port, "GET", f"/api/runs/{i}") for i in run_ids}
+        if all(r["status"] in ("completed", "failed", "cancelled", "interrupted")
+               for r in runs.values()):
+            return runs
+        time.sleep(0.25)
+    raise RuntimeError(f"runs {run_ids} did not finish within {timeout:.0f} s")
+
+
+def drawing(k):
+    """A pen stroke like the canvas sends: a vertical bar, shifted a little each time."""
+    x = 120 + (k % 40)
+    return {"strokes": [[[x, 40 + 10 * i] for i in range(21)]], "width": 280, "height": 280,
+            "line_width": 18}
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.samples = {"prediction": [], "page": []}   # (start time, seconds, ok)
+        self.errors = []
+
+    def timed(self, kind, port, method, path, body=None):
+        start = time.monotonic()
+        try:
+            status, data = request(port, method, path, body)
+            ok = status == 200
+            error = None if ok else f"{method} {path} -> {status}: {data[:120]!r}"
+        except Exception as exc:  # a timeout or a dropped connection is an error to report
+            ok, error = False, f"{method} {path} -> {type(exc).__name__}: {exc}"
+        elapsed = time.monotonic() - start
+        with self.lock:
+            self.samples[kind].append((start, elapsed, ok))
+            if error:
+                self.errors.append(error)
+
+
+def percentiles(values):
+    if not values:
+        return {"n": 0, "p50_ms": None, "p99_ms": None, "max_ms": None}
+    ms = np.asarray(values) * 1000
+    return {"n": len(ms), "p50_ms": round(float(np.percentile(ms, 50)), 1),
+            "p99_ms": round(float(np.percentile(ms, 99)), 1), "max_ms": round(float(ms.max()), 1)}
+
+
+def run_load(port, seconds, rate, predict_run, feature_rows, page_run, training_window):
+    """Open-loop load: ``rate`` predictions/s on a schedule, one page load per second."""
+    recorder = Recorder()
+    pool = ThreadPoolExecutor(max_workers=16)
+    start = time.monotonic()
+    n = int(seconds * rate)
+    pages = ["/", f"/runs/{page_run}"]
+    next_page = 0
+    for k in range(n):
+        due = start + k / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        if k % 2 == 0:
+            body = {"features": feature_rows[k % len(feature_rows)]}
+        else:
+            body = drawing(k)
+        pool.submit(recorder.timed, "prediction", port, "POST",
+                    f"/api/runs/{predict_run}/predict", body)
+        if time.monotonic() - start >= next_page:
+            pool.submit(recorder.timed, "page", port, "GET", pages[int(next_page) % 2])
+            next_page += 1
+    pool.shutdown(wait=True)
+    return recorder
+
+
+def summarise(recorder, window):
+    during = [e for s, e, ok in recorder.samples["prediction"] if window[0] <= s <= window[1]]
+    return {
+        "predictions": percentiles([e for _, e, _ in recorder.samples["prediction"]]),
+        "predictions_while_training": percentiles(during),
+        "pages": percentiles([e for _, e, _ in recorder.samples["page"]]),
+        "errors": len(recorder.errors),
+        "first_errors": recorder.errors[:5],
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--rate", type=float, default=50.0, help="prediction requests per second")
+    parser.add_argument("--trainings", type=int, default=len(SEEDS), choices=range(len(SEEDS) + 1),
+                        help="trainings at once (0: a baseline without training)")
+    parser.add_argument("--skip-alone", action="store_true",
+                        help="do not retrain each configuration alone to compare histories")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    args = parser.parse_args(argv)
+
+    with np.load(ROOT / "data" / "digits_sample.npz", allow_pickle=False) as f:
+        feature_rows = [row.astype(float).tolist() for row in f["X"][:50]]
+
+    with tempfile.TemporaryDirectory(prefix="load-test-") as data_dir:
+        port = free_port()
+        server = Server(data_dir, port)
+        try:
+            server.wait_ready()
+            sample = api(port, "GET", "/api/datasets")["datasets"][0]["id"]
+            tiny = api(port, "POST", "/api/runs", {"dataset_id": sample, "hidden_layers": [16],
+                                                   "epochs": 2, "augment": False, "seed": 0})
+            wait_runs(port, [tiny["id"]], 120)
+
+            # Four trainings at once, under load; the window closes when the last one ends.
+            seeds = SEEDS[:args.trainings]
+            window = [time.monotonic(), None]
+            loaded = [api(port, "POST", "/api/runs", {"dataset_id": sample, **TRAINING,
+                                                      "seed": seed})["id"] for seed in seeds]
+            done = {}
+
+            def watch():
+                done.update(wait_runs(port, loaded, args.seconds + 600))
+                window[1] = time.monotonic()
+
+            watcher = threading.Thread(target=watch, daemon=True)
+            watcher.start()
+            recorder = run_load(port, args.seconds, args.rate, tiny["id"], feature_rows,
+                                loaded[0] if loaded else tiny["id"], window)
+            watcher.join(timeout=args.seconds + 600)
+            training_seconds = (window[1] or time.monotonic()) - window[0]
+            report = summarise(recorder, (window[0], window[1] or time.monotonic()))
+            report["training_seconds_4_at_once"] = round(training_seconds, 1)
+            report["load_covered_training"] = window[1] is not None and \
+                window[1] - window[0] <= args.seconds
+            if not loaded:   # baseline: "while training" is the whole load
+                report["predictions_while_training"] = report["predictions"]
+            report["trainings"] = {str(i): done.get(i, {}).get("status") for i in loaded}
+
+            # The same configurations alone, one after the other: identical histories?
+            comparison = []
+            if not args.skip_alone:
+                for seed, run_id in zip(seeds, loaded):
+                    alone = api(port, "POST", "/api/runs", {"dataset_id": sample, **TRAINING,
+                                                            "seed": seed})["id"]
+                    a = wait_runs(port, [alone], 600)[alone]
+                    b = done.get(run_id, {})
+                    same = a["history"]["cost"] == b.get("history", {}).get("cost") and \
+                        a["history"]["val_accuracy"] == b.get("history", {}).get("val_accuracy")
+                    comparison.append({"seed": seed, "identical": same,
+                                       "final_cost_loaded": (b.get("result") or {}).get("final_cost"),
+                                       "final_cost_alone": (a.get("result") or {}).get("final_cost")})
+            report["alone_vs_loaded"] = comparison
+        finally:
+            server.stop()
+
+    during = report["predictions_while_training"]
+    report["targets"] = TARGETS
+    report["passed"] = bool(
+        report["errors"] == 0
+        and during["n"] > 0 and during["p99_ms"] < TARGETS["prediction_p99_ms"]
+        and report["pages"]["n"] > 0 and report["pages"]["p99_ms"] < TARGETS["page_p99_ms"]
+        and all(c["identical"] for c in comparison)
+        and all(s == "completed" for s in report["trainings"].values()))
+    report["settings"] = {"seconds": args.seconds, "rate": args.rate, "training": TRAINING,
+                          "seeds": list(seeds), "cpus": os.cpu_count(),
+                          "load_average": [round(x, 2) for x in os.getloadavg()]}
+    print_table(report)
+    if args.json:
+        print(json.dumps(report))
+    return 0 if report["passed"] else 1
+
+
+def print_table(report):
+    rows = [("predictions (all)", report["predictions"]),
+            ("predictions while training", report["predictions_while_training"]),
+            ("page loads", report["pages"])]
+    print(f"{'':30} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for name, p in rows:
+        print(f"{name:30} {p['n']:>6} {p['p50_ms']!s:>8} {p['p99_ms']!s:>8} {p['max_ms']!s:>8}")
+    print(f"errors: {report['errors']}  {report['first_errors'] or ''}")
+    print(f"4 trainings at once took {report['training_seconds_4_at_once']} s; "
+          f"statuses {report['trainings']}")
+    for c in report["alone_vs_loaded"]:
+        print(f"seed {c['seed']}: final cost under load {c['final_cost_loaded']}, alone "
+              f"{c['final_cost_alone']} -> {'identical' if c['identical'] else 'DIFFERENT'}")
+    print("PASSED" if report["passed"] else "FAILED", "(targets: 0 errors, prediction p99 < "
+          f"{TARGETS['prediction_p99_ms']:g} ms while training, page p99 < "
+          f"{TARGETS['page_p99_ms']:g} ms, identical histories)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
