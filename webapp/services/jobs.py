@@ -92,6 +92,8 @@ class JobManager:
                                            thread_name_prefix="training")
         context = process_context() if self.use_processes else None
         self._new_event = context.Event if context else threading.Event
+        # (read end, write end): the server keeps the write end open as long as it lives.
+        self._lifeline = context.Pipe(duplex=False) if context else None
         self._stopping = self._new_event()
         self._events = {}
         self._processes = {}
@@ -127,6 +129,10 @@ class JobManager:
             for event in self._events.values():
                 event.set()
         self.executor.shutdown(wait=wait, cancel_futures=True)
+        if wait and self._lifeline is not None:
+            for end in self._lifeline:
+                end.close()
+            self._lifeline = None
 
     # --- the worker --------------------------------------------------------------------------
 
@@ -147,8 +153,12 @@ class JobManager:
 
     def _run_in_process(self, run_id, event):
         config = {key: self.app.config.get(key) for key in WORKER_CONFIG_KEYS}
+        lifeline = self._lifeline
+        if lifeline is None:   # shut down meanwhile
+            return
         process = process_context().Process(
-            target=training_process, args=(config, run_id, event, self._stopping, os.getpid()),
+            target=training_process, args=(config, run_id, event, self._stopping,
+                                           lifeline[0]),
             name=f"training-run-{run_id}", daemon=True)
         process.start()
         process.join()
@@ -161,41 +171,34 @@ class JobManager:
                 finish(run_id, status, message)
 
 
-def training_process(config, run_id, event, stopping, server_pid):
-    """Entry point of a training process: a bare Flask app (for get_db / current_app)."""
+def training_process(config, run_id, event, stopping, lifeline):
+    """Entry point of a training process: a bare Flask app (for get_db / current_app).
+
+    ``lifeline`` is the read end of a pipe whose write end only the server holds: when the
+    server dies (even by SIGKILL) the pipe reads EOF and the training stops at its next epoch
+    without writing anything (the parent pid does not tell: under forkserver it is the fork
+    server, which outlives the server while children hold it).
+    """
     from flask import Flask
 
-    parent = os.getppid()
-    if parent != server_pid and not _is_forkserver_child(server_pid):
-        return
+    from webapp.db import close_db
+
+    def server_alive():
+        if lifeline.poll():
+            raise ServerGone()
+
     try:
         os.nice(int(config.get("TRAINING_NICE") or 0))
     except OSError:
         pass
     app = Flask("webapp.training")
     app.config.update(config)
-    from webapp.db import close_db
-
     app.teardown_appcontext(close_db)
-
-    def server_alive():
-        if os.getppid() != parent:
-            raise ServerGone()
-
     with app.app_context():
         try:
             train_run(run_id, event, stopping, check_server=server_alive)
         except ServerGone:
             log.warning("the server stopped: training run %s abandoned", run_id)
-
-
-def _is_forkserver_child(server_pid):
-    # Under forkserver the parent is the fork server, itself a child of the server.
-    try:
-        with open(f"/proc/{os.getppid()}/stat") as f:
-            return int(f.read().rsplit(")", 1)[1].split()[1]) == server_pid
-    except (OSError, ValueError, IndexError):
-        return True   # no /proc: trust it
 
 
 def finish(run_id, status, error=None, **columns):
