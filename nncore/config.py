@@ -22,6 +22,8 @@ LIMITS = {
     "max_batch_size": 1_000_000,
     "max_learning_rate": 1e9,
     "max_validation_split": 0.9,
+    # weights + biases; Adam keeps three more copies, so 20M float32 parameters ~ 320 MB
+    "max_parameters": 20_000_000,
 }
 
 
@@ -91,6 +93,20 @@ class TrainConfig:
     def to_dict(self) -> dict:
         """JSON-ready copy of the settings."""
         return asdict(self)
+
+
+def parameter_count(layer_sizes) -> int:
+    """Weights and biases of a fully connected network: sum of (fan_in + 1) * fan_out."""
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_sizes, layer_sizes[1:]))
+
+
+def check_network_size(config: TrainConfig, n_features: int, n_classes: int) -> None:
+    """Refuse a network whose parameters would not fit comfortably in memory."""
+    sizes = [n_features, *config.hidden_layers, n_classes]
+    count = parameter_count(sizes)
+    if count > LIMITS["max_parameters"]:
+        raise ValueError(f"hidden_layers: the network {sizes} would have {count:,} parameters; "
+                         f"at most {LIMITS['max_parameters']:,} are allowed")
 
 
 # --- field validators: each returns the clean value or raises ValueError naming the field ---

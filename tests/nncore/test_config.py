@@ -47,3 +47,11 @@ def test_bad_values_name_the_field(data, message):
     with pytest.raises(ValueError) as err:
         TrainConfig.from_dict(data)
     assert message in str(err.value)
+
+
+def test_parameter_count_and_size_limit():
+    from nncore.config import check_network_size, parameter_count
+    assert parameter_count([400, 25, 10]) == 401 * 25 + 26 * 10     # Ng's 10285 parameters
+    check_network_size(TrainConfig(hidden_layers=[25]), 400, 10)
+    with pytest.raises(ValueError, match="would have 33,210,378 parameters"):
+        check_network_size(TrainConfig(hidden_layers=[4096, 4096]), 4000, 10)

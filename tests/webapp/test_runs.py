@@ -47,6 +47,7 @@ def test_create_returns_202_with_id_and_status(client, blobs):
     ({"hidden_layers": [-3]}, "hidden layer size must be between 1 and 4096"),
     ({"hidden_layers": [10 ** 7]}, "hidden layer size must be between 1 and 4096"),
     ({"hidden_layers": [2] * 500}, "hidden_layers: at most 10 hidden layers"),
+    ({"hidden_layers": [4096] * 3}, "parameters; at most 20,000,000 are allowed"),
     ({"hidden_layers": "many"}, "hidden"),
     ({"learning_rate": "fast"}, "learning_rate must be a number"),
     ({"learning_rate": -1}, "learning_rate must be greater than 0"),

@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 from flask import current_app
 
+from nncore.config import check_network_size
+
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
 from webapp.services import LRUCache, dumps, finite_number, loads, remove_quietly
@@ -106,8 +108,12 @@ def create_run(body, jobs):
         raise BadRequest("request body must be a JSON object")
     fields = dict(body)
     dataset_id = _dataset_id(fields.pop("dataset_id", None))
-    datasets.get_row(dataset_id)
+    summary = loads(datasets.get_row(dataset_id)["summary"], {})
     config = parse_config(fields)
+    try:
+        check_network_size(config, summary["n_features"], len(summary["classes"]))
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
     return _insert(dataset_id, config, jobs)
 
 
