@@ -35,12 +35,12 @@ class TrainConfig:
     train the built-in digits sample well in well under a minute.
     """
 
-    hidden_layers: list[int] = field(default_factory=lambda: [128])
-    activation: str = "sigmoid"
+    hidden_layers: list[int] = field(default_factory=lambda: [512])
+    activation: str = "relu"
     output: str = "softmax"
     optimizer: str = "adam"
     learning_rate: float | None = None      # None: the optimiser's default rate
-    epochs: int = 40
+    epochs: int = 60
     batch_size: int | None = 64             # None: full batch
     l2: float = 1.0
     validation_split: float = 0.2
