@@ -17,28 +17,27 @@ import numpy as np
 from nncore.images import from_images, to_images
 
 
-def _affine_sources(n, h, w, params):
+def _affine_sources(grid, h, w, params):
     """Source coordinates (n, h*w) ``y, x`` that each output pixel samples from.
 
-    Each picture is mapped by ``A = R(angle) @ Shear @ diag(scale)`` about the field's centre,
-    then moved by ``shift``; sampling needs the inverse map, output -> source.
+    ``grid`` is the output pixels' ``(y, x)`` (2, h*w). Each picture is mapped by
+    ``A = R(angle) @ Shear @ diag(scale_x, scale_y)`` about the field's centre, then moved by
+    ``shift``; sampling needs the inverse map, output -> source.
     """
     angle, shear, scale_x, scale_y, shift_y, shift_x = params
     cos, sin = np.cos(angle), np.sin(angle)
-    # A = R @ [[1, shear], [0, 1]] @ diag(scale_x, scale_y) acting on (x, y); the shear
-    # slants x by y (italic writing).
+    # A = [[a, b], [c, d]] acting on (x, y); the shear slants x by y (italic writing).
     a = cos * scale_x
     b = (cos * shear - sin) * scale_y
     c = sin * scale_x
     d = (sin * shear + cos) * scale_y
     det = a * d - b * c
     cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
-    ys, xs = np.mgrid[0:h, 0:w]
-    oy = ys.ravel()[None, :] - cy - shift_y[:, None]            # (n, h*w) output relative to centre
-    ox = xs.ravel()[None, :] - cx - shift_x[:, None]
+    oy = grid[0][None, :] - (cy + shift_y)[:, None]              # (n, h*w) relative to centre
+    ox = grid[1][None, :] - (cx + shift_x)[:, None]
     # Inverse of [[a, b], [c, d]] is [[d, -b], [-c, a]] / det.
-    sx = (d[:, None] * ox - b[:, None] * oy) / det[:, None] + cx
-    sy = (-c[:, None] * ox + a[:, None] * oy) / det[:, None] + cy
+    sx = (d / det)[:, None] * ox - (b / det)[:, None] * oy + cx
+    sy = (a / det)[:, None] * oy - (c / det)[:, None] * ox + cy
     return sy, sx
 
 
@@ -47,34 +46,29 @@ def _bilinear(images, sy, sx):
     n, h, w = images.shape
     padded = np.zeros((n, h + 2, w + 2), dtype=images.dtype)
     padded[:, 1:-1, 1:-1] = images
-    flat = padded.reshape(n, -1)
+    flat = padded.ravel()
     # Shift by the one-pixel pad and clamp so that far-away samples read the blank border.
-    sy = np.clip(sy + 1.0, 0.0, h + 1.0)
-    sx = np.clip(sx + 1.0, 0.0, w + 1.0)
-    y0 = np.minimum(np.floor(sy).astype(np.intp), h)
-    x0 = np.minimum(np.floor(sx).astype(np.intp), w)
+    sy = np.clip(sy + 1.0, 0.0, h + 0.999)
+    sx = np.clip(sx + 1.0, 0.0, w + 0.999)
+    y0 = sy.astype(np.intp)                                      # floor: sy >= 0
+    x0 = sx.astype(np.intp)
     fy = (sy - y0).astype(images.dtype)
     fx = (sx - x0).astype(images.dtype)
     stride = w + 2
-    i00 = y0 * stride + x0
-
-    def at(idx):
-        return np.take_along_axis(flat, idx, axis=1)
-
-    top = at(i00) * (1 - fx) + at(i00 + 1) * fx
-    bottom = at(i00 + stride) * (1 - fx) + at(i00 + stride + 1) * fx
+    i00 = y0 * stride + x0 + (np.arange(n) * (h + 2) * stride)[:, None]
+    top = flat[i00] * (1 - fx) + flat[i00 + 1] * fx
+    bottom = flat[i00 + stride] * (1 - fx) + flat[i00 + stride + 1] * fx
     return top * (1 - fy) + bottom * fy
 
 
 def _neighbourhood(images, op):
-    """3x3 grey-level dilation (op=np.maximum) or erosion (np.minimum) of (n, h, w)."""
+    """3x3 grey-level dilation (op=np.maximum) or erosion (np.minimum) of (n, h, w).
+
+    Separable: the 3x3 window is a 3-row window of 3-column windows.
+    """
     p = np.pad(images, ((0, 0), (1, 1), (1, 1)))
-    h, w = images.shape[1:]
-    out = images
-    for dy in range(3):
-        for dx in range(3):
-            out = op(out, p[:, dy:dy + h, dx:dx + w])
-    return out
+    rows = op(op(p[:, :-2], p[:, 1:-1]), p[:, 2:])                  # (n, h, w + 2)
+    return op(op(rows[:, :, :-2], rows[:, :, 1:-1]), rows[:, :, 2:])
 
 
 def _smooth_fields(rng, n, h, w, sigma):
@@ -137,6 +131,7 @@ def make_augmenter(geometry, strength=1.0, *, rotation=7.0, shift=1.2, scale=0.0
         raise ValueError(f"augmentation strength must be >= 0, got {strength}")
     h, w = geometry.height, geometry.width
     s = float(strength)
+    grid = np.indices((h, w), dtype=np.float32).reshape(2, -1)
 
     def augment(X, rng):
         X = np.asarray(X)
@@ -158,7 +153,8 @@ def make_augmenter(geometry, strength=1.0, *, rotation=7.0, shift=1.2, scale=0.0
             thinner = _neighbourhood(images, np.minimum)
             images = np.where(pen > 0, images + pen * (wider - images),
                               images - pen * (thinner - images))
-        sy, sx = _affine_sources(n, h, w, params)
+        params = [v.astype(np.float32) for v in params]
+        sy, sx = _affine_sources(grid, h, w, params)
         if elastic > 0:
             fy, fx = _smooth_fields(rng, n, h, w, elastic_sigma) * (elastic * s)
             sy, sx = sy + fy.reshape(n, -1), sx + fx.reshape(n, -1)

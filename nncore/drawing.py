@@ -306,11 +306,27 @@ def features_from_strokes(strokes, width, height, line_width, geometry, profile=
     margin = int(np.ceil(pen * k)) + 2
     size = int(np.ceil((box + pen) * k)) + 2 * margin
     centre = (lo + hi) / 2
-    moved = [(np.asarray(st, dtype=np.float64).reshape(-1, 2) - centre) * s + size / 2
-             for st in strokes if len(st)]
+    moved = [_thin_points((np.asarray(st, dtype=np.float64).reshape(-1, 2) - centre) * s
+                          + size / 2, 0.5) for st in strokes if len(st)]
     work = render_strokes(moved, size, size, pen * k)
     picture = _place(work.astype(np.float64), geometry, profile, k)
     return None if picture is None else _to_row(picture, geometry)
+
+
+def _thin_points(points, spacing):
+    """Drop points (m, 2) closer than ``spacing`` to the last kept one; ends are kept.
+
+    Pointer events can come hundreds to a stroke; points much closer than a working pixel
+    change nothing in the picture but cost rendering time.
+    """
+    if len(points) <= 2:
+        return points
+    keep = [0]
+    for i in range(1, len(points) - 1):
+        if np.hypot(*(points[i] - points[keep[-1]])) >= spacing:
+            keep.append(i)
+    keep.append(len(points) - 1)
+    return points[keep]
 
 
 def _grey_morph(image, n, op):
