@@ -11,7 +11,7 @@ from nncore.images import ImageGeometry
 MNIST_GEOM = ImageGeometry(28, 28, "C", 0.0, 255.0)
 
 
-def synthetic_digit(rng=None):
+def synthetic_digit():
     """A 28x28 MNIST-like "7" (ink high, 0..1) drawn at MNIST's size and pen, centred by mass."""
     row = features_from_strokes([[[60, 60], [200, 60], [120, 230]]], 280, 280, 18,
                                 ImageGeometry(28, 28))
