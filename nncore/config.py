@@ -31,8 +31,12 @@ LIMITS = {
 class TrainConfig:
     """Everything that decides how a network is built and trained.
 
-    Defaults follow the tutorials (one sigmoid hidden layer) with a modern optimiser, and
-    train the built-in digits sample well in well under a minute.
+    The defaults are the settings that read hand-drawn digits best when trained on the
+    built-in sample within a wait a person accepts (one 512-unit relu layer, softmax, Adam,
+    60 epochs with image augmentation: ~35 s on 2 cores, 97% validation accuracy; measured with
+    ``bench/bench_drawn_digits.py``: sigmoid [256] read 83% of drawn digits, relu [512] 90%).
+    `Network` itself keeps the tutorials' sigmoid default; their network as a run is
+    ``hidden_layers=[25], activation="sigmoid", output="sigmoid", l2=1``.
     """
 
     hidden_layers: list[int] = field(default_factory=lambda: [512])
