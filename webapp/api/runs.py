@@ -1,9 +1,9 @@
-"""Training runs: create, list, show, cancel, restart, delete, predict, report, downloads."""
+"""Training runs: create, list, show, cancel, restart, delete, predict, correct, report, downloads."""
 from flask import Blueprint, Response, request, send_file
 
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
-from webapp.services import reports, runs
+from webapp.services import corrections, reports, runs
 
 bp = Blueprint("runs", __name__)
 
@@ -45,6 +45,11 @@ def delete(run_id):
 @bp.post("/runs/<int:run_id>/predict")
 def predict(run_id):
     return runs.predict(run_id, json_body())
+
+
+@bp.post("/runs/<int:run_id>/corrections")
+def correct(run_id):
+    return corrections.add_correction(run_id, json_body()), 201
 
 
 @bp.get("/runs/<int:run_id>/report")

@@ -27,6 +27,7 @@ SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
 MAX_DISPLAY_NAME_LENGTH = 40
 MAX_PER_CLASS = 64
+MAX_ADDED_SHOWN = 64          # the user's own drawings shown on a derived dataset's page
 
 _cache = LRUCache(2)
 log = logging.getLogger(__name__)
@@ -70,18 +71,26 @@ def _save_arrays(dataset):
     return tmp
 
 
-def store_dataset(dataset, source, parent_id=None):
-    """Save a parsed ``nncore.dataset.Dataset`` and register it; returns the new id."""
+def store_dataset(dataset, source, parent_id=None, display_names=None, added_samples=None):
+    """Save a parsed ``nncore.dataset.Dataset`` and register it; returns the new id.
+
+    ``display_names`` defaults to each class shown as itself; ``added_samples`` (derived
+    datasets) counts the rows added to the parent's and is kept in the summary.
+    """
     tmp = _save_arrays(dataset)
     db = get_db()
     summary = dataset.summary()
+    if added_samples is not None:
+        summary["added_samples"] = int(added_samples)
+    names = {str(c): str(c) for c in dataset.classes}
+    names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
     try:
         cur = db.execute(
             "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
             " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
             (dataset.name or "dataset", source, parent_id, dumps(summary),
-             dumps({str(c): str(c) for c in dataset.classes}),
+             dumps(names),
              None if image is None else dumps(image), now()),
         )
         dataset_id = cur.lastrowid
@@ -183,7 +192,9 @@ def get_row(dataset_id):
 def summarise(row):
     summary = loads(row["summary"], {})
     parent_samples = None
-    if row["parent_id"] is not None:
+    if "added_samples" in summary:
+        parent_samples = summary["n_samples"] - summary["added_samples"]
+    elif row["parent_id"] is not None:
         parent = get_db().execute("SELECT summary FROM datasets WHERE id = ?",
                                   (row["parent_id"],)).fetchone()
         if parent is not None:
@@ -221,7 +232,8 @@ def load(dataset_id):
     """The stored dataset as an ``nncore.dataset.Dataset`` (cached; X as float64)."""
     row = get_row(dataset_id)
     path = data_dir() / row["path"]
-    key = (str(path), row["image"], row["name"])
+    # Rows added to a dataset rewrite its file under the same name; its summary changes then.
+    key = (str(path), row["image"], row["name"], row["summary"])
     cached = _cache.get(key)
     if cached is not None:
         return cached
@@ -327,6 +339,69 @@ def delete_dataset(dataset_id, jobs):
     remove_quietly(data_dir() / row["path"])
 
 
+# --- derived datasets: a parent's rows plus rows the user added --------------------------------
+
+CORRECTIONS_SUFFIX = " + your corrections"
+
+
+def corrections_dataset_of(parent_id):
+    """The id of the corrections dataset derived from ``parent_id`` (the oldest), or None."""
+    row = get_db().execute(
+        "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ? ORDER BY id LIMIT 1",
+        (parent_id,)).fetchone()
+    return None if row is None else row["id"]
+
+
+def _grown(dataset, X_new, labels, name=None):
+    """``dataset`` with rows ``X_new`` (m, d) labelled ``labels`` (m class names) appended."""
+    index = {c: i for i, c in enumerate(dataset.classes)}
+    return Dataset(X=np.vstack([dataset.X, np.asarray(X_new, dtype=np.float64)]),
+                   y=np.concatenate([dataset.y, [index[label] for label in labels]]).astype(np.int64),
+                   classes=list(dataset.classes), name=name or dataset.name,
+                   feature_names=dataset.feature_names, image=dataset.image)
+
+
+def derive_with_rows(parent_id, X_new, labels):
+    """Create the corrections dataset of ``parent_id``: the parent's rows, then ``X_new``.
+
+    It keeps the parent's class names, image geometry and display names; returns its id.
+    """
+    parent_row = get_row(parent_id)
+    parent = load(parent_id)
+    name = (parent_row["name"] or "dataset")[:MAX_NAME_LENGTH - len(CORRECTIONS_SUFFIX)]
+    grown = _grown(parent, X_new, labels, name=name + CORRECTIONS_SUFFIX)
+    return store_dataset(grown, "corrections", parent_id=parent_id,
+                         display_names=loads(parent_row["display_names"], {}),
+                         added_samples=len(X_new))
+
+
+def append_rows(dataset_id, X_new, labels):
+    """Add rows ``X_new`` (m, d) labelled ``labels`` to a stored dataset, in place.
+
+    The file is rewritten (temporary file, then renamed over the old one, so a reader sees the
+    old rows or the new ones, never half) and the summary, with its ``added_samples``, updated.
+    """
+    row = get_row(dataset_id)
+    old = loads(row["summary"], {})
+    grown = _grown(load(dataset_id), X_new, labels)
+    summary = {**grown.summary(), "notes": old.get("notes", []),
+               "added_samples": int(old.get("added_samples", 0)) + len(X_new)}
+    tmp = _save_arrays(grown)
+    db = get_db()
+    try:
+        db.execute("UPDATE datasets SET summary = ? WHERE id = ?", (dumps(summary), dataset_id))
+        os.replace(tmp, data_dir() / row["path"])
+        db.commit()
+    except OSError as exc:
+        db.rollback()
+        remove_quietly(tmp)
+        raise storage_error(exc, "the dataset") from exc
+    except BaseException:
+        db.rollback()
+        remove_quietly(tmp)
+        raise
+
+
 # --- images ------------------------------------------------------------------------------------
 
 def unit_pixels(X, geometry):
@@ -352,10 +427,18 @@ def samples(dataset_id, per_class=8, overrides=None):
     indices = []
     for k in range(len(dataset.classes)):
         indices.extend(np.flatnonzero(dataset.y == k)[:per_class].tolist())
-    pixels = unit_pixels(dataset.X[indices], geometry) if indices else []
+    # Rows added to a parent's (corrections) come last in the file: show the newest of them.
+    n_added = min(summary["added_samples"], MAX_ADDED_SHOWN, dataset.n_samples)
+    added = list(range(dataset.n_samples - n_added, dataset.n_samples))
+    pixels = unit_pixels(dataset.X[indices + added], geometry) if indices or added else []
+
+    def described(rows, images):
+        return [{"index": i, "label": dataset.classes[dataset.y[i]], "pixels": p}
+                for i, p in zip(rows, images)]
+
     return {
         "height": geometry.height,
         "width": geometry.width,
-        "samples": [{"index": i, "label": dataset.classes[dataset.y[i]], "pixels": p}
-                    for i, p in zip(indices, pixels)],
+        "samples": described(indices, pixels[:len(indices)]),
+        "added": described(added, pixels[len(indices):]),
     }

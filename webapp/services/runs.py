@@ -289,7 +289,38 @@ def predict(run_id, body):
     if "strokes" not in body:
         raise BadRequest("send either features (a list of numbers) or a drawing "
                          "(strokes, width, height, line_width)")
-    from nncore.drawing import features_from_strokes, processed_pixels
+    features, n_strokes, geometry = drawing_features(model, summary, body)
+    if features is None:
+        return {"label": None, "display_label": None, "probabilities": {},
+                "strokes": n_strokes, "processed": None}
+    from nncore.drawing import processed_pixels
+
+    features = features.reshape(1, -1)
+    label, probabilities = _probabilities(model, features)
+    pixels = processed_pixels(features[0], geometry)
+    return {"label": label, "display_label": names.get(label, label),
+            "probabilities": probabilities, "strokes": n_strokes,
+            "processed": {"height": geometry.height, "width": geometry.width,
+                          "pixels": [round(float(p), 4) for p in np.ravel(pixels)]}}
+
+
+def drawing_features(model, summary, body):
+    """A drawing (the predict body) -> the feature row the network sees, as ``predict`` makes it.
+
+    Parameters
+    ----------
+    model : nncore.model.Model
+        The run's model (its drawing profile places the digit).
+    summary : dict
+        The run's dataset summary: its image geometry gives size, pixel order and value range.
+    body : dict
+        ``{"strokes", "width", "height", "line_width"}`` in canvas pixels, y down.
+
+    Returns
+    -------
+    (ndarray (n_features,) float64 or None when the drawing has no ink, n_strokes, ImageGeometry)
+    """
+    from nncore.drawing import features_from_strokes
     from nncore.images import ImageGeometry
 
     image = summary["image"] or (model.image.to_dict() if model.image is not None else None)
@@ -300,15 +331,8 @@ def predict(run_id, body):
     features = features_from_strokes(strokes, width, height, line_width, geometry,
                                      profile=model.profile)
     if features is None:
-        return {"label": None, "display_label": None, "probabilities": {},
-                "strokes": len(strokes), "processed": None}
-    features = np.asarray(features, dtype=np.float64).reshape(1, -1)
-    label, probabilities = _probabilities(model, features)
-    pixels = processed_pixels(features[0], geometry)
-    return {"label": label, "display_label": names.get(label, label),
-            "probabilities": probabilities, "strokes": len(strokes),
-            "processed": {"height": geometry.height, "width": geometry.width,
-                          "pixels": [round(float(p), 4) for p in np.ravel(pixels)]}}
+        return None, len(strokes), geometry
+    return np.asarray(features, dtype=np.float64).ravel(), len(strokes), geometry
 
 
 def model_path(run_id):
