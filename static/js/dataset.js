@@ -27,7 +27,27 @@ function showSummary() {
   document.querySelector("[data-testid=dataset-classes]").textContent = dataset.classes.length;
   document.querySelector("[data-testid=dataset-range]").textContent =
     `${formatNumber(dataset.feature_min, 3)} … ${formatNumber(dataset.feature_max, 3)}`;
+  showAdded();
   showCounts();
+}
+
+/** A dataset derived from another: "+ 3 of your drawings, added to <parent>". */
+function showAdded() {
+  const node = document.querySelector("[data-testid=added-samples]");
+  const added = dataset.added_samples || 0;
+  node.dataset.added = String(added);
+  node.hidden = !added && dataset.source !== "corrections";
+  if (node.hidden) return;
+  const drawings = added === 1 ? "1 of your drawings" : `${added} of your drawings`;
+  node.replaceChildren(`+ ${drawings}`);
+  if (dataset.parent_id === null || dataset.parent_id === undefined) return;
+  const parent = el("a", null, `dataset #${dataset.parent_id}`);
+  parent.href = fillUrl(urls.datasetPage, dataset.parent_id);
+  parent.dataset.testid = "parent-link";
+  node.append(", added to the rows of ", parent);
+  getJSON(fillUrl(urls.datasetApi, dataset.parent_id))
+    .then((body) => { parent.textContent = body.name || parent.textContent; })
+    .catch(() => {});
 }
 
 function showCounts() {
@@ -167,6 +187,22 @@ function drawSampleGrid(body) {
     row.append(images);
     grid.append(row);
   }
+  if (body.added && body.added.length) grid.prepend(addedRow(body));
+}
+
+/** The newest drawings the user added (corrections), each titled with its label. */
+function addedRow(body) {
+  const row = el("div", "sample-row sample-row-added");
+  row.dataset.testid = "added-sample-row";
+  row.append(el("span", "sample-row-label", "Yours"));
+  const images = el("div", "sample-row-images");
+  for (const sample of body.added) {
+    const canvas = makeImageCanvas(sample.pixels, body.width, body.height, "pixel-canvas grid-canvas");
+    canvas.title = `your drawing (row ${sample.index}), labelled “${displayName(dataset, sample.label)}”`;
+    images.append(canvas);
+  }
+  row.append(images);
+  return row;
 }
 
 // ---- new-run form ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { makeChart, setData } from "./charts.js";
 import { makeImageCanvas, drawPixels } from "./images.js";
 import { drawRowBars } from "./bars.js";
 import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
+import { makeCorrections } from "./corrections.js";
 
 const POLL_MS = 500;
 const ACTIVE = new Set(["queued", "running"]);
@@ -21,6 +22,8 @@ let dataset = null;
 let costChart = null;
 let accuracyChart = null;
 let completedShown = false;
+let corrections = null; // the "Wrong? Tell me the right digit" buttons
+let shownDrawing = null; // the drawing the shown prediction was computed from
 
 function showError(message) {
   const node = $("run-error");
@@ -239,6 +242,8 @@ function setUpGradcheck() {
 // ---- drawing pad -------------------------------------------------------------------------
 
 function showNoPrediction(strokeCount) {
+  shownDrawing = null;
+  if (corrections) corrections.hide();
   const prediction = $("prediction");
   prediction.removeAttribute("data-label");
   prediction.dataset.strokes = String(strokeCount);
@@ -250,11 +255,13 @@ function showNoPrediction(strokeCount) {
   processed.getContext("2d").clearRect(0, 0, processed.width, processed.height);
 }
 
-function showPrediction(body) {
+function showPrediction(body, drawing) {
   if (body.label === null || body.label === undefined) {
     showNoPrediction(body.strokes);
     return;
   }
+  shownDrawing = drawing;
+  if (corrections) corrections.show();
   const prediction = $("prediction");
   prediction.dataset.label = body.label;
   prediction.dataset.strokes = String(body.strokes);
@@ -283,10 +290,9 @@ function setUpDrawPad() {
     onStrokeEnd: async (strokes) => {
       const request = (latest += 1);
       status.textContent = "thinking…";
+      const drawing = { strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH };
       try {
-        const body = await sendJSON("POST", urls.predict, {
-          strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH,
-        });
+        const body = await sendJSON("POST", urls.predict, drawing);
         if (request !== latest || body.strokes !== strokes.length) {
           // A newer drawing is on its way (or shown): drop this answer, and count it for tests.
           const prediction = $("prediction");
@@ -294,11 +300,20 @@ function setUpDrawPad() {
           return;
         }
         status.textContent = "";
-        showPrediction(body);
+        showPrediction(body, drawing);
       } catch (err) {
         if (request === latest) status.textContent = err.message;
       }
     },
+  });
+  corrections = makeCorrections({
+    root: $("correction"),
+    buttons: $("correction-buttons"),
+    done: $("correction-done"),
+    dataset,
+    url: urls.corrections,
+    datasetPage: urls.datasetPage,
+    drawing: () => shownDrawing,
   });
   $("clear-canvas").addEventListener("click", () => {
     latest += 1;
