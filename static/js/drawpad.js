@@ -5,11 +5,20 @@ export const LINE_WIDTH = 18; // px on the 280 px pad; sent along as line_width
 const INK = "#111827";
 const PAPER = "#ffffff";
 
-/** Canvas pixel coordinates of a pointer event, whatever size CSS displays the canvas at. */
+/**
+ * Canvas pixel coordinates of a pointer event, whatever size CSS displays the canvas at.
+ * The pixels fill the content box: the border (and padding) around it are not canvas, so they
+ * are taken off the bounding rectangle, or the ink would land beside the pointer.
+ */
 function toCanvasPoint(canvas, event) {
   const rect = canvas.getBoundingClientRect();
-  const x = ((event.clientX - rect.left) * canvas.width) / rect.width;
-  const y = ((event.clientY - rect.top) * canvas.height) / rect.height;
+  const style = window.getComputedStyle(canvas);
+  const left = rect.left + canvas.clientLeft + parseFloat(style.paddingLeft);
+  const top = rect.top + canvas.clientTop + parseFloat(style.paddingTop);
+  const width = canvas.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const height = canvas.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  const x = ((event.clientX - left) * canvas.width) / width;
+  const y = ((event.clientY - top) * canvas.height) / height;
   const clamp = (v, max) => Math.round(Math.min(max, Math.max(0, v)) * 10) / 10;
   return [clamp(x, canvas.width), clamp(y, canvas.height)];
 }
@@ -43,6 +52,7 @@ function paintSegment(context, from, to, lineWidth) {
  */
 export function makeDrawPad(canvas, { lineWidth = LINE_WIDTH, onStrokeEnd }) {
   const context = canvas.getContext("2d");
+  canvas.dataset.lineWidth = String(lineWidth); // the pen the strokes are drawn (and sent) with
   let strokes = [];
   let current = null;
   paintBlank(context, canvas);

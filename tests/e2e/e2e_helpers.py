@@ -18,16 +18,34 @@ def to_canvas(strokes, size, margin=40):
     return out
 
 
-def draw_strokes(page, canvas, strokes):
-    """Draw tablet strokes on the canvas with the mouse (pointer down, moves, up per stroke)."""
+def canvas_frame(canvas):
+    """Where the canvas's pixels are on screen: ``(left, top, css_px_per_canvas_px)``.
+
+    The pixels fill the content box (inside border and padding), in viewport coordinates."""
     canvas.scroll_into_view_if_needed()  # mouse coordinates are viewport coordinates
-    box = canvas.bounding_box()
-    size = canvas.evaluate("c => c.width")
-    ratio = box["width"] / size
-    for stroke in to_canvas(strokes, size):
+    return canvas.evaluate("""c => {
+        const r = c.getBoundingClientRect(), s = getComputedStyle(c), px = (v) => parseFloat(v);
+        const left = r.left + c.clientLeft + px(s.paddingLeft);
+        const top = r.top + c.clientTop + px(s.paddingTop);
+        const width = c.clientWidth - px(s.paddingLeft) - px(s.paddingRight);
+        return [left, top, width / c.width];
+    }""")
+
+
+def draw_canvas_strokes(page, canvas, strokes, steps=1):
+    """Draw strokes given in canvas pixels (y down) with the mouse: per stroke, move to its
+    first point, press, move through the others (``steps`` mouse events each), release."""
+    left, top, ratio = canvas_frame(canvas)
+    for stroke in strokes:
         x0, y0 = stroke[0]
-        page.mouse.move(box["x"] + x0 * ratio, box["y"] + y0 * ratio)
+        page.mouse.move(left + x0 * ratio, top + y0 * ratio)
         page.mouse.down()
         for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * ratio, box["y"] + y * ratio)
+            page.mouse.move(left + x * ratio, top + y * ratio, steps=steps)
         page.mouse.up()
+
+
+def draw_strokes(page, canvas, strokes):
+    """Draw tablet strokes on the canvas with the mouse (pointer down, moves, up per stroke)."""
+    size = canvas.evaluate("c => c.width")
+    draw_canvas_strokes(page, canvas, to_canvas(strokes, size))
