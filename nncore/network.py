@@ -259,7 +259,8 @@ class Network:
         Y = self._check_targets(X, Y)
         work = self.workspace(X.shape[0])
         grads = [np.empty_like(p) for p in self.params()]
-        data_cost, penalty = self._backprop(X, Y, l2, n_total or X.shape[0], work, grads)
+        with np.errstate(over="ignore", invalid="ignore"):   # the fused softmax may fall back
+            data_cost, penalty = self._backprop(X, Y, l2, n_total or X.shape[0], work, grads)
         return data_cost + penalty, grads
 
     def workspace(self, n_rows):
@@ -276,32 +277,38 @@ class Network:
             "delta": [np.empty((n_rows, s), dt) for s in sizes[1:]],
             # f'(a) of hidden layers, and l2 * W for the penalty gradient
             "df": [np.empty((n_rows, s), dt) for s in sizes[1:-1]],
+            # the output layer's z kept apart from P (= a[L]) and a scratch for its cost
+            "z_out": np.empty((n_rows, sizes[-1]), dt),
+            "scratch_out": np.empty((n_rows, sizes[-1]), dt),
             # ones @ delta sums delta over rows (a BLAS gemv, ~4x faster than delta.sum(axis=0))
             "ones": np.ones(n_rows, dt),
             "scaled_W": [np.empty_like(W) for W in self.weights],
         }
 
-    def _backprop(self, X, Y, l2, n_total, work, grads):
+    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None):
         """Forward and backward pass in ``work``'s buffers; writes ``grads``.
 
         Returns ``(data_cost, penalty)``: the mean cross-entropy and the L2 term, floats.
 
         ``X`` and ``Y`` must already be arrays of the network's dtype; ``grads`` matches
-        ``params()``.  This is the hot path of training: every array op writes into a buffer.
+        ``params()``.  The output probabilities ``P`` go to ``P_out`` (n, k) when given (the
+        training loop keeps them for its accuracy), else to ``work["a"][-1]``.  This is the hot
+        path of training: every array op writes into a buffer, and on batches of ~100 rows each
+        numpy call costs about as much as its arithmetic, so calls are kept few.
         """
         n = X.shape[0]
         L = len(self.weights)
-        acts = [X] + [buf[:n] for buf in work["a"]]
-        for l in range(L):
-            z = acts[l + 1]
-            np.matmul(acts[l], self.weights[l], out=z)
-            z += self.biases[l]
-            if l == L - 1:
-                self._out.activate(z, out=z)
-            else:
-                self._f(z, out=z)
-        P = acts[L]
-        data_cost = self._out.cost(P, Y)
+        weights, biases, f = self.weights, self.biases, self._f
+        acts = [X]
+        for l in range(L - 1):                 # hidden layers: a[l+1] = f(a[l] @ W[l] + b[l])
+            z = np.matmul(acts[l], weights[l], out=work["a"][l][:n])
+            z += biases[l]
+            acts.append(f(z, out=z))
+        # output layer: z stays in its own buffer so the output may recompute P from it
+        z = np.matmul(acts[-1], weights[-1], out=work["z_out"][:n])
+        z += biases[-1]
+        P = work["a"][-1][:n] if P_out is None else P_out
+        data_cost = self._out.activate_and_cost(z, Y, P, work["scratch_out"][:n])
 
         delta = self._out.delta(P, Y, out=work["delta"][L - 1][:n])
         delta *= 1.0 / n                      # the cost is a mean over rows
@@ -312,9 +319,9 @@ class Network:
             np.matmul(acts[l].T, delta, out=nabla_W)
             np.matmul(ones, delta, out=nabla_b)
             if c:
-                nabla_W += np.multiply(self.weights[l], c, out=work["scaled_W"][l])
+                nabla_W += np.multiply(weights[l], c, out=work["scaled_W"][l])
             if l > 0:                          # the input layer needs no delta
-                prev = np.matmul(delta, self.weights[l].T, out=work["delta"][l - 1][:n])
+                prev = np.matmul(delta, weights[l].T, out=work["delta"][l - 1][:n])
                 prev *= self._df(acts[l], out=work["df"][l - 1][:n])
                 delta = prev
         return data_cost, self.penalty(l2, n_total)

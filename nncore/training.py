@@ -150,11 +150,14 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     flat = network.pack()
     flat_grad = np.empty_like(flat)
     params, grads = network.params(), network.unflatten(flat_grad)
-    predicted = np.empty(n, np.intp)           # predicted class of every row, in batch order
+    flat_list, flat_grad_list = [flat], [flat_grad]
     work = network.workspace(batch_size)
     X_buf = np.empty((batch_size, X.shape[1]), network.dtype)
-    Y_buf = np.empty((batch_size, k), network.dtype)
-    Y_full = eye[y] if full_batch else None
+    # the epoch's targets and output probabilities, rows in the order they are trained on: the
+    # batch loop slices them (no per-batch gathering of labels), and one argmax per epoch
+    # gives the training accuracy
+    Y_epoch = eye[y]
+    P_epoch = np.empty((n, k), network.dtype)
     Y_val = eye[y_val] if has_val else None
     output = network._out
     chance = _chance_cost(network)
@@ -173,34 +176,35 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     for epoch in range(1, epochs + 1):
         total_cost = total_data_cost = 0.0
         with np.errstate(all="ignore"):
-            order = None if full_batch else rng.permutation(n)
+            if full_batch:
+                order, y_epoch = None, y
+            else:
+                order = rng.permutation(n)
+                y_epoch = y[order]
+                np.take(eye, y_epoch, axis=0, out=Y_epoch, mode="clip")
             for lo in range(0, n, batch_size):
+                hi = min(lo + batch_size, n)
                 if full_batch:
-                    Xb, Yb, yb = X, Y_full, y
+                    Xb = X
                 else:
-                    idx = order[lo:lo + batch_size]
-                    m = idx.shape[0]
                     # gather the batch into a reused buffer ('clip' skips take's buffered checks)
-                    Xb = np.take(X, idx, axis=0, out=X_buf[:m], mode="clip")
-                    yb = y[idx]
-                    Yb = np.take(eye, yb, axis=0, out=Y_buf[:m], mode="clip")
+                    Xb = np.take(X, order[lo:hi], axis=0, out=X_buf[:hi - lo], mode="clip")
                 if augment is not None:
                     Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
-                    if Xb.shape != (yb.shape[0], X.shape[1]):
+                    if Xb.shape != (hi - lo, X.shape[1]):
                         raise ValueError(f"augment returned shape {Xb.shape}, "
-                                         f"expected {(yb.shape[0], X.shape[1])}")
-                m = yb.shape[0]
-                data_cost, penalty = network._backprop(Xb, Yb, l2, n, work, grads)
+                                         f"expected {(hi - lo, X.shape[1])}")
+                data_cost, penalty = network._backprop(Xb, Y_epoch[lo:hi], l2, n, work, grads,
+                                                       P_out=P_epoch[lo:hi])
                 if not math.isfinite(data_cost + penalty):
                     raise diverged(epoch, "the cost became", data_cost + penalty)
                 if initial_cost is None:
                     initial_cost = data_cost
-                opt.update([flat], [flat_grad])
-                total_cost += (data_cost + penalty) * m
-                total_data_cost += data_cost * m
-                network.classes_from_proba(work["a"][-1][:m], out=predicted[lo:lo + m])
+                opt.update(flat_list, flat_grad_list, grads_are_scratch=True)
+                total_cost += (data_cost + penalty) * (hi - lo)
+                total_data_cost += data_cost * (hi - lo)
             cost, data_cost = total_cost / n, total_data_cost / n
-            correct = np.count_nonzero(predicted == (y if full_batch else y[order]))
+            correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
             if data_cost > 2 * max(chance, initial_cost):
                 raise diverged(epoch, f"the cross-entropy rose to", data_cost)
             val_cost = val_accuracy = None

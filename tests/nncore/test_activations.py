@@ -95,3 +95,22 @@ def test_one_hot():
 def test_unknown_names_list_valid_ones(lookup, bad, listed):
     with pytest.raises(ValueError, match=listed):
         lookup(bad)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_activate_and_cost_matches_activate_then_cost(dtype):
+    # the training loop's fused path must agree with activate + cost, including rows that
+    # overflow (z ~ 1e4) or underflow entirely (every z ~ -1e4), where it falls back
+    rng = np.random.default_rng(0)
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, 6)]
+    for scale, shift in [(3.0, 0.0), (1e4, 0.0), (1.0, -1e4)]:
+        Z = (rng.standard_normal((6, 4)) * scale + shift).astype(dtype)
+        for name, output in OUTPUTS.items():
+            out, scratch = np.empty_like(Z), np.empty_like(Z)
+            Z_before = Z.copy()
+            with np.errstate(all="ignore"):          # as in train(): the fast path may overflow
+                cost = output.activate_and_cost(Z, Y, out, scratch)
+            np.testing.assert_array_equal(Z, Z_before)          # Z is left intact
+            np.testing.assert_allclose(out, output.activate(Z), rtol=1e-5, atol=1e-7)
+            assert np.isfinite(cost)
+            assert cost == pytest.approx(output.cost(output.activate(Z), Y), rel=1e-5, abs=1e-6)

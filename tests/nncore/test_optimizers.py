@@ -85,3 +85,17 @@ def test_unknown_name_lists_valid_ones():
 def test_bad_learning_rate(rate):
     with pytest.raises(ValueError, match="learning_rate"):
         make_optimizer("sgd", rate)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_grads_as_scratch_gives_the_same_steps(name):
+    # train() lets the optimiser overwrite the gradients; the parameters must not notice
+    rng = np.random.default_rng(1)
+    p = rng.standard_normal(7)
+    plain, scratch = [p.copy()], [p.copy()]
+    a, b = make_optimizer(name, 0.1), make_optimizer(name, 0.1)
+    for _ in range(4):
+        g = rng.standard_normal(7)
+        a.update(plain, [g.copy()])
+        b.update(scratch, [g.copy()], grads_are_scratch=True)
+    np.testing.assert_array_equal(plain[0], scratch[0])
