@@ -22,7 +22,7 @@ import numpy as np
 from .network import Network
 from .outputs import one_hot
 
-__all__ = ["gradient_check", "numerical_gradients"]
+__all__ = ["conv_gradient_check", "gradient_check", "numerical_gradients"]
 
 
 def numerical_gradients(network, X, Y, l2=0.0, eps=1e-6):
@@ -118,3 +118,57 @@ def gradient_check(layer_sizes=(5, 4, 3), activation="sigmoid", output="sigmoid"
         rel = np.abs(a - num) / np.maximum(np.abs(a) + np.abs(num), tiny)
         worst = max(worst, float(rel.max()))
     return worst
+
+
+def _conv_kinks_clear(network, X, margin=1e-3):
+    """Whether no ReLU input and no 2x2 max-pool runner-up is within ``margin`` of its kink."""
+    n, a = X.shape[0], network._pictures(X)
+    for l, block in enumerate(network.blocks):
+        _, z, zp, a = network._block_forward(a, l)
+        hp, wp, _ = block["out"]
+        corners = np.stack(network._corners(z, hp, wp))           # (4, n, Hp, Wp, F)
+        top_two = np.sort(corners, axis=0)[-2:]
+        if (top_two[1] - top_two[0]).min() <= margin:
+            return False                                          # the max could switch
+        if network.activation == "relu" and np.abs(zp).min() <= margin:
+            return False
+    a = a.reshape(n, -1)
+    for W, b in zip(network.weights[len(network.blocks):-1], network.biases[len(network.blocks):-1]):
+        z = a @ W + b
+        if network.activation == "relu" and np.abs(z).min() <= margin:
+            return False
+        a = network._f(z)
+    return True
+
+
+def conv_gradient_check(height=8, width=7, order="C", conv_filters=(3,), hidden_layers=(4,),
+                        kernel=3, padding="valid", n_classes=3, activation="relu",
+                        output="softmax", l2=0.0, n_samples=5, seed=0, eps=1e-6):
+    """Largest relative error of ``ConvNetwork`` back-propagation against central differences.
+
+    Same figure as ``gradient_check`` (float64 analytic gradients, ``np.longdouble``
+    reference) for a tiny convolutional network on ``height x width`` pictures in pixel
+    ``order``.  Besides ReLU's kink at 0, max-pooling has one where a window's two largest
+    members swap; inputs are redrawn until every such gap exceeds ``1e-3``.
+    """
+    from .convnet import ConvNetwork
+    from .images import ImageGeometry
+
+    rng = np.random.default_rng(seed)
+    network = ConvNetwork(ImageGeometry(height, width, order, 0.0, 1.0), n_classes,
+                          conv_filters, hidden_layers, kernel=kernel, padding=padding,
+                          activation=activation, output=output, rng=rng, dtype=np.float64)
+    for _ in range(100):
+        X = rng.standard_normal((n_samples, height * width))
+        if _conv_kinks_clear(network, X):
+            break
+    k = network.layer_sizes[-1]
+    y = rng.integers(0, network.n_classes, size=n_samples)
+    Y = network.targets(y).astype(np.float64) if k == 1 else one_hot(y, k, dtype=np.float64)
+
+    _, analytic = network.cost_and_gradients(X, Y, l2)
+    numeric = numerical_gradients(network.astype(np.longdouble), X.astype(np.longdouble),
+                                  Y.astype(np.longdouble), l2, eps)
+    tiny = np.finfo(np.float64).tiny
+    return max(float((np.abs(a - num) / np.maximum(np.abs(a) + np.abs(num), tiny)).max())
+               for a, num in zip(analytic, numeric))
