@@ -59,9 +59,10 @@ def model_run(live_server, api, tmp_path):
     return run, Model.load(path)
 
 
-def test_canvas_and_benchmark_read_the_same_digits(page, live_server, model_run, pen_samples):
+def read_on_both_paths(page, live_server, run, model, samples):
+    """Draw each sample on the run's page and read it on the benchmark's path; returns one
+    ``{"label", "writer", "bench", "canvas", "drift_px"}`` per sample."""
     bench = load_bench()
-    run, model = model_run
     page.goto(f"{live_server}/runs/{run['id']}")
     canvas = page.get_by_test_id("digit-canvas")
     expect(canvas).to_be_visible()
@@ -72,11 +73,11 @@ def test_canvas_and_benchmark_read_the_same_digits(page, live_server, model_run,
     expect(canvas).to_have_attribute("height", str(bench.CANVAS_SIZE))
     expect(canvas).to_have_attribute("data-line-width", str(bench.LINE_WIDTH))
 
-    sent = []  # the drawing the page sent for its last prediction
+    sent = []  # the drawings the page sent for prediction
     page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/predict") else None)
 
     outcomes = []
-    for sample in spread_over_classes(pen_samples, PER_CLASS):
+    for sample in samples:
         strokes = bench.to_canvas(sample["strokes"])
         row = features_from_strokes(strokes, bench.CANVAS_SIZE, bench.CANVAS_SIZE,
                                     bench.LINE_WIDTH, model.image, model.profile)
@@ -89,13 +90,16 @@ def test_canvas_and_benchmark_read_the_same_digits(page, live_server, model_run,
         canvas_label = prediction.get_attribute("data-label")
 
         drawn = sent[-1]["strokes"]
-        # How far the pointer's points are from the benchmark's segments (canvas px).
+        # How far the points the page recorded are from the benchmark's strokes (canvas px).
         drift = max(_distance_to_polyline(np.asarray(p), np.asarray(s))
                     for stroke_p, s in zip(drawn, strokes) for p in stroke_p)
         outcomes.append({"label": sample["label"], "writer": sample["writer"],
                          "bench": bench_label, "canvas": canvas_label,
                          "drift_px": round(drift, 2)})
+    return outcomes
 
+
+def assert_same_readings(outcomes):
     agreed = sum(o["bench"] == o["canvas"] for o in outcomes)
     disagreements = [o for o in outcomes if o["bench"] != o["canvas"]]
     assert agreed == len(outcomes), (
@@ -105,6 +109,32 @@ def test_canvas_and_benchmark_read_the_same_digits(page, live_server, model_run,
     # tenth of a pixel it rounds to (a border counted as canvas once put them 2 px off).
     worst = max(o["drift_px"] for o in outcomes)
     assert worst <= 0.15, f"the page recorded points up to {worst} px off the strokes drawn"
+
+
+def test_canvas_and_benchmark_read_the_same_digits(page, live_server, model_run, pen_samples):
+    run, model = model_run
+    samples = spread_over_classes(pen_samples, PER_CLASS)
+    assert_same_readings(read_on_both_paths(page, live_server, run, model, samples))
+
+
+def test_same_on_a_small_high_density_screen(browser, live_server, model_run, pen_samples):
+    """A phone: the pad is shown narrower than its 280 pixels, at two device pixels per CSS
+    pixel; the strokes must still arrive in canvas pixels."""
+    run, model = model_run
+    context = browser.new_context(viewport={"width": 300, "height": 700}, device_scale_factor=2)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        shown = None
+        samples = spread_over_classes(pen_samples, 1)
+        outcomes = read_on_both_paths(page, live_server, run, model, samples)
+        shown = page.get_by_test_id("digit-canvas").evaluate("c => c.clientWidth")
+    finally:
+        context.close()
+    assert shown is not None and shown < 280, f"the pad is shown {shown} px wide"
+    assert_same_readings(outcomes)
+    assert not errors, errors
 
 
 def _distance_to_polyline(point, stroke):
