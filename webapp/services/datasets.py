@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,26 @@ def _save_arrays(dataset):
     return tmp
 
 
+@contextmanager
+def _committed_with(db, tmp):
+    """Commit the block's database writes together with its rename of ``tmp``, or undo both.
+
+    Whatever fails (disk full included), the transaction is rolled back and the temporary file
+    removed, so no half-written dataset is left behind.
+    """
+    try:
+        yield
+        db.commit()
+    except OSError as exc:
+        db.rollback()
+        remove_quietly(tmp)
+        raise storage_error(exc, "the dataset") from exc
+    except BaseException:
+        db.rollback()
+        remove_quietly(tmp)
+        raise
+
+
 def store_dataset(dataset, source, parent_id=None, display_names=None, added_samples=None):
     """Save a parsed ``nncore.dataset.Dataset`` and register it; returns the new id.
 
@@ -85,7 +106,7 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     names = {str(c): str(c) for c in dataset.classes}
     names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
-    try:
+    with _committed_with(db, tmp):
         cur = db.execute(
             "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
             " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
@@ -97,15 +118,6 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
         relative = f"datasets/{dataset_id}.npz"
         os.replace(tmp, data_dir() / relative)
         db.execute("UPDATE datasets SET path = ? WHERE id = ?", (relative, dataset_id))
-        db.commit()
-    except OSError as exc:
-        db.rollback()
-        remove_quietly(tmp)
-        raise storage_error(exc, "the dataset") from exc
-    except BaseException:
-        db.rollback()
-        remove_quietly(tmp)
-        raise
     return dataset_id
 
 
@@ -388,18 +400,9 @@ def append_rows(dataset_id, X_new, labels):
                "added_samples": int(old.get("added_samples", 0)) + len(X_new)}
     tmp = _save_arrays(grown)
     db = get_db()
-    try:
+    with _committed_with(db, tmp):
         db.execute("UPDATE datasets SET summary = ? WHERE id = ?", (dumps(summary), dataset_id))
         os.replace(tmp, data_dir() / row["path"])
-        db.commit()
-    except OSError as exc:
-        db.rollback()
-        remove_quietly(tmp)
-        raise storage_error(exc, "the dataset") from exc
-    except BaseException:
-        db.rollback()
-        remove_quietly(tmp)
-        raise
 
 
 # --- images ------------------------------------------------------------------------------------
