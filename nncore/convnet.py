@@ -40,16 +40,17 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .activations import get_activation
-from .initializers import INITIALIZERS, resolve_init
+from .initializers import resolve_init
 from .network import Network
 from .outputs import get_output
+from .parameters import FlatParameters
 
 __all__ = ["ConvNetwork", "PADDINGS"]
 
 PADDINGS = ("valid", "same")
 
 
-class ConvNetwork:
+class ConvNetwork(FlatParameters):
     """Convolutional blocks followed by a fully connected network.
 
     Parameters
@@ -132,67 +133,11 @@ class ConvNetwork:
         fc = [flat, *self.hidden_layers, int(n_classes)]
         self._shapes += list(zip(fc[:-1], fc[1:]))
 
-        if not isinstance(rng, np.random.Generator):
-            rng = np.random.default_rng(rng)
-        make = INITIALIZERS[self.init]
-        self.weights, self.biases = [], []
-        for fan_in, fan_out in self._shapes:
-            W, b = make(fan_in, fan_out, rng)
-            self.weights.append(np.ascontiguousarray(W, dtype=self.dtype))
-            self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
-        self.pack()
+        self._initialise(self.init, rng)
 
-    # ------------------------------------------------------------------ parameters
-    def params(self):
-        """``[K0, b0, ..., W_out, b_out]``: the network's own arrays (updated in place)."""
-        out = []
-        for W, b in zip(self.weights, self.biases):
-            out += [W, b]
-        return out
-
-    def pack(self):
-        """One flat parameter array with ``weights``/``biases`` as views (see ``Network.pack``)."""
-        params = self.params()
-        flat = getattr(self, "_flat", None)
-        if flat is not None and flat.dtype == self.dtype and all(p.base is flat for p in params):
-            return flat
-        flat = np.empty(sum(p.size for p in params), self.dtype)
-        views = self.unflatten(flat)
-        for view, p in zip(views, params):
-            view[...] = p
-        self.weights, self.biases = views[0::2], views[1::2]
-        self._flat = flat
-        return flat
-
-    def unflatten(self, flat):
-        """Views of a flat array shaped like ``params()``."""
-        views, start = [], 0
-        for fan_in, fan_out in self._shapes:
-            for shape in ((fan_in, fan_out), (fan_out,)):
-                size = int(np.prod(shape))
-                views.append(flat[start:start + size].reshape(shape))
-                start += size
-        return views
-
-    def copy(self):
-        """Deep copy (weights copied, same configuration)."""
-        clone = object.__new__(ConvNetwork)
-        clone.__dict__.update(self.__dict__)
-        clone._flat = None
-        clone.weights = [W.copy() for W in self.weights]
-        clone.biases = [b.copy() for b in self.biases]
-        clone.pack()
-        return clone
-
-    def astype(self, dtype):
-        """Copy whose weights and arithmetic use ``dtype`` (same values; for gradient checks)."""
-        clone = self.copy()
-        clone.dtype = np.dtype(dtype)
-        clone._flat = None
-        clone.weights = [W.astype(dtype) for W in self.weights]
-        clone.biases = [b.astype(dtype) for b in self.biases]
-        clone.pack()
-        return clone
+    def weight_shapes(self):
+        """``(fan_in, fan_out)`` of each weight matrix: kernels ``(k*k*C_in, F)``, then dense."""
+        return self._shapes
 
     def architecture(self):
         """JSON-ready description that rebuilds this network (with ``n_classes``)."""

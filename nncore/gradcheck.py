@@ -56,15 +56,6 @@ def numerical_gradients(network, X, Y, l2=0.0, eps=1e-6):
     return grads
 
 
-def _with_dtype(network, dtype):
-    """Copy of ``network`` whose weights and arithmetic use ``dtype`` (same values)."""
-    clone = network.copy()
-    clone.dtype = np.dtype(dtype)
-    clone.weights = [W.astype(dtype) for W in network.weights]
-    clone.biases = [b.astype(dtype) for b in network.biases]
-    return clone
-
-
 def _hidden_preactivations(network, X):
     zs, a = [], X
     for W, b in zip(network.weights[:-1], network.biases[:-1]):
@@ -110,7 +101,7 @@ def gradient_check(layer_sizes=(5, 4, 3), activation="sigmoid", output="sigmoid"
     Y = one_hot(rng.integers(0, k, size=n_samples), k, dtype=np.float64)
 
     _, analytic = network.cost_and_gradients(X, Y, l2)
-    numeric = numerical_gradients(_with_dtype(network, np.longdouble), X.astype(np.longdouble),
+    numeric = numerical_gradients(network.copy(np.longdouble), X.astype(np.longdouble),
                                   Y.astype(np.longdouble), l2, eps)
     tiny = np.finfo(np.float64).tiny
     worst = 0.0
@@ -167,7 +158,7 @@ def conv_gradient_check(height=8, width=7, order="C", conv_filters=(3,), hidden_
     Y = network.targets(y).astype(np.float64) if k == 1 else one_hot(y, k, dtype=np.float64)
 
     _, analytic = network.cost_and_gradients(X, Y, l2)
-    numeric = numerical_gradients(network.astype(np.longdouble), X.astype(np.longdouble),
+    numeric = numerical_gradients(network.copy(np.longdouble), X.astype(np.longdouble),
                                   Y.astype(np.longdouble), l2, eps)
     tiny = np.finfo(np.float64).tiny
     return max(float((np.abs(a - num) / np.maximum(np.abs(a) + np.abs(num), tiny)).max())

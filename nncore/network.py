@@ -21,13 +21,14 @@ default, float64 for gradient checks); inputs are cast to it.
 import numpy as np
 
 from .activations import get_activation
-from .initializers import INITIALIZERS, resolve_init
+from .initializers import resolve_init
 from .outputs import get_output
+from .parameters import FlatParameters
 
 __all__ = ["Network"]
 
 
-class Network:
+class Network(FlatParameters):
     """Feed-forward network with ``len(layer_sizes) - 1`` weight layers.
 
     Parameters
@@ -68,63 +69,16 @@ class Network:
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise ValueError(f"dtype must be a floating type, got {self.dtype}")
-        if not isinstance(rng, np.random.Generator):
-            rng = np.random.default_rng(rng)
-        make = INITIALIZERS[self.init]
-        self.weights, self.biases = [], []
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            W, b = make(fan_in, fan_out, rng)
-            self.weights.append(np.ascontiguousarray(W, dtype=self.dtype))
-            self.biases.append(np.ascontiguousarray(b, dtype=self.dtype))
-        self.pack()
+        self._initialise(self.init, rng)
 
-    # ------------------------------------------------------------------ parameters
-    def params(self):
-        """``[W0, b0, W1, b1, ...]``: the network's own arrays, so in-place updates train it."""
-        out = []
-        for W, b in zip(self.weights, self.biases):
-            out += [W, b]
-        return out
+    def weight_shapes(self):
+        """``(fan_in, fan_out)`` of each layer's weight matrix: consecutive layer sizes."""
+        return list(zip(self.layer_sizes[:-1], self.layer_sizes[1:]))
 
-    def pack(self):
-        """Store all parameters in one flat array; ``weights``/``biases`` become views of it.
-
-        Returns the flat array ``[W0.ravel(), b0, W1.ravel(), b1, ...]``.  The optimiser can
-        then update every parameter with a handful of whole-array operations per step.  Called
-        on construction and by ``train`` (a no-op when nothing was rebound since).
-        """
-        params = self.params()
-        flat = getattr(self, "_flat", None)
-        if flat is not None and flat.dtype == self.dtype and all(
-                p.base is flat for p in params):
-            return flat
-        flat = np.empty(sum(p.size for p in params), self.dtype)
-        views = self.unflatten(flat)
-        for view, p in zip(views, params):
-            view[...] = p
-        self.weights, self.biases = views[0::2], views[1::2]
-        self._flat = flat
-        return flat
-
-    def unflatten(self, flat):
-        """Views of a flat array shaped like ``params()``: ``[W0, b0, W1, b1, ...]``."""
-        views, start = [], 0
-        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            for shape in ((fan_in, fan_out), (fan_out,)):
-                size = int(np.prod(shape))
-                views.append(flat[start:start + size].reshape(shape))
-                start += size
-        return views
-
-    def copy(self):
+    def copy(self, dtype=None):
         """Deep copy (weights copied, same configuration)."""
-        clone = object.__new__(Network)
-        clone.__dict__.update(self.__dict__)
+        clone = super().copy(dtype)
         clone.layer_sizes = list(self.layer_sizes)
-        clone._flat = None
-        clone.weights = [W.copy() for W in self.weights]
-        clone.biases = [b.copy() for b in self.biases]
-        clone.pack()
         return clone
 
     def __repr__(self):
