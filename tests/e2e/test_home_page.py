@@ -42,11 +42,13 @@ def test_upload_a_tutorial_workbook_shows_its_summary_and_images(page, live_serv
     page.get_by_test_id("image-order").select_option("C")
     expect(page.locator("[data-testid=sample-grid] canvas")).to_have_count(80)
 
-    # The tutorial's "10" can be shown as "0".
-    page.get_by_test_id("name-10").fill("0")
+    # The tutorial's "10" is shown as "0" by default, and every name can be edited.
+    expect(page.get_by_test_id("name-10")).to_have_value("0")
+    expect(page.locator("[data-testid=class-counts] .bar-label").last).to_have_text("0")
+    page.get_by_test_id("name-10").fill("zero")
     page.get_by_test_id("save-names").click()
     expect(page.get_by_test_id("names-status")).to_have_text("Saved.")
-    expect(page.locator("[data-testid=class-counts] .bar-label").last).to_have_text("0")
+    expect(page.locator("[data-testid=class-counts] .bar-label").last).to_have_text("zero")
 
 
 def test_a_refused_upload_shows_the_servers_message(page, live_server, tmp_path):

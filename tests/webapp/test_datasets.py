@@ -186,3 +186,14 @@ def test_delete_dataset(app, client, blobs):
     assert client.get(f"/api/datasets/{blobs}").status_code == 404
     assert client.delete(f"/api/datasets/{blobs}").status_code == 404
     assert not list(Path(app.config["DATA_DIR"], "datasets").iterdir())
+
+
+def test_tutorial_labels_show_ten_as_zero(client):
+    """Labels 1..10 (Ng's digits) get "10" displayed as "0" by default; the class stays "10"."""
+    rows = "\n".join(f"{i % 3},{(i * 7) % 5},{(i % 10) + 1}" for i in range(40))
+    response = client.post("/api/datasets", data={"file": (io.BytesIO(rows.encode()), "ng.csv")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert "10" in body["classes"]
+    assert body["display_names"]["10"] == "0" and body["display_names"]["3"] == "3"

@@ -92,6 +92,19 @@ def _committed_with(db, tmp):
         raise
 
 
+def default_display_names(classes):
+    """Each class shown as itself, except the tutorial's convention: labels 1..10 with 10 for 0.
+
+    Ng's digits (and MATLAB's 1-based indexing behind them) store the digit 0 as class "10";
+    people drawing a zero expect to read "0", so that one label is shown as "0" by default
+    (the name stays editable on the dataset page).
+    """
+    names = {str(c): str(c) for c in classes}
+    if set(names) == {str(d) for d in range(1, 11)}:
+        names["10"] = "0"
+    return names
+
+
 def store_dataset(dataset, source, parent_id=None, display_names=None, added_samples=None):
     """Save a parsed ``nncore.dataset.Dataset`` and register it; returns the new id.
 
@@ -103,7 +116,7 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     summary = dataset.summary()
     if added_samples is not None:
         summary["added_samples"] = int(added_samples)
-    names = {str(c): str(c) for c in dataset.classes}
+    names = default_display_names(dataset.classes)
     names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
     with _committed_with(db, tmp):
