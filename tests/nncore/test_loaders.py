@@ -229,7 +229,7 @@ def test_old_xls_is_refused_with_advice(tmp_path):
 @pytest.mark.slow
 def test_builtin_tutorial_workbook(engine):
     if engine != "calamine":
-        pytest.skip("5000x400 through openpyxl takes about 40 s")
+        pytest.skip("5000x400 through openpyxl takes about 12 s")
     ds = load_dataset(loaders.SAMPLE_PATH.with_name("digits_tutorial.xlsx"))
     assert ds.X.shape == (5000, 400)
     assert ds.classes == [str(k) for k in range(1, 11)]

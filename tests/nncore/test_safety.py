@@ -146,3 +146,21 @@ def test_zip_that_is_not_a_workbook(tmp_path):
 def test_too_many_members(tmp_path):
     with pytest.raises(ValueError, match="at most 3"):
         safety.check_xlsx(small_workbook(tmp_path / "a.xlsx"), max_members=3)
+
+
+def test_cells_without_references_are_bounded_per_row(tmp_path):
+    """r is optional: 300 rows of 120 reference-less cells (36,000 cells) are 120 columns wide,
+    and load; one row of 20,000 such cells is too wide."""
+    rows = "".join("<row>" + "<c><v>1</v></c>" * 119 + f"<c><v>{r % 2}</v></c></row>"
+                   for r in range(300))
+    path = replace_member(small_workbook(tmp_path / "no-refs.xlsx"), SHEET,
+                          sheet_xml(f"<sheetData>{rows}</sheetData>"))
+    safety.check_xlsx(path)
+    dataset = load_dataset(path)
+    assert dataset.X.shape == (300, 119) and dataset.classes == ["0", "1"]
+
+    wide = "<row>" + "<c><v>1</v></c>" * 20_000 + "</row>"
+    path = replace_member(small_workbook(tmp_path / "wide.xlsx"), SHEET,
+                          sheet_xml(f"<sheetData>{wide}</sheetData>"))
+    with pytest.raises(ValueError, match="uses 20,000 columns; at most 16,384"):
+        safety.check_xlsx(path)
