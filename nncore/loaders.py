@@ -103,11 +103,7 @@ def load_features(path, *, n_features, label_column=None, x_sheet=None, y_sheet=
 
 
 def _features_from(table: _Table, label_table, n_features, label_column):
-    if not table.rows:
-        raise ValueError(f"{table.where} is empty: there are no rows to predict.")
-    header = _drop_header(table) if _has_header(table) else None
-    if not table.rows:
-        raise ValueError(f"{table.where} has a header row but no data rows.")
+    header = _split_header(table, "rows to predict")
     width = len(table.rows[0])
     if width == n_features and label_column is None:
         X = _to_matrix(table, list(range(width)))
@@ -228,6 +224,17 @@ def _has_header(table: _Table) -> bool:
 def _drop_header(table: _Table) -> list[str]:
     header = ["" if v is None else str(v).strip() for v in table.rows[0]]
     table.rows, table.row_numbers = table.rows[1:], table.row_numbers[1:]
+    return header
+
+
+def _split_header(table: _Table, nothing: str):
+    """Drop the table's header row when it has one (returned, else None); refuse a table
+    without data rows, saying there are no ``nothing``."""
+    if not table.rows:
+        raise ValueError(f"{table.where} is empty: there are no {nothing}.")
+    header = _drop_header(table) if _has_header(table) else None
+    if not table.rows:
+        raise ValueError(f"{table.where} has a header row but no data rows.")
     return header
 
 
@@ -353,11 +360,7 @@ def _label_index(label_column, header, n_cols, where) -> int:
 
 def _from_table(table: _Table, label_column, name) -> Dataset:
     """Single-table layout: features plus one label column."""
-    if not table.rows:
-        raise ValueError(f"{table.where} is empty: there are no data rows.")
-    header = _drop_header(table) if _has_header(table) else None
-    if not table.rows:
-        raise ValueError(f"{table.where} has a header row but no data rows.")
+    header = _split_header(table, "data rows")
     n_cols = len(table.rows[0])
     label = _label_index(label_column, header, n_cols, table.where)
     if n_cols < 2:
