@@ -51,7 +51,8 @@ def cmd_train(args) -> int:
             "optimizer": args.optimizer, "learning_rate": args.lr, "epochs": args.epochs,
             "batch_size": args.batch_size, "l2": args.l2, "validation_split": args.val_split,
             "seed": args.seed, "init": args.init, "patience": args.patience,
-            "augment": args.augment,
+            "augment": args.augment, "conv_filters": args.conv_filters,
+            "conv_kernel": args.conv_kernel,
         }.items() if value is not _UNSET
     })
     progress = _Progress(config.epochs, enabled=not args.quiet)
@@ -209,6 +210,10 @@ def _parser():
     train.add_argument("--augment", dest="augment", action="store_true", default=_UNSET,
                        help="train on randomly distorted images (default: on for images)")
     train.add_argument("--no-augment", dest="augment", action="store_false")
+    train.add_argument("--conv-filters", type=_hidden, default=_UNSET,
+                       help="convolutional blocks before the hidden layers, filters per block, "
+                            "e.g. 16,32 (image data only; default: none)")
+    train.add_argument("--conv-kernel", type=int, default=_UNSET, help="conv kernel side (3, 5, 7)")
     train.add_argument("--out", help="save the trained model to this .npz")
     train.add_argument("--json", action="store_true", help="print one JSON object last")
     train.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -24,6 +24,8 @@ LIMITS = {
     "max_validation_split": 0.9,
     # weights + biases; Adam keeps three more copies, so 20M float32 parameters ~ 320 MB
     "max_parameters": 20_000_000,
+    "max_conv_blocks": 3,
+    "max_conv_filters": 64,
 }
 
 
@@ -52,6 +54,8 @@ class TrainConfig:
     init: str = "auto"
     patience: int | None = None             # early stopping on validation cost; None: off
     augment: bool | None = None             # None: on for image-like data when it helps
+    conv_filters: list[int] = field(default_factory=list)   # e.g. [16, 32]; [] = no conv blocks
+    conv_kernel: int = 3                    # side of the square conv kernels (odd: 'same' padding)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "TrainConfig":
@@ -92,6 +96,8 @@ class TrainConfig:
             init=_choice("init", values["init"], {"auto": None, **INITIALIZERS}),
             patience=_optional(_int_in, "patience", values["patience"], 1, LIMITS["max_epochs"]),
             augment=_optional_bool("augment", values["augment"]),
+            conv_filters=_conv_filters(values["conv_filters"]),
+            conv_kernel=_odd_kernel(values["conv_kernel"]),
         )
 
     def to_dict(self) -> dict:
@@ -106,7 +112,12 @@ def parameter_count(layer_sizes) -> int:
 
 def check_network_size(config: TrainConfig, n_features: int, n_classes: int) -> None:
     """Refuse a network whose parameters would not fit comfortably in memory."""
-    sizes = [n_features, *config.hidden_layers, n_classes]
+    first = n_features
+    if config.conv_filters:
+        # after at least one 2x2 pool the flattened pictures have at most n_features / 4
+        # pixels per filter; the kernels themselves are tiny next to the dense layers
+        first = max(1, n_features // 4) * max(config.conv_filters)
+    sizes = [first, *config.hidden_layers, n_classes]
     count = parameter_count(sizes)
     if count > LIMITS["max_parameters"]:
         raise ValueError(f"hidden_layers: the network {sizes} would have {count:,} parameters; "
@@ -170,17 +181,39 @@ def _optional_bool(name, value):
     raise ValueError(f"{name} must be true, false or null (got {value!r})")
 
 
-def _layers(value):
-    """Hidden layer sizes from a list or a text such as "128, 64" ("" or [] = no hidden layer)."""
+def _counts(name, value, items, what, max_items, max_value):
+    """Whole numbers from a list or a text such as "128, 64" ("" or [] = none).
+
+    ``name`` is the field; messages call the list ``items`` ("hidden layers") and one value
+    ``what`` ("hidden layer size").
+    """
     if isinstance(value, str):
-        parts = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
-        value = parts
+        value = [p for p in value.replace(";", ",").replace(" ", ",").split(",") if p]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, (list, tuple)):
-        raise ValueError(f"hidden_layers must be a list of layer sizes such as [25] or \"128, 64\" "
+        raise ValueError(f"{name} must be a list of sizes such as [25] or \"128, 64\" "
                          f"(got {value!r})")
-    if len(value) > LIMITS["max_layers"]:
-        raise ValueError(f"hidden_layers: at most {LIMITS['max_layers']} hidden layers "
-                         f"(got {len(value)})")
-    return [_int_in("hidden layer size", v, 1, LIMITS["max_layer_size"]) for v in value]
+    if len(value) > max_items:
+        raise ValueError(f"{name}: at most {max_items} {items} (got {len(value)})")
+    return [_int_in(what, v, 1, max_value) for v in value]
+
+
+def _layers(value):
+    """Hidden layer sizes ("" or [] = no hidden layer)."""
+    return _counts("hidden_layers", value, "hidden layers", "hidden layer size",
+                   LIMITS["max_layers"], LIMITS["max_layer_size"])
+
+
+def _conv_filters(value):
+    """Filters per convolutional block ("" or [] = no convolutional block)."""
+    return _counts("conv_filters", value, "convolutional blocks", "filters per conv block",
+                   LIMITS["max_conv_blocks"], LIMITS["max_conv_filters"])
+
+
+def _odd_kernel(value):
+    kernel = _int_in("conv_kernel", value, 1, 7)
+    if kernel % 2 == 0:
+        raise ValueError(f"conv_kernel must be odd (3, 5 or 7) so pictures keep their size "
+                         f"(got {kernel})")
+    return kernel

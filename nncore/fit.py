@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from nncore.config import TrainConfig
+from nncore.convnet import ConvNetwork
 from nncore.metrics import accuracy, confusion_matrix
 from nncore.model import Model
 from nncore.network import Network
@@ -26,6 +27,22 @@ def use_augmentation(dataset, config: TrainConfig) -> bool:
     if config.augment is not None:
         return bool(config.augment) and dataset.image is not None
     return dataset.image is not None
+
+
+def build_network(dataset, config: TrainConfig, rng):
+    """The network the settings describe for this dataset: fully connected, or convolutional
+    blocks first when ``config.conv_filters`` is set (image data only)."""
+    if config.conv_filters:
+        if dataset.image is None:
+            raise ValueError("conv_filters: convolutional blocks need image data (rows of "
+                             "square pictures); leave conv_filters empty for this dataset")
+        return ConvNetwork(dataset.image, len(dataset.classes), conv_filters=config.conv_filters,
+                           hidden_layers=config.hidden_layers, kernel=config.conv_kernel,
+                           padding="same", activation=config.activation, output=config.output,
+                           init=config.init, rng=rng)
+    sizes = [dataset.n_features, *config.hidden_layers, len(dataset.classes)]
+    return Network(sizes, activation=config.activation, output=config.output, init=config.init,
+                   rng=rng)
 
 
 def fit(dataset, config: TrainConfig | None = None, callback=None):
@@ -63,9 +80,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
     X_val = scaler.transform(dataset.X[val_idx]) if len(val_idx) else None
     y_val = dataset.y[val_idx] if len(val_idx) else None
 
-    sizes = [dataset.n_features, *config.hidden_layers, len(dataset.classes)]
-    network = Network(sizes, activation=config.activation, output=config.output,
-                      init=config.init, rng=np.random.default_rng(init_seq))
+    network = build_network(dataset, config, np.random.default_rng(init_seq))
     augment = None
     if use_augmentation(dataset, config):
         from nncore.augment import make_augmenter

@@ -14,6 +14,7 @@ import tempfile
 
 import numpy as np
 
+from nncore.convnet import ConvNetwork
 from nncore.images import ImageGeometry
 from nncore.network import Network
 from nncore.scaling import Scaler
@@ -85,6 +86,8 @@ class Model:
         return {
             "format_version": FORMAT_VERSION,
             "layer_sizes": list(net.layer_sizes),
+            # convolutional networks describe their blocks; fully connected ones need only sizes
+            "architecture": net.architecture() if hasattr(net, "architecture") else None,
             "activation": net.activation,
             "output": net.output,
             "dtype": str(net.weights[0].dtype),
@@ -123,9 +126,7 @@ class Model:
                 biases = [np.array(data[f"b{i}"]) for i in range(n_layers)]
         except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
             raise ValueError(f"not a model file written by nncore: {exc}") from None
-        network = Network(meta["layer_sizes"], activation=meta["activation"],
-                          output=meta["output"], rng=np.random.default_rng(0),
-                          dtype=np.dtype(meta.get("dtype", "float32")))
+        network = _rebuild(meta)
         for target, source in zip(network.weights + network.biases, weights + biases):
             if target.shape != source.shape:
                 raise ValueError("model file is inconsistent: a weight matrix has the wrong shape")
@@ -133,3 +134,15 @@ class Model:
         image = ImageGeometry.from_dict(meta["image"]) if meta.get("image") else None
         return cls(network, meta["classes"], Scaler.from_dict(meta["scaler"]), image=image,
                    profile=meta.get("profile"), config=meta.get("config"))
+
+
+def _rebuild(meta):
+    """An untrained network of the saved shape (its weights are then copied in)."""
+    common = {"activation": meta["activation"], "output": meta["output"],
+              "rng": np.random.default_rng(0), "dtype": np.dtype(meta.get("dtype", "float32"))}
+    arch = meta.get("architecture")
+    if not arch:
+        return Network(meta["layer_sizes"], **common)
+    arch = dict(arch)
+    image = ImageGeometry.from_dict(arch.pop("image"))
+    return ConvNetwork(image, arch.pop("n_classes"), **arch, **common)

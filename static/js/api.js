@@ -134,7 +134,8 @@ export function formatDate(value) {
 export function describeNetwork(config) {
   if (!config) return "–";
   const hidden = config.hidden_layers || [];
-  return `hidden ${hidden.join("×") || "none"} · ${config.activation || "?"} · ${config.optimizer || "?"}`;
+  const conv = (config.conv_filters || []).length ? `conv ${config.conv_filters.join("×")} · ` : "";
+  return `${conv}hidden ${hidden.join("×") || "none"} · ${config.activation || "?"} · ${config.optimizer || "?"}`;
 }
 
 /** The whole training configuration in one line, for the run page. */
@@ -142,7 +143,9 @@ export function describeConfig(config) {
   if (!config) return "";
   const rate = config.learning_rate === null || config.learning_rate === undefined ? "default rate" : `rate ${config.learning_rate}`;
   const batch = config.batch_size ? `batch ${config.batch_size}` : "full batch";
+  const conv = config.conv_filters || [];
   return [
+    ...(conv.length ? [`conv ${conv.join("×")} (${config.conv_kernel}×${config.conv_kernel})`] : []),
     `hidden ${(config.hidden_layers || []).join("×") || "none"}`,
     `${config.activation} → ${config.output}`,
     `${config.optimizer}, ${rate}`,

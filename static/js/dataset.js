@@ -240,6 +240,7 @@ function fillRunForm(options) {
   form.elements.validation_split.value = defaults.validation_split ?? 0.2;
   form.elements.seed.value = defaults.seed ?? 0;
   form.elements.patience.value = defaults.patience ?? "";
+  form.elements.conv_filters.value = (defaults.conv_filters || []).join(", ");
   syncBatchField(form);
   showLearningRateHint(form, options);
 }
@@ -313,6 +314,12 @@ function readRunForm(form, limits) {
   else if (!INTEGER.test(patience) || Number(patience) < 1) errors.patience = "A whole number of at least 1, or empty for off.";
   else if (config.validation_split === 0) errors.patience = "Early stopping needs a validation split above 0.";
   else config.patience = Number(patience);
+
+  const filters = value("conv_filters").split(/[\s,;]+/).filter(Boolean);
+  const maxFilters = limits.max_conv_filters ?? 64, maxBlocks = limits.max_conv_blocks ?? 3;
+  if (!filters.every((s) => INTEGER.test(s) && Number(s) >= 1 && Number(s) <= maxFilters)) errors.conv_filters = `Whole numbers from 1 to ${maxFilters}, separated by commas; empty for none.`;
+  else if (filters.length > maxBlocks) errors.conv_filters = `At most ${maxBlocks} convolutional blocks.`;
+  else config.conv_filters = filters.map(Number);
 
   return { config, errors };
 }

@@ -60,6 +60,7 @@ def test_gradcheck_json():
     (["train", "data/digits_sample.npz", "--epochs", "0"], "epochs must be between 1 and 2000"),
     (["train", "data/digits_sample.npz", "--hidden", "x"], "--hidden takes sizes like 25"),
     (["predict", "README.md", "README.md"], "not a model file"),
+    (["train", "data/digits_sample.npz", "--conv-kernel", "4"], "conv_kernel must be odd"),
 ])
 def test_bad_input_is_one_line_and_status_2(args, message):
     result = run(*args)

@@ -55,3 +55,17 @@ def test_parameter_count_and_size_limit():
     check_network_size(TrainConfig(hidden_layers=[25]), 400, 10)
     with pytest.raises(ValueError, match="would have 33,210,378 parameters"):
         check_network_size(TrainConfig(hidden_layers=[4096, 4096]), 4000, 10)
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"conv_filters": [8, 8, 8, 8]}, "conv_filters: at most 3 convolutional blocks"),
+    ({"conv_filters": [65]}, "filters per conv block must be between 1 and 64"),
+    ({"conv_filters": "x"}, "filters per conv block must be a number"),
+    ({"conv_kernel": 4}, "conv_kernel must be odd"),
+    ({"conv_kernel": 9}, "conv_kernel must be between 1 and 7"),
+])
+def test_bad_conv_settings(data, message):
+    with pytest.raises(ValueError) as err:
+        TrainConfig.from_dict(data)
+    assert message in str(err.value)
+    assert TrainConfig.from_dict({"conv_filters": "16, 32"}).conv_filters == [16, 32]

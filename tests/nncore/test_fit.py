@@ -39,3 +39,27 @@ def test_images_get_a_drawing_profile(sample):
     model, result = fit(sample, TrainConfig(hidden_layers=[8], epochs=1, augment=False))
     assert model.image is not None and model.profile
     assert len(result["val_indices"]) == len(result["val_predictions"]) == 1000
+
+
+def test_conv_blocks_train_save_and_load(sample, tmp_path):
+    """conv_filters puts convolutional blocks first; the model file rebuilds them exactly."""
+    from nncore.convnet import ConvNetwork
+    from nncore.model import Model
+    rows = np.arange(0, sample.n_samples, 25)
+    small = Dataset(X=sample.X[rows], y=sample.y[rows], classes=sample.classes, image=sample.image)
+    config = TrainConfig(conv_filters=[4], conv_kernel=3, hidden_layers=[16], epochs=2,
+                         augment=False)
+    model, result = fit(small, config)
+    assert isinstance(model.network, ConvNetwork) and result["epochs"] == 2
+    path = tmp_path / "conv.npz"
+    model.save(path)
+    loaded = Model.load(path)
+    assert isinstance(loaded.network, ConvNetwork)
+    assert np.array_equal(loaded.predict_proba(small.X[:20]), model.predict_proba(small.X[:20]))
+
+
+def test_conv_blocks_need_images():
+    rng = np.random.default_rng(0)
+    table = Dataset(X=rng.normal(size=(20, 5)), y=np.arange(20) % 2, classes=["a", "b"])
+    with pytest.raises(ValueError, match="convolutional blocks need image data"):
+        fit(table, TrainConfig(conv_filters=[4], epochs=1))

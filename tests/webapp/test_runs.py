@@ -325,3 +325,23 @@ def test_stopping_the_server_interrupts_training(app, client, bars):
     run = client.get(f"/api/runs/{run_id}").get_json()
     assert run["status"] == "interrupted"
     assert run["error"] == "the server stopped during training"
+
+
+def test_convolutional_run(client, bars, blobs, wait_for_run):
+    """conv_filters trains conv blocks first; the report shows the kernels, gradcheck checks a
+    small conv net of the same shape; tables without pictures are refused up front."""
+    run_id = client.post("/api/runs", json={"dataset_id": bars, "conv_filters": [4],
+                                            "hidden_layers": [8], "epochs": 2,
+                                            "augment": False}).get_json()["id"]
+    run = wait_for_run(run_id)
+    assert run["status"] == "completed", run["error"]
+    units = client.get(f"/api/runs/{run_id}/report").get_json()["hidden_units"]
+    assert (units["height"], units["width"], len(units["units"])) == (3, 3, 4)
+    check = client.post(f"/api/runs/{run_id}/gradcheck").get_json()
+    assert check["max_relative_error"] < 1e-7
+    prediction = client.post(f"/api/runs/{run_id}/predict", json={"features": [0] * 64})
+    assert prediction.status_code == 200 and prediction.get_json()["label"] in {"1", "2"}
+
+    refused = client.post("/api/runs", json={"dataset_id": blobs, "conv_filters": [4]})
+    assert refused.status_code == 400
+    assert "convolutional blocks need image data" in refused.get_json()["error"]

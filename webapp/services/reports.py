@@ -56,13 +56,23 @@ def result_summary(model, dataset, result):
 
 
 def _hidden_units(model, geometry):
-    """Each column of W0 (one first-layer unit) as an image, scaled to 0..1 per unit."""
+    """Each column of W0 (one first-layer unit) as an image, scaled to 0..1 per unit.
+
+    For a convolutional network the first layer is its kernels: column f of ``K0`` (k*k, F)
+    holds filter f's weights in row-major (i, j) order, drawn as a k x k picture.
+    """
     W0 = np.asarray(model.network.weights[0], dtype=np.float64)
-    units = to_images(W0.T[:MAX_HIDDEN_UNITS], geometry).reshape(min(W0.shape[1], MAX_HIDDEN_UNITS), -1)
+    count = min(W0.shape[1], MAX_HIDDEN_UNITS)
+    kernel = getattr(model.network, "kernel", None)
+    if kernel is not None:
+        units, height, width = W0.T[:count], kernel, kernel
+    else:
+        units = to_images(W0.T[:count], geometry).reshape(count, -1)
+        height, width = geometry.height, geometry.width
     low = units.min(axis=1, keepdims=True)
     span = units.max(axis=1, keepdims=True) - low
     units = (units - low) / np.where(span > 0, span, 1.0)
-    return {"height": geometry.height, "width": geometry.width,
+    return {"height": height, "width": width,
             "units": [np.round(u, 3).tolist() for u in units]}
 
 

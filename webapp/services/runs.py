@@ -114,6 +114,9 @@ def create_run(body, jobs):
         check_network_size(config, summary["n_features"], len(summary["classes"]))
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
+    if config.conv_filters and not summary.get("image"):
+        raise BadRequest("conv_filters: convolutional blocks need image data, and this dataset's "
+                         "rows are not pictures; leave conv_filters empty")
     return _insert(dataset_id, config, jobs)
 
 
@@ -353,7 +356,7 @@ def history_csv(run_id):
 
 def gradcheck(run_id):
     """Gradient check of the run's architecture, with widths capped to stay fast."""
-    from nncore.gradcheck import gradient_check
+    from nncore.gradcheck import conv_gradient_check, gradient_check
 
     row = get_row(run_id)
     config = loads(row["config"])
@@ -361,10 +364,19 @@ def gradcheck(run_id):
     widths = [summary["n_features"], *config["hidden_layers"], len(summary["classes"])]
     layer_sizes = [max(1, min(int(w), GRADCHECK_WIDTH)) for w in widths]
     layer_sizes[-1] = max(layer_sizes[-1], 2)
+    common = {"activation": config["activation"], "output": config["output"],
+              "l2": float(config.get("l2") or 0.0), "seed": int(config.get("seed") or 0)}
     try:
-        error = gradient_check(layer_sizes=tuple(layer_sizes), activation=config["activation"],
-                               output=config["output"], l2=float(config.get("l2") or 0.0),
-                               seed=int(config.get("seed") or 0))
+        if config.get("conv_filters"):
+            # the same blocks and kernel on small pictures, capped widths like the dense check
+            filters = [min(int(f), 3) for f in config["conv_filters"]]
+            side = 4 * 2 ** len(filters)
+            error = conv_gradient_check(height=side, width=side, conv_filters=filters,
+                                        hidden_layers=layer_sizes[1:-1],
+                                        kernel=int(config.get("conv_kernel") or 3),
+                                        padding="same", n_classes=layer_sizes[-1], **common)
+        else:
+            error = gradient_check(layer_sizes=tuple(layer_sizes), **common)
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     error = float(error)
