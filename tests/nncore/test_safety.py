@@ -7,6 +7,7 @@ import pytest
 
 from nncore import loaders, safety
 from nncore.loaders import load_dataset
+from tests.hostile_xml import EXTERNAL, LAUGHS, ROWS
 
 SHEET = "xl/worksheets/sheet1.xml"
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>'
@@ -37,12 +38,6 @@ def sheet_xml(body, prolog=""):
     return (prolog + HEAD + body + "</worksheet>").encode()
 
 
-ROWS = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{r % 2}</v></c></row>'
-               for r in range(1, 7))
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{k} "{("&lol%s;" % (k - 1 if k > 1 else "")) * 10}">'
-                    for k in range(1, 10)) + "]>")
-EXTERNAL = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
 
 
 def test_a_good_workbook_passes(tmp_path):

@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import TERMINAL, bars_csv, blobs_csv
+from tests.hostile_xml import EXTERNAL, LAUGHS, ROWS
 from webapp import create_app
 
 MAX_UPLOAD = 256 * 1024          # small, so that "too large" is cheap to send
@@ -71,12 +72,6 @@ def sheet(body, prolog='<?xml version="1.0" encoding="UTF-8"?>'):
     return prolog + SHEET_HEAD + body + "</worksheet>"
 
 
-ROWS = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{r % 2}</v></c></row>'
-               for r in range(1, 7))
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{k} "{("&lol%s;" % (k - 1 if k > 1 else "")) * 10}">'
-                    for k in range(1, 10)) + "]>")
-EXTERNAL = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
 
 
 def zip_bomb():
