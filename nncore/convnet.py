@@ -301,8 +301,8 @@ class ConvNetwork(FlatParameters):
                 "P": np.empty((n_rows, k), self.dtype),
                 "scratch_out": np.empty((n_rows, k), self.dtype)}
 
-    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None):
-        """Forward and backward pass; writes ``grads`` (matching ``params()``).
+    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None, scale=1.0):
+        """Forward and backward pass; writes ``grads`` (matching ``params()``) times ``scale``.
 
         ``X`` (n, H*W) and ``Y`` (n, k) are arrays of the network's dtype.  Returns
         ``(data_cost, penalty)``; the probabilities go to ``P_out`` when given.
@@ -323,8 +323,8 @@ class ConvNetwork(FlatParameters):
         P = work["P"][:n] if P_out is None else P_out
         data_cost = self._out.activate_and_cost(z, Y, P, work["scratch_out"][:n])
 
-        delta = self._out.delta(P, Y) * (1.0 / n)     # the cost is a mean over rows
-        c = float(l2) / n_total
+        delta = self._out.delta(P, Y) * (scale / n)   # the cost is a mean over rows
+        c = float(l2) / n_total * scale
         for l in range(L - 1, B - 1, -1):          # fully connected layers, acts[l - B] feeds W[l]
             a_in = acts[l - B]
             np.matmul(a_in.T, delta, out=grads[2 * l])

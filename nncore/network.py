@@ -239,14 +239,16 @@ class Network(FlatParameters):
             "scaled_W": [np.empty_like(W) for W in self.weights],
         }
 
-    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None):
-        """Forward and backward pass in ``work``'s buffers; writes ``grads``.
+    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None, scale=1.0):
+        """Forward and backward pass in ``work``'s buffers; writes ``grads`` times ``scale``.
 
         Returns ``(data_cost, penalty)``: the mean cross-entropy and the L2 term, floats.
 
         ``X`` and ``Y`` must already be arrays of the network's dtype; ``grads`` matches
         ``params()``.  The output probabilities ``P`` go to ``P_out`` (n, k) when given (the
-        training loop keeps them for its accuracy), else to ``work["a"][-1]``.  This is the hot
+        training loop keeps them for its accuracy), else to ``work["a"][-1]``.  ``scale``
+        multiplies every gradient at no cost (it joins the ``1/n`` of the output error); the
+        training loop passes the optimiser's ``gradient_scale()``.  This is the hot
         path of training: every array op writes into a buffer, and on batches of ~100 rows each
         numpy call costs about as much as its arithmetic, so calls are kept few.
         """
@@ -265,8 +267,8 @@ class Network(FlatParameters):
         data_cost = self._out.activate_and_cost(z, Y, P, work["scratch_out"][:n])
 
         delta = self._out.delta(P, Y, out=work["delta"][L - 1][:n])
-        delta *= 1.0 / n                      # the cost is a mean over rows
-        c = float(l2) / n_total
+        delta *= scale / n                    # the cost is a mean over rows
+        c = float(l2) / n_total * scale
         ones = work["ones"][:n]
         for l in range(L - 1, -1, -1):
             nabla_W, nabla_b = grads[2 * l], grads[2 * l + 1]

@@ -18,6 +18,7 @@ Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` the machine epsilon of 
 Regularisation is not here: it belongs to the network (see ``Network.cost``).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -25,6 +26,19 @@ import numpy as np
 from .activations import sigmoid
 
 __all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "OUTPUTS", "get_output", "one_hot"]
+
+
+@functools.lru_cache(maxsize=None)
+def _ones(k, dtype):
+    """A read-only vector of ``k`` ones (cached: the training loop asks on every batch)."""
+    ones = np.ones(k, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+@functools.lru_cache(maxsize=None)
+def _eps(dtype):
+    return float(np.finfo(dtype).eps)
 
 
 def _clipped(P):
@@ -114,7 +128,7 @@ class SoftmaxOutput(Output):
         The row sums are the matrix-vector product ``E @ ones``: on rows of ~10 classes BLAS
         does it several times faster than ``E.sum(axis=1)``.
         """
-        E /= np.dot(E, np.ones(E.shape[1], E.dtype))[:, None]
+        E /= np.dot(E, _ones(E.shape[1], E.dtype))[:, None]
         return E
 
     def activate_and_cost(self, Z, Y, out, scratch):
@@ -130,7 +144,7 @@ class SoftmaxOutput(Output):
         ``cost`` would only change a row's term by ``eps`` (rounding) and is skipped.
         """
         P = self._normalise(np.exp(Z, out=out))
-        eps = float(np.finfo(P.dtype).eps)
+        eps = _eps(P.dtype)
         log_P = np.log(np.maximum(P, eps, out=scratch), out=scratch)
         total = -float(np.vdot(Y, log_P))
         if not math.isfinite(total):               # overflow / underflow: redo it safely

@@ -194,13 +194,14 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                     if Xb.shape != (hi - lo, X.shape[1]):
                         raise ValueError(f"augment returned shape {Xb.shape}, "
                                          f"expected {(hi - lo, X.shape[1])}")
+                scale = opt.gradient_scale()      # folded into back-propagation for free
                 data_cost, penalty = network._backprop(Xb, Y_epoch[lo:hi], l2, n, work, grads,
-                                                       P_out=P_epoch[lo:hi])
+                                                       P_out=P_epoch[lo:hi], scale=scale)
                 if not math.isfinite(data_cost + penalty):
                     raise diverged(epoch, "the cost became", data_cost + penalty)
                 if initial_cost is None:
                     initial_cost = data_cost
-                opt.update(flat_list, flat_grad_list, grads_are_scratch=True)
+                opt.update(flat_list, flat_grad_list, grads_are_scratch=True, scale=scale)
                 total_cost += (data_cost + penalty) * (hi - lo)
                 total_data_cost += data_cost * (hi - lo)
             cost, data_cost = total_cost / n, total_data_cost / n

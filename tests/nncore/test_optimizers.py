@@ -99,3 +99,53 @@ def test_grads_as_scratch_gives_the_same_steps(name):
         a.update(plain, [g.copy()])
         b.update(scratch, [g.copy()], grads_are_scratch=True)
     np.testing.assert_array_equal(plain[0], scratch[0])
+
+
+def textbook_adam(p, grads, lr, b1=0.9, b2=0.999, eps=1e-8):
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g ** 2
+        p = p - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+    return p
+
+
+@pytest.mark.parametrize("prescaled", [False, True])
+def test_adam_matches_textbook_across_rescalings(prescaled):
+    # 200 steps cross the moments' rescaling (every 64 steps) three times; gradients of very
+    # different sizes make eps matter
+    rng = np.random.default_rng(2)
+    p0 = rng.standard_normal(6)
+    grads = [rng.standard_normal(6) * np.array([1, 1e-3, 1e-6, 10, 1e-9, 0.1]) for _ in range(200)]
+    opt = make_optimizer("adam", 0.01)
+    mine = [p0.copy()]
+    for g in grads:
+        scale = opt.gradient_scale() if prescaled else 1.0
+        opt.update(mine, [g * scale], scale=scale)
+    np.testing.assert_allclose(mine[0], textbook_adam(p0, grads, 0.01), rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("scale", ["preferred", 3.0])
+def test_prescaled_gradients_give_the_same_steps(name, scale):
+    # train() folds gradient_scale() into back-propagation; any declared scale must give the
+    # steps of the unscaled gradients
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(9)
+    plain, scaled = [p.copy()], [p.copy()]
+    a, b = make_optimizer(name, 0.05), make_optimizer(name, 0.05)
+    for _ in range(70):
+        g = rng.standard_normal(9)
+        s = b.gradient_scale() if scale == "preferred" else scale
+        a.update(plain, [g.copy()])
+        b.update(scaled, [g * s], grads_are_scratch=True, scale=s)
+    np.testing.assert_allclose(scaled[0], plain[0], rtol=1e-12, atol=1e-14)
+
+
+def test_sgd_prefers_its_learning_rate_and_adam_a_power_of_beta1():
+    assert make_optimizer("sgd", 0.25).gradient_scale() == 0.25
+    assert make_optimizer("momentum", 0.5).gradient_scale() == 0.5
+    adam = make_optimizer("adam")
+    assert adam.gradient_scale() == pytest.approx(1 / 0.9)
+    adam.update([np.zeros(2)], [np.ones(2)])
+    assert adam.gradient_scale() == pytest.approx(0.9 ** -2)

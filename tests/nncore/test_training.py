@@ -159,3 +159,39 @@ def test_bad_labels():
     X, y = blobs(20)
     with pytest.raises(ValueError, match="0..2"):
         train(net(), X, y + 3, epochs=1, rng=np.random.default_rng(0))
+
+
+def manual_training(network, X, y, optimizer, l2, batch_size, epochs, seed):
+    """The loop train() runs, written plainly: unscaled gradients, one update per batch."""
+    from nncore.optimizers import make_optimizer
+    rng, opt = np.random.default_rng(seed), make_optimizer(optimizer)
+    Y = network.targets(y).astype(np.float64)
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        for lo in range(0, len(X), batch_size):
+            rows = order[lo:lo + batch_size]
+            _, grads = network.cost_and_gradients(X[rows], Y[rows], l2=l2, n_total=len(X))
+            opt.update(network.params(), grads)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_train_takes_the_textbook_steps(optimizer, kind):
+    # train() folds the optimiser's preferred factor into back-propagation (gradient_scale);
+    # the weights must come out as from plain gradients, L2 included
+    from nncore.convnet import ConvNetwork
+    from nncore.images import ImageGeometry
+    rng = np.random.default_rng(5)
+    if kind == "dense":
+        X, y = blobs(90)
+        make = lambda: Network([2, 5, 3], activation="tanh", output="softmax", rng=1, dtype=np.float64)
+    else:
+        X, y = rng.random((40, 36)), rng.integers(0, 3, size=40)
+        image = ImageGeometry(6, 6, "C", 0.0, 1.0)
+        make = lambda: ConvNetwork(image, 3, conv_filters=[2], hidden_layers=[4], kernel=3,
+                                   rng=1, dtype=np.float64)
+    a, b = make(), make()
+    train(a, X, y, optimizer=optimizer, epochs=3, batch_size=16, l2=0.7, rng=7)
+    manual_training(b, X, y, optimizer, 0.7, 16, 3, seed=7)
+    for p, q in zip(a.params(), b.params()):
+        np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
