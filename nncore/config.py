@@ -26,6 +26,7 @@ LIMITS = {
     "max_parameters": 20_000_000,
     "max_conv_blocks": 3,
     "max_conv_filters": 64,
+    "max_synthetic_digits": 20_000,
 }
 
 
@@ -56,6 +57,7 @@ class TrainConfig:
     augment: bool | None = None             # None: on for image-like data when it helps
     conv_filters: list[int] = field(default_factory=list)   # e.g. [16, 32]; [] = no conv blocks
     conv_kernel: int = 3                    # side of the square conv kernels (odd: 'same' padding)
+    synthetic_digits: int | None = None     # pen digits added to training; None: auto (see fit)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "TrainConfig":
@@ -71,7 +73,7 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}; valid settings are: "
                              f"{', '.join(sorted(known))}")
-        nullable = {"learning_rate", "batch_size", "patience", "augment"}
+        nullable = {"learning_rate", "batch_size", "patience", "augment", "synthetic_digits"}
         defaults = cls()
         values = {}
         for name in known:
@@ -98,6 +100,8 @@ class TrainConfig:
             augment=_optional_bool("augment", values["augment"]),
             conv_filters=_conv_filters(values["conv_filters"]),
             conv_kernel=_odd_kernel(values["conv_kernel"]),
+            synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
+                                       LIMITS["max_synthetic_digits"]),
         )
 
     def to_dict(self) -> dict:

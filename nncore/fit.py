@@ -29,6 +29,27 @@ def use_augmentation(dataset, config: TrainConfig) -> bool:
     return dataset.image is not None
 
 
+#: synthetic pen digits added to a digits dataset's training rows when the setting is auto
+AUTO_SYNTHETIC_DIGITS = 2000
+
+
+def synthetic_digit_count(dataset, config: TrainConfig) -> int:
+    """How many synthetic pen digits (``pen_digits.py``) join the training rows.
+
+    As asked; on auto, ``AUTO_SYNTHETIC_DIGITS`` for image data whose classes are the ten
+    digits and that trains with augmentation (the drawing-pad use), else none.
+    """
+    from nncore.pen_digits import is_digit_classes
+    if dataset.image is None or not is_digit_classes(dataset.classes):
+        if config.synthetic_digits:
+            raise ValueError("synthetic_digits: synthetic pen digits need image data whose "
+                             "classes are the digits 0-9; set it to 0 for this dataset")
+        return 0
+    if config.synthetic_digits is not None:
+        return config.synthetic_digits
+    return AUTO_SYNTHETIC_DIGITS if use_augmentation(dataset, config) else 0
+
+
 def build_network(dataset, config: TrainConfig, rng):
     """The network the settings describe for this dataset: fully connected, or convolutional
     blocks first when ``config.conv_filters`` is set (image data only)."""
@@ -71,12 +92,20 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
     config = config or TrainConfig()
     if len(dataset.classes) < 2:
         raise ValueError("training needs at least two classes")
-    split_seq, init_seq, train_seq = np.random.SeedSequence(config.seed).spawn(3)
+    split_seq, init_seq, train_seq, synth_seq = np.random.SeedSequence(config.seed).spawn(4)
     train_idx, val_idx = stratified_split(dataset.y, config.validation_split,
                                           np.random.default_rng(split_seq))
 
     scaler = Scaler().fit(dataset.X[train_idx], image=dataset.image)
     X_train, y_train = scaler.transform(dataset.X[train_idx]), dataset.y[train_idx]
+    profile = _drawing_profile(dataset, train_idx)
+    n_synthetic = synthetic_digit_count(dataset, config)
+    if n_synthetic:                            # training rows only: validation stays the file's
+        from nncore.pen_digits import synthetic_digits
+        X_syn, y_syn = synthetic_digits(n_synthetic, dataset.classes, dataset.image, profile,
+                                        np.random.default_rng(synth_seq))
+        X_train = np.vstack([X_train, scaler.transform(X_syn)])
+        y_train = np.concatenate([y_train, y_syn])
     X_val = scaler.transform(dataset.X[val_idx]) if len(val_idx) else None
     y_val = dataset.y[val_idx] if len(val_idx) else None
 
@@ -94,13 +123,15 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
                     patience=config.patience, callback=callback, augment=augment)
     seconds = time.perf_counter() - started
 
+    n_own = len(train_idx)                     # figures are about the dataset's own rows
+    X_train, y_train = X_train[:n_own], y_train[:n_own]
     train_pred = network.predict(X_train)
     val_pred = network.predict(X_val) if X_val is not None else None
     k = len(dataset.classes)
     cm = (confusion_matrix(y_val, val_pred, k) if val_pred is not None
           else confusion_matrix(y_train, train_pred, k))
     model = Model(network, dataset.classes, scaler, image=dataset.image,
-                  profile=_drawing_profile(dataset, train_idx), config=config.to_dict())
+                  profile=profile, config=config.to_dict())
     result = {
         "history": history,
         "train_accuracy": float(accuracy(y_train, train_pred)),

@@ -188,7 +188,7 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                     Xb = X
                 else:
                     # gather the batch into a reused buffer ('clip' skips take's buffered checks)
-                    Xb = np.take(X, order[lo:hi], axis=0, out=X_buf[:hi - lo], mode="clip")
+                    Xb = X.take(order[lo:hi], axis=0, out=X_buf[:hi - lo], mode="clip")
                 if augment is not None:
                     Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
                     if Xb.shape != (hi - lo, X.shape[1]):
