@@ -52,7 +52,7 @@ def cmd_train(args) -> int:
             "batch_size": args.batch_size, "l2": args.l2, "validation_split": args.val_split,
             "seed": args.seed, "init": args.init, "patience": args.patience,
             "augment": args.augment, "conv_filters": args.conv_filters,
-            "conv_kernel": args.conv_kernel,
+            "conv_kernel": args.conv_kernel, "synthetic_digits": args.synthetic_digits,
         }.items() if value is not _UNSET
     })
     progress = _Progress(config.epochs, enabled=not args.quiet)
@@ -214,6 +214,9 @@ def _parser():
                        help="convolutional blocks before the hidden layers, filters per block, "
                             "e.g. 16,32 (image data only; default: none)")
     train.add_argument("--conv-kernel", type=int, default=_UNSET, help="conv kernel side (3, 5, 7)")
+    train.add_argument("--synthetic-digits", type=int, default=_UNSET, metavar="N",
+                       help="pen-drawn digits in styles MNIST lacks added to the training rows "
+                            "(digit pictures only; default: 2000 for them, 0 turns it off)")
     train.add_argument("--out", help="save the trained model to this .npz")
     train.add_argument("--json", action="store_true", help="print one JSON object last")
     train.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -96,13 +96,14 @@ def render_strokes(strokes, width, height, line_width, scale=1.0) -> np.ndarray:
     y_hi = int(min(np.ceil(max(segs[:, 1].max(), segs[:, 3].max()) + r + 1), h))
     if x_lo >= x_hi or y_lo >= y_hi:
         return image
-    py, px = np.mgrid[y_lo:y_hi, x_lo:x_hi]
-    px = px.ravel() + 0.5                                  # pixel centres
-    py = py.ravel() + 0.5
-    d2 = np.full(px.shape, np.inf)
+    # float32 pairs: a working pixel is ~1/100 of the picture, far above float32's rounding
+    py, px = np.mgrid[y_lo:y_hi, x_lo:x_hi].astype(np.float32)
+    px = px.ravel() + np.float32(0.5)                      # pixel centres
+    py = py.ravel() + np.float32(0.5)
+    d2 = np.full(px.shape, np.inf, dtype=np.float32)
     step = max(1, _MAX_PAIRS // px.size)
     for k in range(0, len(segs), step):
-        x0, y0, x1, y1 = (c[None, :] for c in segs[k:k + step].T)   # (1, m)
+        x0, y0, x1, y1 = (c[None, :] for c in segs[k:k + step].astype(np.float32).T)  # (1, m)
         ux, uy = x1 - x0, y1 - y0
         # Projection parameter of each pixel centre onto each segment, clamped to its ends.
         length2 = np.maximum(ux * ux + uy * uy, 1e-12)

@@ -87,7 +87,8 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
         validation set), ``final_cost``, ``epochs`` (run), ``seconds``, ``stopped``,
         ``val_indices`` / ``val_predictions`` (row indices into the dataset and predicted
         class indices) and ``confusion_matrix`` (validation rows, or training rows when
-        there is no validation set).
+        there is no validation set); ``synthetic_digits``: how many synthetic pen digits
+        joined the training rows.
     """
     config = config or TrainConfig()
     if len(dataset.classes) < 2:
@@ -138,6 +139,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
         "val_accuracy": float(accuracy(y_val, val_pred)) if val_pred is not None else None,
         "final_cost": history["cost"][-1] if history["cost"] else None,
         "epochs": len(history["epoch"]),
+        "synthetic_digits": int(n_synthetic),
         "seconds": seconds,
         "stopped": history.get("stopped"),
         "val_indices": [int(i) for i in val_idx],

@@ -241,6 +241,7 @@ function fillRunForm(options) {
   form.elements.seed.value = defaults.seed ?? 0;
   form.elements.patience.value = defaults.patience ?? "";
   form.elements.conv_filters.value = (defaults.conv_filters || []).join(", ");
+  form.elements.synthetic_digits.value = defaults.synthetic_digits ?? "";
   syncBatchField(form);
   showLearningRateHint(form, options);
 }
@@ -320,6 +321,12 @@ function readRunForm(form, limits) {
   if (!filters.every((s) => INTEGER.test(s) && Number(s) >= 1 && Number(s) <= maxFilters)) errors.conv_filters = `Whole numbers from 1 to ${maxFilters}, separated by commas; empty for none.`;
   else if (filters.length > maxBlocks) errors.conv_filters = `At most ${maxBlocks} convolutional blocks.`;
   else config.conv_filters = filters.map(Number);
+
+  const synthetic = value("synthetic_digits");
+  const maxSynthetic = limits.max_synthetic_digits ?? 20000;
+  if (synthetic === "") config.synthetic_digits = null;
+  else if (!INTEGER.test(synthetic) || Number(synthetic) > maxSynthetic) errors.synthetic_digits = `A whole number from 0 to ${maxSynthetic}, or empty for auto.`;
+  else config.synthetic_digits = Number(synthetic);
 
   return { config, errors };
 }

@@ -12,7 +12,8 @@ import pytest
 PENDIGITS = Path(__file__).resolve().parents[2].parent / "shared/data/pendigits_dev.json"
 TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
 # Small networks keep every training in these tests to a second or two.
-TINY_RUN = {"hidden_layers": [16], "epochs": 2, "batch_size": 128, "validation_split": 0.2, "seed": 0}
+TINY_RUN = {"hidden_layers": [16], "epochs": 2, "batch_size": 128, "validation_split": 0.2, "seed": 0,
+            "synthetic_digits": 0}
 
 
 class Api:

@@ -21,8 +21,10 @@ def test_form_checks_fields_before_sending(page, live_server, api):
     page.get_by_test_id("field-learning_rate").fill("-1")
     page.get_by_test_id("field-validation_split").fill("1.5")
     page.get_by_test_id("field-conv_filters").fill("16, 99")
+    page.get_by_test_id("field-synthetic_digits").fill("lots")
     page.get_by_test_id("start-run").click()
-    for field in ("hidden_layers", "epochs", "learning_rate", "validation_split", "conv_filters"):
+    for field in ("hidden_layers", "epochs", "learning_rate", "validation_split", "conv_filters",
+                  "synthetic_digits"):
         expect(page.locator(f"[data-error-for={field}]")).not_to_be_empty()
     expect(page.get_by_test_id("run-error")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/datasets/\d+$"))

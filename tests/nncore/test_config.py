@@ -69,3 +69,16 @@ def test_bad_conv_settings(data, message):
         TrainConfig.from_dict(data)
     assert message in str(err.value)
     assert TrainConfig.from_dict({"conv_filters": "16, 32"}).conv_filters == [16, 32]
+
+
+@pytest.mark.parametrize("value, message", [
+    (-1, "synthetic_digits must be between 0 and 20000"),
+    (20001, "synthetic_digits must be between 0 and 20000"),
+    (2.5, "synthetic_digits must be a whole number"),
+    ("many", "synthetic_digits must be a number"),
+])
+def test_bad_synthetic_digits(value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig.from_dict({"synthetic_digits": value})
+    assert TrainConfig.from_dict({"synthetic_digits": None}).synthetic_digits is None
+    assert TrainConfig.from_dict({"synthetic_digits": "300"}).synthetic_digits == 300

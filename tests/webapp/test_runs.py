@@ -345,3 +345,17 @@ def test_convolutional_run(client, bars, blobs, wait_for_run):
     refused = client.post("/api/runs", json={"dataset_id": blobs, "conv_filters": [4]})
     assert refused.status_code == 400
     assert "convolutional blocks need image data" in refused.get_json()["error"]
+
+
+def test_synthetic_digits_only_for_digit_pictures(client, bars, blobs):
+    """Synthetic pen digits are refused up front for data that is not pictures of 0-9."""
+    for dataset in (bars, blobs):
+        refused = client.post("/api/runs", json={"dataset_id": dataset, "synthetic_digits": 100})
+        assert refused.status_code == 400
+        assert "synthetic pen digits are only added to pictures of the digits 0-9" in \
+            refused.get_json()["error"]
+    # auto (null) and 0 are fine anywhere
+    for value in (None, 0):
+        started = client.post("/api/runs", json={"dataset_id": blobs, "synthetic_digits": value,
+                                                 "epochs": 1})
+        assert started.status_code == 202

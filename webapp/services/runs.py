@@ -13,6 +13,7 @@ import numpy as np
 from flask import current_app
 
 from nncore.config import check_network_size
+from nncore.pen_digits import is_digit_classes
 
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
@@ -117,6 +118,10 @@ def create_run(body, jobs):
     if config.conv_filters and not summary.get("image"):
         raise BadRequest("conv_filters: convolutional blocks need image data, and this dataset's "
                          "rows are not pictures; leave conv_filters empty")
+    if config.synthetic_digits and not (summary.get("image")
+                                        and is_digit_classes(summary.get("classes", []))):
+        raise BadRequest("synthetic_digits: synthetic pen digits are only added to pictures of "
+                         "the digits 0-9; leave it empty (auto) or 0 for this dataset")
     return _insert(dataset_id, config, jobs)
 
 
