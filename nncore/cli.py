@@ -53,6 +53,7 @@ def cmd_train(args) -> int:
             "seed": args.seed, "init": args.init, "patience": args.patience,
             "augment": args.augment, "conv_filters": args.conv_filters,
             "conv_kernel": args.conv_kernel, "synthetic_digits": args.synthetic_digits,
+            "lr_schedule": args.lr_schedule,
         }.items() if value is not _UNSET
     })
     progress = _Progress(config.epochs, enabled=not args.quiet)
@@ -214,6 +215,8 @@ def _parser():
                        help="convolutional blocks before the hidden layers, filters per block, "
                             "e.g. 16,32 (image data only; default: none)")
     train.add_argument("--conv-kernel", type=int, default=_UNSET, help="conv kernel side (3, 5, 7)")
+    train.add_argument("--lr-schedule", default=_UNSET, help="constant or cosine (the rate "
+                       "falls smoothly to zero by the last epoch)")
     train.add_argument("--synthetic-digits", type=int, default=_UNSET, metavar="N",
                        help="pen-drawn digits in styles MNIST lacks added to the training rows "
                             "(digit pictures only; default: 2000 for them, 0 turns it off)")

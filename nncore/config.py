@@ -13,6 +13,7 @@ from nncore.activations import ACTIVATIONS
 from nncore.initializers import INITIALIZERS
 from nncore.optimizers import OPTIMIZERS
 from nncore.outputs import OUTPUTS
+from nncore.training import SCHEDULES
 
 #: Bounds that keep one request from asking for an absurd amount of work or memory.
 LIMITS = {
@@ -58,6 +59,7 @@ class TrainConfig:
     conv_filters: list[int] = field(default_factory=list)   # e.g. [16, 32]; [] = no conv blocks
     conv_kernel: int = 3                    # side of the square conv kernels (odd: 'same' padding)
     synthetic_digits: int | None = None     # pen digits added to training; None: auto (see fit)
+    lr_schedule: str = "constant"           # learning rate over the epochs: constant or cosine
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "TrainConfig":
@@ -100,6 +102,7 @@ class TrainConfig:
             augment=_optional_bool("augment", values["augment"]),
             conv_filters=_conv_filters(values["conv_filters"]),
             conv_kernel=_odd_kernel(values["conv_kernel"]),
+            lr_schedule=_choice("lr_schedule", values["lr_schedule"], SCHEDULES),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
                                        LIMITS["max_synthetic_digits"]),
         )

@@ -121,7 +121,8 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
                     learning_rate=config.learning_rate, epochs=config.epochs,
                     batch_size=config.batch_size, l2=config.l2,
                     rng=np.random.default_rng(train_seq), X_val=X_val, y_val=y_val,
-                    patience=config.patience, callback=callback, augment=augment)
+                    patience=config.patience, callback=callback, augment=augment,
+                    schedule=config.lr_schedule)
     seconds = time.perf_counter() - started
 
     n_own = len(train_idx)                     # figures are about the dataset's own rows

@@ -144,6 +144,14 @@ def _four_round(rng):
             _line((stem, _u(rng, 0.0, 0.1)), (stem + 0.03, 1.0))]
 
 
+def _four_low_stem(rng):
+    # a tall left stroke turning into the bar, and a stem that starts only a little above it
+    bar = _u(rng, 0.5, 0.65)
+    stem = _u(rng, 0.6, 0.75)
+    return [_bezier((0.25, 0.0), (0.1, bar), (0.2, bar + 0.05), (0.9, bar - 0.05), n=12),
+            _line((stem, bar - _u(rng, 0.1, 0.3)), (stem + _u(rng, -0.03, 0.05), 1.0))]
+
+
 def _five(rng):
     bowl = _arc(0.45, 0.7, 0.42, 0.3, -140, 150, 18)
     return [_join(_line((0.25, 0.0), (0.2, 0.45)), _line((0.2, 0.45), tuple(bowl[0])), bowl),
@@ -206,18 +214,29 @@ def _nine_hooked(rng):
     return [_join(loop, tail)]
 
 
+def _nine_sharp(rng):
+    # the tail drops straight down from the loop, then turns sharply back to the left
+    r = _u(rng, 0.15, 0.28)
+    loop = _arc(0.95 - r, r, r, r, 0, -360, 22)
+    corner = (_u(rng, 0.85, 0.95), _u(rng, 0.8, 0.9))
+    tail = _join(_line(tuple(loop[-1]), corner),
+                 _bezier(corner, (corner[0] - 0.05, 1.0), (0.4, 1.0), (0.0, _u(rng, 0.85, 1.0))))
+    return [_join(loop, tail)]
+
+
 #: digit -> its templates with their shares (the first is the usual American shape)
 TEMPLATES = {
     "0": [(_zero, 1)],
     "1": [(_one_plain, 2), (_one_flag, 3), (_one_flag_foot, 1)],
     "2": [(_two, 1), (_two_loop, 1)],
     "3": [(_three, 2), (_three_flat, 1)],
-    "4": [(_four_closed, 1), (_four_open, 1), (_four_hooked, 1), (_four_round, 1)],
+    "4": [(_four_closed, 1), (_four_open, 1), (_four_hooked, 1), (_four_round, 1),
+          (_four_low_stem, 2)],
     "5": [(_five, 1), (_five_one_stroke, 1)],
     "6": [(_six, 1)],
     "7": [(_seven, 2), (_seven_bar, 1), (_seven_hook, 1)],
     "8": [(_eight, 1), (_eight_two_loops, 1)],
-    "9": [(_nine, 1), (_nine_curled, 1), (_nine_hooked, 1)],
+    "9": [(_nine, 1), (_nine_curled, 1), (_nine_hooked, 2), (_nine_sharp, 1)],
 }
 
 

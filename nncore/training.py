@@ -31,11 +31,19 @@ import numpy as np
 
 from .optimizers import Optimizer, make_optimizer
 
-__all__ = ["TrainingDiverged", "train"]
+__all__ = ["SCHEDULES", "TrainingDiverged", "train"]
 
 
 class TrainingDiverged(ValueError):
     """The cost became NaN/inf or exploded: the learning rate is most likely too high."""
+
+
+#: learning-rate schedules: ``factor(epoch, epochs)`` multiplies the optimiser's rate in that
+#: epoch (epochs count from 1)
+SCHEDULES = {
+    "constant": lambda epoch, epochs: 1.0,
+    "cosine": lambda epoch, epochs: 0.5 * (1.0 + math.cos(math.pi * (epoch - 1) / epochs)),
+}
 
 
 def _labels(y, n_rows, n_classes, name):
@@ -58,7 +66,8 @@ def _chance_cost(network):
 
 
 def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, batch_size=None,
-          l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None, augment=None):
+          l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None, augment=None,
+          schedule="constant"):
     """Train ``network`` in place and return its history.
 
     Parameters
@@ -90,6 +99,10 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
         train_accuracy, val_accuracy, seconds, epochs``; returning ``False`` cancels training.
     augment : callable, optional
         ``augment(X_batch, rng) -> X_batch`` applied to each training batch before its update.
+    schedule : str
+        Learning rate over the epochs, a key of ``SCHEDULES``: ``"constant"``, or ``"cosine"``
+        (``lr * (1 + cos(pi * (e - 1) / E)) / 2`` in epoch ``e`` of ``E``: full at the start,
+        near zero at the end, so the last epochs settle instead of jumping around).
 
     Returns
     -------
@@ -112,6 +125,10 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     epochs = int(epochs)
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown learning-rate schedule {schedule!r}; valid schedules: "
+                         f"{', '.join(SCHEDULES)}")
+    rate_factor = lambda epoch: SCHEDULES[schedule](epoch, epochs)   # noqa: E731
     l2 = float(l2)
     if not (l2 >= 0 and math.isfinite(l2)):
         raise ValueError(f"l2 must be a non-negative number, got {l2}")
@@ -173,7 +190,9 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                "seconds": [], "stopped": None, "best_epoch": 0}
     best_val, best_params, waited = math.inf, None, 0
     start = time.perf_counter()
+    base_rate = opt.learning_rate
     for epoch in range(1, epochs + 1):
+        opt.learning_rate = base_rate * rate_factor(epoch)
         total_cost = total_data_cost = 0.0
         with np.errstate(all="ignore"):
             if full_batch:
@@ -240,6 +259,7 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
             history["stopped"] = "early_stopping"
             break
 
+    opt.learning_rate = base_rate
     if best_params is not None:                # early stopping keeps the best epoch's weights
         for p, best in zip(params, best_params):
             p[...] = best

@@ -231,6 +231,7 @@ function fillRunForm(options) {
   fillSelect(form.elements.activation, optionNames(options.activations), defaults.activation);
   fillSelect(form.elements.output, optionNames(options.outputs), defaults.output);
   fillSelect(form.elements.optimizer, optionNames(options.optimizers), defaults.optimizer);
+  fillSelect(form.elements.lr_schedule, optionNames(options.lr_schedules), defaults.lr_schedule);
   form.elements.hidden_layers.value = (defaults.hidden_layers || [25]).join(", ");
   form.elements.learning_rate.value = defaults.learning_rate ?? "";
   form.elements.epochs.value = defaults.epochs ?? 30;
@@ -274,7 +275,7 @@ function readRunForm(form, limits) {
   else if (sizes.length > maxLayers) errors.hidden_layers = `At most ${maxLayers} hidden layers.`;
   config.hidden_layers = sizes.map(Number);
 
-  for (const name of ["activation", "output", "optimizer"]) {
+  for (const name of ["activation", "output", "optimizer", "lr_schedule"]) {
     if (!value(name)) errors[name] = "Choose one.";
     config[name] = value(name);
   }

@@ -82,3 +82,9 @@ def test_bad_synthetic_digits(value, message):
         TrainConfig.from_dict({"synthetic_digits": value})
     assert TrainConfig.from_dict({"synthetic_digits": None}).synthetic_digits is None
     assert TrainConfig.from_dict({"synthetic_digits": "300"}).synthetic_digits == 300
+
+
+def test_lr_schedule_is_a_registry_name():
+    assert TrainConfig.from_dict({"lr_schedule": "cosine"}).lr_schedule == "cosine"
+    with pytest.raises(ValueError, match="lr_schedule must be one of: constant, cosine"):
+        TrainConfig.from_dict({"lr_schedule": "warmup"})

@@ -195,3 +195,22 @@ def test_train_takes_the_textbook_steps(optimizer, kind):
     manual_training(b, X, y, optimizer, 0.7, 16, 3, seed=7)
     for p, q in zip(a.params(), b.params()):
         np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
+
+
+def test_cosine_schedule_lowers_the_rate_epoch_by_epoch():
+    from nncore.optimizers import SGD
+    X, y = blobs()
+    seen = []
+
+    class Recording(SGD):
+        def _step(self, params, grads, scratch, scale):
+            seen.append(self.learning_rate)
+            super()._step(params, grads, scratch, scale)
+
+    opt = Recording(0.2)
+    train(net(), X, y, optimizer=opt, epochs=4, batch_size=len(X), rng=0, schedule="cosine")
+    # one full batch per epoch: lr * (1 + cos(pi * (e - 1) / 4)) / 2 for e = 1..4
+    assert seen == pytest.approx([0.2, 0.2 * 0.8535534, 0.1, 0.2 * 0.1464466])
+    assert opt.learning_rate == 0.2                  # the optimiser's own rate is left as it was
+    with pytest.raises(ValueError, match="valid schedules: constant, cosine"):
+        train(net(), X, y, epochs=1, rng=0, schedule="step")

@@ -95,6 +95,8 @@ def test_options_come_from_the_registries(client):
     assert {"sigmoid", "tanh", "relu"} <= set(options["activations"])
     assert {"sigmoid", "softmax"} <= set(options["outputs"])
     assert {"gd", "sgd", "momentum", "adam"} <= set(options["optimizers"])
+    assert options["lr_schedules"] == ["constant", "cosine"]
+    assert options["limits"]["max_synthetic_digits"] == 20000
     assert options["defaults"]["hidden_layers"]
     assert options["limits"]["max_layer_size"] == 4096
     assert options["limits"]["max_epochs"] == 2000

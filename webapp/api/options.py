@@ -7,18 +7,21 @@ bp = Blueprint("options", __name__)
 @bp.get("/options")
 def options():
     from nncore.activations import ACTIVATIONS
-    from nncore.config import TrainConfig
+    from nncore.config import LIMITS, TrainConfig
     from nncore.initializers import INITIALIZERS
     from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
     from nncore.outputs import OUTPUTS
+    from nncore.training import SCHEDULES
 
     return {
         "activations": list(ACTIVATIONS),
         "outputs": list(OUTPUTS),
         "optimizers": list(OPTIMIZERS),
         "initializers": list(INITIALIZERS),
+        "lr_schedules": list(SCHEDULES),
         "default_learning_rates": dict(DEFAULT_LEARNING_RATES),
         "defaults": TrainConfig().to_dict(),
-        "limits": {**current_app.config["LIMITS"],
+        # nncore's bounds on every setting, tightened by the server's own
+        "limits": {**LIMITS, **current_app.config["LIMITS"],
                    "max_upload_bytes": current_app.config["MAX_CONTENT_LENGTH"]},
     }
