@@ -39,20 +39,25 @@ def test_every_digit_has_templates_and_each_fits_the_pad():
             assert np.allclose((pts.max(axis=0) + pts.min(axis=0)) / 2, CANVAS / 2)
 
 
+# templates drawing a style MNIST hardly has: their mean picture correlates better with another
+# digit's MNIST mean (a 9 whose tail sweeps back left looks, to MNIST, most like a 3 or a 2)
+UNLIKE_MNIST = {("9", 2), ("9", 3)}
+
+
 @pytest.mark.parametrize("digit", DIGITS)
 def test_templates_look_like_their_digit(digit, sample, centroids):
-    # a template that drew, say, a 6 upside down would sit nearer other digits' mean pictures;
-    # compare each template's mean synthetic picture with the MNIST class means. The usual
-    # (first) shape must be nearest its own digit; the styles MNIST lacks (a 9 whose tail
-    # sweeps left sits near MNIST's 7s) at least among the three nearest
+    # a template that drew, say, a 6 upside down would correlate poorly with MNIST's 6s:
+    # compare each template's mean synthetic picture with the MNIST class means
     rng = np.random.default_rng(1)
     for t in range(len(TEMPLATES[digit])):
         rows = [synthetic_row(digit, t, sample, rng) for _ in range(12)]
         mean = np.mean(rows, axis=0) / 255.0
-        ranking = [sample.classes[i] for i in np.argsort(np.linalg.norm(centroids - mean, axis=1))]
-        if t == 0:
-            assert ranking[0] == digit, f"the usual {digit} looks most like {ranking[0]}"
-        assert digit in ranking[:3], f"template {t} of {digit} looks like {ranking[:3]}"
+        r = [np.corrcoef(mean, c)[0, 1] for c in centroids]
+        own = r[sample.classes.index(digit)]
+        assert own > 0.5, f"template {t} of {digit}: correlation {own:.2f} with MNIST's {digit}s"
+        if (digit, t) not in UNLIKE_MNIST:
+            best = sample.classes[int(np.argmax(r))]
+            assert best == digit, f"template {t} of {digit} looks most like MNIST's {best}s"
 
 
 def synthetic_row(digit, template, sample, rng):
