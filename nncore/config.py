@@ -59,7 +59,7 @@ class TrainConfig:
     conv_filters: list[int] = field(default_factory=list)   # e.g. [16, 32]; [] = no conv blocks
     conv_kernel: int = 3                    # side of the square conv kernels (odd: 'same' padding)
     synthetic_digits: int | None = None     # pen digits added to training; None: auto (see fit)
-    lr_schedule: str = "cosine"             # learning rate over the epochs: constant or cosine
+    lr_schedule: str = "constant"           # learning rate over the epochs: constant or cosine
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "TrainConfig":
