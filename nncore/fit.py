@@ -66,7 +66,7 @@ def build_network(dataset, config: TrainConfig, rng):
                    rng=rng)
 
 
-def fit(dataset, config: TrainConfig | None = None, callback=None):
+def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
     """Train a model on ``dataset`` with ``config``.
 
     Parameters
@@ -78,6 +78,9 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
     callback : callable, optional
         Called after each epoch with the epoch record (see `nncore.training.train`);
         returning ``False`` stops training (the run is then "cancelled").
+    phase : callable, optional
+        ``phase(text)`` before a preparation step that takes seconds (drawing the synthetic
+        digits), so a progress display can say what is happening before the first epoch.
 
     Returns
     -------
@@ -103,6 +106,8 @@ def fit(dataset, config: TrainConfig | None = None, callback=None):
     n_synthetic = synthetic_digit_count(dataset, config)
     if n_synthetic:                            # training rows only: validation stays the file's
         from nncore.pen_digits import synthetic_digits
+        if phase is not None:
+            phase(f"drawing {n_synthetic:,} synthetic pen digits")
         X_syn, y_syn = synthetic_digits(n_synthetic, dataset.classes, dataset.image, profile,
                                         np.random.default_rng(synth_seq))
         X_train = np.vstack([X_train, scaler.transform(X_syn)])

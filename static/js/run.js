@@ -74,6 +74,7 @@ function showProgress(run) {
   counter.dataset.epoch = String(epoch);
   bar.value = epochs ? Math.min(1, epoch / epochs) : 0;
   if (run.status === "queued") counter.textContent = "queued: waiting for a free worker";
+  else if (run.status === "running" && !epoch && progress.phase) counter.textContent = `${progress.phase}…`;
   else if (run.status === "completed" && history.stopped === "early_stopping") {
     counter.textContent = `stopped early at epoch ${epoch} of ${epochs} (best: epoch ${history.best_epoch})`;
     bar.value = 1;

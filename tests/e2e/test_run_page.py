@@ -108,3 +108,14 @@ def test_reloading_mid_training_keeps_updating(page, live_server, api):
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
     expect(chart).to_have_attribute("data-points", str(epochs))
     expect(page.get_by_test_id("epoch-counter")).to_have_attribute("data-epoch", str(epochs))
+
+
+def test_the_page_says_what_happens_before_the_first_epoch(page, live_server, api):
+    # drawing synthetic pen digits takes seconds before training starts: the counter says so
+    dataset = api.sample_dataset()
+    run = api.start_run(dataset["id"], epochs=1, synthetic_digits=3000)
+    page.goto(f"{live_server}/runs/{run['id']}")
+    counter = page.get_by_test_id("epoch-counter")
+    expect(counter).to_have_text("drawing 3,000 synthetic pen digits…", timeout=TRAINING)
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
+    expect(counter).to_have_text("epoch 1 of 1")

@@ -122,8 +122,11 @@ def test_fit_adds_them_to_training_rows_only(sample):
     small = Dataset(X=sample.X[rows], y=sample.y[rows], classes=sample.classes, image=sample.image)
     plain = TrainConfig(hidden_layers=[8], epochs=1, augment=False, synthetic_digits=0)
     extra = TrainConfig(hidden_layers=[8], epochs=1, augment=False, synthetic_digits=50)
-    _, without = fit(small, plain)
-    _, with_digits = fit(small, extra)
+    phases = []
+    _, without = fit(small, plain, phase=phases.append)
+    assert phases == []
+    _, with_digits = fit(small, extra, phase=phases.append)
+    assert phases == ["drawing 50 synthetic pen digits"]
     assert (without["synthetic_digits"], with_digits["synthetic_digits"]) == (0, 50)
     # the same rows are held out, and validation is the dataset's own rows
     assert with_digits["val_indices"] == without["val_indices"]

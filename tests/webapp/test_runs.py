@@ -257,7 +257,7 @@ def in_threads(app):
     app.extensions["jobs"] = JobManager(app)
 
 
-def _diverge(dataset, config, callback):
+def _diverge(dataset, config, callback, phase=None):
     from nncore.training import TrainingDiverged
 
     callback({"epoch": 1, "epochs": 3, "cost": float("nan"), "val_cost": None,
@@ -265,7 +265,7 @@ def _diverge(dataset, config, callback):
     raise TrainingDiverged("the cost became NaN: the learning rate is probably too high")
 
 
-def _crash(dataset, config, callback):
+def _crash(dataset, config, callback, phase=None):
     raise RuntimeError("out of cheese")
 
 

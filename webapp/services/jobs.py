@@ -251,7 +251,7 @@ def _train(run_id, event, stopping, check_server):
     interval = current_app.config["HISTORY_WRITE_INTERVAL"]
     last_write = [0.0]
 
-    def write_progress(record, force=False):
+    def write_progress(record, force=False, phase=None):
         if not force and time.monotonic() - last_write[0] < interval:
             return
         check_server()
@@ -261,6 +261,8 @@ def _train(run_id, event, stopping, check_server):
         eta = elapsed / epoch * (epochs - epoch) if epoch and epochs else None
         progress = {"epoch": epoch, "epochs": epochs,
                     "eta_seconds": None if eta is None else round(eta, 1)}
+        if phase:                              # a preparation step before the first epoch
+            progress["phase"] = phase
         db.execute("UPDATE runs SET history = ?, progress = ? WHERE id = ?",
                    (dumps(history), dumps(progress), run_id))
         db.commit()
@@ -279,7 +281,8 @@ def _train(run_id, event, stopping, check_server):
     try:
         config = TrainConfig.from_dict(json.loads(row["config"]))
         dataset = datasets.load(row["dataset_id"])
-        model, result = fit(dataset, config, callback)
+        model, result = fit(dataset, config, callback, phase=lambda text: write_progress(
+            {"epoch": 0, "epochs": config.epochs}, force=True, phase=text))
     except TrainingDiverged as exc:
         finish(run_id, "failed", str(exc), history=dumps(history))
         return
