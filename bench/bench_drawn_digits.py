@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nncore.config import TrainConfig  # noqa: E402
-from nncore.drawing import features_from_strokes  # noqa: E402
+from nncore.drawing import features_from_strokes, fit_to_pad  # noqa: E402
 from nncore.fit import fit  # noqa: E402
 from nncore.loaders import load_sample  # noqa: E402
 
@@ -43,11 +43,7 @@ def to_canvas(strokes, size=CANVAS_SIZE, fill=FILL):
     """Tablet strokes (y up) -> canvas strokes (px, y down), scaled and centred on the pad."""
     strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes if len(s)]
     strokes = [np.column_stack([s[:, 0], TABLET_TOP - s[:, 1]]) for s in strokes]
-    pts = np.vstack(strokes)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    scale = fill * size / max(float((hi - lo).max()), 1e-9)
-    centre = (lo + hi) / 2
-    return [((s - centre) * scale + size / 2).tolist() for s in strokes]
+    return [s.tolist() for s in fit_to_pad(strokes, size, fill)]
 
 
 def evaluate(model, samples):

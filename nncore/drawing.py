@@ -270,6 +270,20 @@ def _target_size(geometry, profile):
 
 # --------------------------------------------------------------------------- public pipeline
 
+def fit_to_pad(strokes, size, fill):
+    """Strokes (y down) scaled so the longer side of their box takes ``fill`` of a ``size`` px
+    square pad, aspect ratio kept, centred: how a person fills the drawing pad.
+
+    Returns a list of (m, 2) float64 arrays.
+    """
+    strokes = [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes]
+    pts = np.vstack(strokes)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    scale = fill * size / max(float((hi - lo).max()), 1e-9)
+    centre = (lo + hi) / 2
+    return [(s - centre) * scale + size / 2 for s in strokes]
+
+
 def features_from_strokes(strokes, width, height, line_width, geometry, profile=None):
     """A canvas drawing -> one feature row shaped like the dataset's digits, or None.
 

@@ -173,12 +173,12 @@ class Adam(Optimizer):
         if self._moments is None:
             self._moments = self._buffers(params, 2)
         b1, b2, t = self.beta1, self.beta2, self.steps
-        if self._j >= self.RESCALE_EVERY:     # fold the decay back in: A = M, B = V
+        j = self._next_j()
+        if j < self._j:                        # rescaling: fold the decay back in, A = M, B = V
             for A, B in zip(*self._moments):
                 A *= b1 ** self._j
                 B *= b2 ** self._j
-            self._j = 0
-        self._j = j = self._j + 1
+        self._j = j
         a_factor = b1 ** -j / scale            # h = a_factor * g_passed = b1**-j * g_true
         b_factor = b1 ** (2 * j) / b2 ** j     # so h**2 * b_factor = b2**-j * g_true**2
         s = math.sqrt((1.0 - b2) / (1.0 - b2 ** t) * b2 ** j)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore.drawing import features_from_strokes
+from nncore.drawing import features_from_strokes, fit_to_pad
 
 __all__ = ["TEMPLATES", "DIGITS", "draw_digit", "synthetic_digits", "is_digit_classes"]
 
@@ -252,8 +252,7 @@ def _vary(strokes, rng):
     phase = rng.uniform(0, 2 * np.pi, (2, 3))
     out = []
     for s in strokes:
-        p = np.asarray(s, dtype=np.float64).copy()
-        x, y = p[:, 0], p[:, 1]
+        x, y = np.asarray(s, dtype=np.float64).T
         modes = [np.sin(np.pi * y + phase[0, 0]), np.sin(np.pi * x + phase[0, 1]),
                  np.sin(2 * np.pi * (x + y) + phase[0, 2])]
         x = x + sum(w * m for w, m in zip(wobble[0], modes))
@@ -275,12 +274,7 @@ def draw_digit(digit, rng, template=None):
         shares = np.array([w for _, w in options], dtype=np.float64)
         template = int(rng.choice(len(options), p=shares / shares.sum()))
     make = options[template][0]
-    strokes = _vary(make(rng), rng)
-    pts = np.vstack(strokes)
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    scale = FILL * CANVAS / max(float((hi - lo).max()), 1e-9)
-    centre = (lo + hi) / 2
-    return [((s - centre) * scale + CANVAS / 2) for s in strokes]
+    return fit_to_pad(_vary(make(rng), rng), CANVAS, FILL)
 
 
 def is_digit_classes(classes) -> bool:

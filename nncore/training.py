@@ -128,7 +128,7 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     if schedule not in SCHEDULES:
         raise ValueError(f"unknown learning-rate schedule {schedule!r}; valid schedules: "
                          f"{', '.join(SCHEDULES)}")
-    rate_factor = lambda epoch: SCHEDULES[schedule](epoch, epochs)   # noqa: E731
+    rate_factor = SCHEDULES[schedule]
     l2 = float(l2)
     if not (l2 >= 0 and math.isfinite(l2)):
         raise ValueError(f"l2 must be a non-negative number, got {l2}")
@@ -192,7 +192,7 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     start = time.perf_counter()
     base_rate = opt.learning_rate
     for epoch in range(1, epochs + 1):
-        opt.learning_rate = base_rate * rate_factor(epoch)
+        opt.learning_rate = base_rate * rate_factor(epoch, epochs)
         total_cost = total_data_cost = 0.0
         with np.errstate(all="ignore"):
             if full_batch:

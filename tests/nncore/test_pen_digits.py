@@ -5,6 +5,7 @@ import pytest
 
 from nncore.config import TrainConfig
 from nncore.dataset import Dataset
+from nncore.drawing import features_from_strokes
 from nncore.fit import AUTO_SYNTHETIC_DIGITS, fit, synthetic_digit_count
 from nncore.images import ImageGeometry
 from nncore.loaders import load_sample
@@ -15,6 +16,13 @@ from nncore.pen_digits import (CANVAS, DIGITS, TEMPLATES, draw_digit, is_digit_c
 @pytest.fixture(scope="module")
 def sample():
     return load_sample()
+
+
+@pytest.fixture(scope="module")
+def profile(sample):
+    """The sample's drawing profile (box size, pen width), measured on all its pictures."""
+    from nncore.fit import _drawing_profile
+    return _drawing_profile(sample, np.arange(len(sample.y)))
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +53,13 @@ UNLIKE_MNIST = {("9", 2), ("9", 3)}
 
 
 @pytest.mark.parametrize("digit", DIGITS)
-def test_templates_look_like_their_digit(digit, sample, centroids):
+def test_templates_look_like_their_digit(digit, sample, profile, centroids):
     # a template that drew, say, a 6 upside down would correlate poorly with MNIST's 6s:
     # compare each template's mean synthetic picture with the MNIST class means
     rng = np.random.default_rng(1)
     for t in range(len(TEMPLATES[digit])):
-        rows = [synthetic_row(digit, t, sample, rng) for _ in range(12)]
+        rows = [features_from_strokes(draw_digit(digit, rng, t), CANVAS, CANVAS, 18,
+                                      sample.image, profile) for _ in range(12)]
         mean = np.mean(rows, axis=0) / 255.0
         r = [np.corrcoef(mean, c)[0, 1] for c in centroids]
         own = r[sample.classes.index(digit)]
@@ -60,25 +69,9 @@ def test_templates_look_like_their_digit(digit, sample, centroids):
             assert best == digit, f"template {t} of {digit} looks most like MNIST's {best}s"
 
 
-def synthetic_row(digit, template, sample, rng):
-    from nncore.drawing import features_from_strokes
-    return features_from_strokes(draw_digit(digit, rng, template), CANVAS, CANVAS, 18,
-                                 sample.image, _profile(sample))
-
-
-_PROFILES = {}
-
-
-def _profile(sample):
-    from nncore.fit import _drawing_profile
-    if "p" not in _PROFILES:
-        _PROFILES["p"] = _drawing_profile(sample, np.arange(len(sample.y)))
-    return _PROFILES["p"]
-
-
-def test_rows_look_like_the_datasets_and_labels_follow_its_class_order(sample):
+def test_rows_look_like_the_datasets_and_labels_follow_its_class_order(sample, profile):
     classes = ["3", "1", "4", "0", "5", "9", "2", "6", "8", "7"]       # any order
-    X, y = synthetic_digits(40, classes, sample.image, _profile(sample),
+    X, y = synthetic_digits(40, classes, sample.image, profile,
                             np.random.default_rng(2))
     assert X.shape == (40, 784) and y.dtype == np.int64
     assert np.bincount(y, minlength=10).tolist() == [4] * 10          # evenly spread
