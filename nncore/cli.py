@@ -53,7 +53,7 @@ def cmd_train(args) -> int:
             "seed": args.seed, "init": args.init, "patience": args.patience,
             "augment": args.augment, "conv_filters": args.conv_filters,
             "conv_kernel": args.conv_kernel, "synthetic_digits": args.synthetic_digits,
-            "lr_schedule": args.lr_schedule,
+            "lr_schedule": args.lr_schedule, "average_last": args.average_last,
         }.items() if value is not _UNSET
     })
     progress = _Progress(config.epochs, enabled=not args.quiet)
@@ -217,9 +217,12 @@ def _parser():
     train.add_argument("--conv-kernel", type=int, default=_UNSET, help="conv kernel side (3, 5, 7)")
     train.add_argument("--lr-schedule", default=_UNSET, help="constant or cosine (the rate "
                        "falls smoothly to zero by the last epoch)")
+    train.add_argument("--average-last", type=float, default=_UNSET, metavar="SHARE",
+                       help="average the weights of this share of the final epochs (default "
+                            "0.25; 0 turns weight averaging off)")
     train.add_argument("--synthetic-digits", type=int, default=_UNSET, metavar="N",
                        help="pen-drawn digits in styles MNIST lacks added to the training rows "
-                            "(digit pictures only; default: 2000 for them, 0 turns it off)")
+                            "(digit pictures only; default: 4000 for them, 0 turns it off)")
     train.add_argument("--out", help="save the trained model to this .npz")
     train.add_argument("--json", action="store_true", help="print one JSON object last")
     train.add_argument("--quiet", action="store_true", help="no progress bar")

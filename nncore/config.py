@@ -60,6 +60,7 @@ class TrainConfig:
     conv_kernel: int = 3                    # side of the square conv kernels (odd: 'same' padding)
     synthetic_digits: int | None = None     # pen digits added to training; None: auto (see fit)
     lr_schedule: str = "constant"           # learning rate over the epochs: constant or cosine
+    average_last: float = 0.25              # share of the final epochs whose weights are averaged
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "TrainConfig":
@@ -103,6 +104,7 @@ class TrainConfig:
             conv_filters=_conv_filters(values["conv_filters"]),
             conv_kernel=_odd_kernel(values["conv_kernel"]),
             lr_schedule=_choice("lr_schedule", values["lr_schedule"], SCHEDULES),
+            average_last=_float_in("average_last", values["average_last"], 0.0, 1.0),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
                                        LIMITS["max_synthetic_digits"]),
         )

@@ -30,7 +30,7 @@ def use_augmentation(dataset, config: TrainConfig) -> bool:
 
 
 #: synthetic pen digits added to a digits dataset's training rows when the setting is auto
-AUTO_SYNTHETIC_DIGITS = 2000
+AUTO_SYNTHETIC_DIGITS = 4000
 
 
 def synthetic_digit_count(dataset, config: TrainConfig) -> int:
@@ -127,7 +127,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
                     batch_size=config.batch_size, l2=config.l2,
                     rng=np.random.default_rng(train_seq), X_val=X_val, y_val=y_val,
                     patience=config.patience, callback=callback, augment=augment,
-                    schedule=config.lr_schedule)
+                    schedule=config.lr_schedule, average_last=config.average_last)
     seconds = time.perf_counter() - started
 
     n_own = len(train_idx)                     # figures are about the dataset's own rows

@@ -80,13 +80,13 @@ def _one_plain(rng):
 
 def _one_flag(rng):
     top = (0.55, 0.0)
-    flag = (_u(rng, 0.15, 0.35), _u(rng, 0.2, 0.4))
+    flag = (_u(rng, 0.05, 0.35), _u(rng, 0.12, 0.4))      # short and steep to long and flat
     return [_line(flag, top, (0.55 + _u(rng, -0.04, 0.04), 1.0))]
 
 
 def _one_flag_foot(rng):
     strokes = _one_flag(rng)
-    half = _u(rng, 0.12, 0.25)
+    half = _u(rng, 0.15, 0.4)                  # a wide foot makes a squat digit once scaled
     strokes.append(_line((0.55 - half, 1.0), (0.55 + half, 1.0)))
     return strokes
 
@@ -152,6 +152,27 @@ def _four_low_stem(rng):
             _line((stem, bar - _u(rng, 0.1, 0.3)), (stem + _u(rng, -0.03, 0.05), 1.0))]
 
 
+def _four_cursive(rng):
+    # a short left stroke that curves into the bar (a "u" with a long right leg); the stem
+    # is drawn from the top, through the bar, to the bottom
+    top = _u(rng, 0.15, 0.5)
+    bar = _u(rng, 0.55, 0.8)
+    stem = _u(rng, 0.55, 0.8)
+    return [_bezier((0.2, top), (0.12, bar + 0.08), (0.35, bar + 0.05),
+                    (stem + _u(rng, -0.02, 0.12), bar - 0.03), n=12),
+            _line((stem, 0.0), (stem + _u(rng, -0.03, 0.05), 1.0))]
+
+
+def _four_short_stem(rng):
+    # a full-height left stroke turning into a low bar, and a short stem crossing it near the
+    # bottom (next to a 6, the open side is what tells them apart)
+    bar = _u(rng, 0.6, 0.8)
+    stem = _u(rng, 0.55, 0.75)
+    return [_bezier((0.25, 0.0), (0.1, bar), (0.2, bar + 0.05),
+                    (stem + _u(rng, 0.05, 0.25), bar - 0.03), n=12),
+            _line((stem, bar - _u(rng, 0.1, 0.3)), (stem + _u(rng, -0.03, 0.05), 1.0))]
+
+
 def _five(rng):
     bowl = _arc(0.45, 0.7, 0.42, 0.3, -140, 150, 18)
     return [_join(_line((0.25, 0.0), (0.2, 0.45)), _line((0.2, 0.45), tuple(bowl[0])), bowl),
@@ -175,9 +196,23 @@ def _seven(rng):
 
 def _seven_bar(rng):
     foot = _u(rng, 0.3, 0.5)
-    y = 0.5
+    y = _u(rng, 0.4, 0.65)                     # the bar crosses the stem about half-way down
     x = 0.95 + (foot - 0.95) * y
-    return [_line((0.05, 0.0), (0.95, 0.0), (foot, 1.0)), _line((x - 0.3, y), (x + 0.25, y))]
+    return [_line((0.05, 0.0), (0.95, 0.0), (foot, 1.0)),
+            _line((x - _u(rng, 0.2, 0.35), y), (x + _u(rng, 0.15, 0.35), y))]
+
+
+def _seven_bar_curved(rng):
+    # a crossed 7 whose stem bows out to the right before it comes down (common in Europe;
+    # without the bar MNIST-trained networks read it as a 2)
+    left = _u(rng, 0.05, 0.25)
+    bow = _u(rng, 0.0, 0.15)
+    foot = _u(rng, 0.4, 0.6)
+    stem = _bezier((0.95, 0.0), (0.95 + bow, 0.3), (foot + 0.15, 0.6), (foot, 1.0), n=16)
+    y = _u(rng, 0.45, 0.7)
+    x = stem[int(np.argmin(np.abs(stem[:, 1] - y))), 0]
+    return [_join(_line((left, _u(rng, 0.0, 0.08)), (0.95, 0.0)), stem),
+            _line((x - _u(rng, 0.15, 0.35), y), (x + _u(rng, 0.1, 0.3), y))]
 
 
 def _seven_hook(rng):
@@ -224,6 +259,17 @@ def _nine_sharp(rng):
     return [_join(loop, tail)]
 
 
+def _nine_bowl(rng):
+    # a small closed loop at the top, then a bowl that bulges right like a 3's lower half and
+    # sweeps back to the left
+    r = _u(rng, 0.13, 0.22)
+    cx = _u(rng, 0.35, 0.6)
+    loop = _arc(cx, r + 0.02, r * _u(rng, 1.0, 1.3), r, 0, -360, 22)
+    tail = _bezier(tuple(loop[-1]), (cx + r + _u(rng, 0.25, 0.4), 0.55), (0.8, 1.0),
+                   (_u(rng, 0.0, 0.2), _u(rng, 0.8, 0.95)))
+    return [_join(loop, tail)]
+
+
 #: digit -> its templates with their shares (the first is the usual American shape)
 TEMPLATES = {
     "0": [(_zero, 1)],
@@ -231,12 +277,12 @@ TEMPLATES = {
     "2": [(_two, 1), (_two_loop, 1)],
     "3": [(_three, 2), (_three_flat, 1)],
     "4": [(_four_closed, 1), (_four_open, 1), (_four_hooked, 1), (_four_round, 1),
-          (_four_low_stem, 2)],
+          (_four_low_stem, 2), (_four_cursive, 3), (_four_short_stem, 2)],
     "5": [(_five, 1), (_five_one_stroke, 1)],
     "6": [(_six, 1)],
-    "7": [(_seven, 2), (_seven_bar, 1), (_seven_hook, 1)],
+    "7": [(_seven, 2), (_seven_bar, 2), (_seven_hook, 1), (_seven_bar_curved, 2)],
     "8": [(_eight, 1), (_eight_two_loops, 1)],
-    "9": [(_nine, 1), (_nine_curled, 1), (_nine_hooked, 2), (_nine_sharp, 1)],
+    "9": [(_nine, 1), (_nine_curled, 1), (_nine_hooked, 2), (_nine_sharp, 1), (_nine_bowl, 2)],
 }
 
 

@@ -67,7 +67,7 @@ def _chance_cost(network):
 
 def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, batch_size=None,
           l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None, augment=None,
-          schedule="constant"):
+          schedule="constant", average_last=0.0):
     """Train ``network`` in place and return its history.
 
     Parameters
@@ -103,6 +103,15 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
         Learning rate over the epochs, a key of ``SCHEDULES``: ``"constant"``, or ``"cosine"``
         (``lr * (1 + cos(pi * (e - 1) / E)) / 2`` in epoch ``e`` of ``E``: full at the start,
         near zero at the end, so the last epochs settle instead of jumping around).
+    average_last : float
+        Weight averaging: the share (0 to 1) of the final epochs whose end-of-epoch weights are
+        averaged into the returned network, ``round(average_last * epochs)`` epochs (at least
+        one when the share is above 0; 0 turns it off).  With a constant learning rate the
+        weights keep moving around a good region from batch to batch; their mean lies nearer
+        its centre and generalises better, like an ensemble of those networks at the cost of
+        one (stochastic weight averaging, Izmailov et al. 2018).  Only when every epoch runs:
+        a cancelled run keeps its last weights, early stopping its best ones.  The per-epoch
+        history is of the weights as trained; ``averaged_epochs`` says which were averaged.
 
     Returns
     -------
@@ -110,7 +119,8 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
         ``epoch, cost, val_cost, train_accuracy, val_accuracy, seconds``: lists with one Python
         number per epoch (val lists hold ``None`` without validation); ``stopped``: ``None``,
         ``"cancelled"`` or ``"early_stopping"``; ``best_epoch``: epoch of the lowest ``val_cost``
-        (the weights kept when ``patience`` is set), else the last epoch.
+        (the weights kept when ``patience`` is set), else the last epoch; ``averaged_epochs``:
+        ``[first, last]`` epochs whose weights were averaged, or ``None``.
 
     Raises
     ------
@@ -129,6 +139,11 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
         raise ValueError(f"unknown learning-rate schedule {schedule!r}; valid schedules: "
                          f"{', '.join(SCHEDULES)}")
     rate_factor = SCHEDULES[schedule]
+    average_last = float(average_last)
+    if not 0.0 <= average_last <= 1.0:
+        raise ValueError(f"average_last must be between 0 and 1, got {average_last:g}")
+    n_averaged = max(1, round(average_last * epochs)) if average_last > 0 else 0
+    first_averaged = epochs - n_averaged + 1
     l2 = float(l2)
     if not (l2 >= 0 and math.isfinite(l2)):
         raise ValueError(f"l2 must be a non-negative number, got {l2}")
@@ -187,8 +202,9 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
             f"smaller.")
 
     history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [], "val_accuracy": [],
-               "seconds": [], "stopped": None, "best_epoch": 0}
+               "seconds": [], "stopped": None, "best_epoch": 0, "averaged_epochs": None}
     best_val, best_params, waited = math.inf, None, 0
+    weight_sum = None                          # float64 running sum of the averaged epochs
     start = time.perf_counter()
     base_rate = opt.learning_rate
     for epoch in range(1, epochs + 1):
@@ -252,6 +268,11 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
                 waited += 1
         else:
             history["best_epoch"] = epoch
+        if n_averaged and epoch >= first_averaged and patience is None:
+            if weight_sum is None:
+                weight_sum = flat.astype(np.float64)
+            else:
+                weight_sum += flat
         if callback is not None and callback(dict(record)) is False:
             history["stopped"] = "cancelled"
             break
@@ -260,6 +281,9 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
             break
 
     opt.learning_rate = base_rate
+    if weight_sum is not None and history["stopped"] is None:
+        flat[...] = weight_sum / n_averaged    # every parameter array is a view into flat
+        history["averaged_epochs"] = [first_averaged, epochs]
     if best_params is not None:                # early stopping keeps the best epoch's weights
         for p, best in zip(params, best_params):
             p[...] = best

@@ -243,6 +243,7 @@ function fillRunForm(options) {
   form.elements.patience.value = defaults.patience ?? "";
   form.elements.conv_filters.value = (defaults.conv_filters || []).join(", ");
   form.elements.synthetic_digits.value = defaults.synthetic_digits ?? "";
+  form.elements.average_last.value = defaults.average_last ?? 0;
   syncBatchField(form);
   showLearningRateHint(form, options);
 }
@@ -279,6 +280,10 @@ function readRunForm(form, limits) {
     if (!value(name)) errors[name] = "Choose one.";
     config[name] = value(name);
   }
+
+  const averaged = value("average_last");
+  if (!NUMBER.test(averaged) || Number(averaged) < 0 || Number(averaged) > 1) errors.average_last = "A share from 0 to 1, e.g. 0.25 (0 = no weight averaging).";
+  else config.average_last = Number(averaged);
 
   const rate = value("learning_rate");
   if (rate === "") config.learning_rate = null;

@@ -66,6 +66,7 @@ function showHistory(history) {
 
 function showProgress(run) {
   const history = run.history || {};
+  const result = run.result || {};
   const progress = run.progress || {};
   const epoch = progress.epoch ?? (history.epoch || []).length;
   const epochs = progress.epochs ?? (run.config && run.config.epochs) ?? 0;
@@ -75,11 +76,14 @@ function showProgress(run) {
   bar.value = epochs ? Math.min(1, epoch / epochs) : 0;
   if (run.status === "queued") counter.textContent = "queued: waiting for a free worker";
   else if (run.status === "running" && !epoch && progress.phase) counter.textContent = `${progress.phase}…`;
-  else if (run.status === "completed" && history.stopped === "early_stopping") {
-    counter.textContent = `stopped early at epoch ${epoch} of ${epochs} (best: epoch ${history.best_epoch})`;
+  else if (run.status === "completed" && result.stopped === "early_stopping") {
+    counter.textContent = `stopped early at epoch ${epoch} of ${epochs} (best: epoch ${result.best_epoch})`;
     bar.value = 1;
   } else if (run.status === "completed") {
-    counter.textContent = `epoch ${epoch} of ${epochs}`;
+    // weight averaging: the model is the mean of several epochs, not the last point charted
+    const [first, last] = result.averaged_epochs || [];
+    const averaged = first < last ? ` · weights averaged over epochs ${first}–${last}` : "";
+    counter.textContent = `epoch ${epoch} of ${epochs}${averaged}`;
     bar.value = 1;
   } else counter.textContent = `epoch ${epoch} of ${epochs}`;
   $("eta").textContent = run.status === "running" && progress.eta_seconds != null

@@ -22,9 +22,11 @@ def test_form_checks_fields_before_sending(page, live_server, api):
     page.get_by_test_id("field-validation_split").fill("1.5")
     page.get_by_test_id("field-conv_filters").fill("16, 99")
     page.get_by_test_id("field-synthetic_digits").fill("lots")
+    expect(page.get_by_test_id("field-average_last")).to_have_value("0.25")   # the default
+    page.get_by_test_id("field-average_last").fill("1.5")
     page.get_by_test_id("start-run").click()
     for field in ("hidden_layers", "epochs", "learning_rate", "validation_split", "conv_filters",
-                  "synthetic_digits"):
+                  "synthetic_digits", "average_last"):
         expect(page.locator(f"[data-error-for={field}]")).not_to_be_empty()
     expect(page.get_by_test_id("run-error")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/datasets/\d+$"))
@@ -46,6 +48,7 @@ def test_a_run_started_from_the_form_trains_live_and_reports(page, live_server, 
     dataset = api.sample_dataset()
     page.goto(f"{live_server}/datasets/{dataset['id']}")
     fill_run_form(page, epochs="3")
+    page.get_by_test_id("field-average_last").fill("0.67")   # round(0.67 * 3) = the last 2
     page.get_by_test_id("start-run").click()
 
     expect(page).to_have_url(re.compile(r"/runs/\d+$"))
@@ -55,7 +58,8 @@ def test_a_run_started_from_the_form_trains_live_and_reports(page, live_server, 
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
     expect(chart).to_have_attribute("data-points", "3")
     expect(page.get_by_test_id("accuracy-chart")).to_have_attribute("data-points", "3")
-    expect(page.get_by_test_id("epoch-counter")).to_have_text("epoch 3 of 3")
+    expect(page.get_by_test_id("epoch-counter")).to_have_text(
+        "epoch 3 of 3 · weights averaged over epochs 2–3")
 
     expect(page.get_by_test_id("val-accuracy")).to_contain_text("%")
     matrix = page.get_by_test_id("confusion-matrix")
@@ -119,3 +123,15 @@ def test_the_page_says_what_happens_before_the_first_epoch(page, live_server, ap
     expect(counter).to_have_text("drawing 3,000 synthetic pen digits…", timeout=TRAINING)
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
     expect(counter).to_have_text("epoch 1 of 1")
+
+
+def test_the_counter_says_where_early_stopping_ended(page, live_server, api):
+    dataset = api.sample_dataset()
+    run = api.completed_run(dataset["id"], epochs=200, patience=1, learning_rate=0.05,
+                            average_last=0.5)
+    stopped_at, best = len(run["history"]["epoch"]), run["result"]["best_epoch"]
+    assert run["result"]["stopped"] == "early_stopping" and stopped_at < 200
+    page.goto(f"{live_server}/runs/{run['id']}")
+    # early stopping keeps the best epoch's weights (no averaging), and the page says so
+    expect(page.get_by_test_id("epoch-counter")).to_have_text(
+        f"stopped early at epoch {stopped_at} of 200 (best: epoch {best})")

@@ -41,6 +41,8 @@ def test_form_values_are_parsed():
     ({"l2": -1}, "l2 must be between 0"),
     ({"validation_split": 0.95}, "validation_split must be between 0 and 0.9"),
     ({"augment": "yes"}, "augment must be true, false or null"),
+    ({"average_last": 1.01}, "average_last must be between 0 and 1"),
+    ({"average_last": "most"}, "average_last must be a number"),
     ({"hiden_layers": [3]}, "unknown setting(s): hiden_layers"),
 ])
 def test_bad_values_name_the_field(data, message):

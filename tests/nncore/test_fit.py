@@ -24,6 +24,20 @@ def test_same_seed_same_model(sample):
     assert ra["val_indices"] == rb["val_indices"]
 
 
+def test_weight_averaging_reaches_the_model(sample):
+    rows = np.arange(0, sample.n_samples, 10)
+    small = Dataset(X=sample.X[rows], y=sample.y[rows], classes=sample.classes, image=sample.image)
+    plain, r_plain = fit(small, TrainConfig(hidden_layers=[8], epochs=4, augment=False,
+                                            average_last=0))
+    averaged, r_avg = fit(small, TrainConfig(hidden_layers=[8], epochs=4, augment=False,
+                                             average_last=0.5))
+    assert r_plain["history"]["averaged_epochs"] is None
+    assert r_avg["history"]["averaged_epochs"] == [3, 4]
+    assert r_avg["history"]["cost"] == r_plain["history"]["cost"]   # same run until the mean
+    assert not np.array_equal(plain.network.weights[0], averaged.network.weights[0])
+    assert TrainConfig().average_last == 0.25
+
+
 def test_callback_can_cancel(sample):
     seen = []
     def stop_after_two(record):

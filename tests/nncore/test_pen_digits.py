@@ -49,7 +49,7 @@ def test_every_digit_has_templates_and_each_fits_the_pad():
 
 # templates drawing a style MNIST hardly has: their mean picture correlates better with another
 # digit's MNIST mean (a 9 whose tail sweeps back left looks, to MNIST, most like a 3 or a 2)
-UNLIKE_MNIST = {("9", 2), ("9", 3)}
+UNLIKE_MNIST = {("9", 2), ("9", 3), ("9", 4)}
 
 
 @pytest.mark.parametrize("digit", DIGITS)

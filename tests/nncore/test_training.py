@@ -148,6 +148,8 @@ def test_l2_shrinks_weights():
     ({"batch_size": 0}, "batch_size"),
     ({"l2": -1}, "l2"),
     ({"optimizer": "lbfgs"}, "valid optimizers"),
+    ({"average_last": 1.5}, "average_last must be between 0 and 1"),
+    ({"average_last": -0.1}, "average_last must be between 0 and 1"),
 ])
 def test_bad_settings(kwargs, message):
     X, y = blobs(20)
@@ -214,3 +216,51 @@ def test_cosine_schedule_lowers_the_rate_epoch_by_epoch():
     assert opt.learning_rate == 0.2                  # the optimiser's own rate is left as it was
     with pytest.raises(ValueError, match="valid schedules: constant, cosine"):
         train(net(), X, y, epochs=1, rng=0, schedule="step")
+
+
+def snapshots_of(network):
+    """A callback that keeps a copy of the weights after every epoch, and the copies."""
+    kept = {}
+
+    def remember(record):
+        kept[record["epoch"]] = [p.astype(np.float64) for p in network.params()]
+    return remember, kept
+
+
+@pytest.mark.parametrize("share, averaged", [(0.5, [4, 6]), (0.25, [5, 6]), (0.01, [6, 6]),
+                                             (1.0, [1, 6])])
+def test_weight_averaging_returns_the_mean_of_the_last_epochs(share, averaged):
+    X, y = blobs()
+    network = net()
+    remember, kept = snapshots_of(network)
+    h = train(network, X, y, optimizer="sgd", learning_rate=0.5, epochs=6, batch_size=16,
+              rng=0, callback=remember, average_last=share)
+    # round(share * 6) epochs, at least one: 3, 2 (1.5 rounds to even), 1, 6
+    assert h["averaged_epochs"] == averaged
+    first, last = averaged
+    for i, p in enumerate(network.params()):
+        mean = np.mean([kept[e][i] for e in range(first, last + 1)], axis=0)
+        np.testing.assert_allclose(p, mean, rtol=1e-6, atol=1e-7)
+    if first < last:                                # truly a mean, not the last weights
+        assert not np.allclose(network.params()[0], kept[last][0], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("how", ["off", "cancelled", "early_stopping"])
+def test_weight_averaging_only_for_runs_that_finish(how):
+    X, y = blobs()
+    network = Network([2, 6, 3], output="softmax", rng=0, dtype=np.float64)
+    remember, kept = snapshots_of(network)
+    kwargs = {"average_last": 0.0 if how == "off" else 0.5}
+    callback = remember
+    if how == "cancelled":
+        callback = lambda record: remember(record) or record["epoch"] < 5
+    if how == "early_stopping":
+        kwargs.update(X_val=X[:30], y_val=(y[:30] + 1) % 3, patience=1)   # wrong labels
+    h = train(network, X, y, optimizer="sgd", learning_rate=0.5, epochs=6, batch_size=16,
+              rng=0, callback=callback, **kwargs)
+    assert h["averaged_epochs"] is None
+    keep = {"off": 6, "cancelled": 5, "early_stopping": h["best_epoch"]}[how]
+    assert h["stopped"] == {"off": None, "cancelled": "cancelled",
+                            "early_stopping": "early_stopping"}[how]
+    for p, q in zip(network.params(), kept[keep]):
+        np.testing.assert_array_equal(p, q)

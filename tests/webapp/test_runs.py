@@ -33,6 +33,22 @@ def test_training_to_completion(trained):
     assert trained["started_at"] and trained["finished_at"] and trained["error"] is None
 
 
+def test_result_says_how_training_ended(client, bars, wait_for_run):
+    # the run page reads these to explain the last charted point: which epochs were averaged
+    # into the model, or where early stopping ended and which epoch's weights were kept
+    averaged = client.post("/api/runs", json={"dataset_id": bars, **TINY, "epochs": 4,
+                                              "average_last": 0.5}).get_json()["id"]
+    result = wait_for_run(averaged)["result"]
+    assert result["averaged_epochs"] == [3, 4] and result["stopped"] is None
+    early = client.post("/api/runs", json={"dataset_id": bars, **TINY, "epochs": 300,
+                                           "patience": 1, "learning_rate": 0.05}).get_json()["id"]
+    run = wait_for_run(early)
+    assert run["status"] == "completed", run["error"]
+    result = run["result"]
+    assert result["stopped"] == "early_stopping" and result["averaged_epochs"] is None
+    assert result["best_epoch"] == len(run["history"]["epoch"]) - 1
+
+
 def test_create_returns_202_with_id_and_status(client, blobs):
     response = client.post("/api/runs", json={"dataset_id": blobs, **TINY})
     assert response.status_code == 202
@@ -59,6 +75,7 @@ def test_create_returns_202_with_id_and_status(client, blobs):
     ({"activation": "swish"}, "activation must be one of: relu, sigmoid, tanh"),
     ({"optimizer": "lbfgs"}, "optimizer must be one of"),
     ({"output": "linear"}, "output must be one of"),
+    ({"average_last": 2}, "average_last must be between 0 and 1"),
     ({"colour": "red"}, "unknown setting(s): colour"),
 ])
 def test_create_run_validation(client, blobs, body, message):

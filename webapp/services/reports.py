@@ -47,6 +47,7 @@ def result_summary(model, dataset, result):
     summary.update({
         "stopped": history.get("stopped"),
         "best_epoch": history.get("best_epoch"),
+        "averaged_epochs": history.get("averaged_epochs"),
         "evaluated_on": evaluated_on,
         "indices": indices,
         "predictions": predictions.tolist(),

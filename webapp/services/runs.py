@@ -23,7 +23,7 @@ from webapp.services.jobs import HISTORY_KEYS, empty_history
 
 TERMINAL = ("completed", "failed", "cancelled", "interrupted")
 PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
-                      "stopped", "best_epoch")
+                      "stopped", "best_epoch", "averaged_epochs")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
 GRADCHECK_THRESHOLD = 1e-5
 MAX_STROKES = 500
