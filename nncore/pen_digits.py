@@ -208,8 +208,10 @@ def _seven_bar_curved(rng):
     left = _u(rng, 0.05, 0.25)
     bow = _u(rng, 0.0, 0.15)
     foot = _u(rng, 0.4, 0.6)
-    stem = _bezier((0.95, 0.0), (0.95 + bow, 0.3), (foot + 0.15, 0.6), (foot, 1.0), n=16)
-    y = _u(rng, 0.45, 0.7)
+    curl = _u(rng, 0.0, 0.15)                  # the stem's end may turn back to the left
+    stem = _bezier((0.95, 0.0), (0.95 + bow, 0.3), (foot + 0.15 + curl, 0.75),
+                   (foot - curl, 1.0), n=16)
+    y = _u(rng, 0.45, 0.8)
     x = stem[int(np.argmin(np.abs(stem[:, 1] - y))), 0]
     return [_join(_line((left, _u(rng, 0.0, 0.08)), (0.95, 0.0)), stem),
             _line((x - _u(rng, 0.15, 0.35), y), (x + _u(rng, 0.1, 0.3), y))]
