@@ -75,6 +75,9 @@ def cmd_train(args) -> int:
         print(f"{dataset.name}: {dataset.n_samples} rows, {dataset.n_features} features, "
               f"{len(dataset.classes)} classes")
         print(f"trained {model.network!r} for {result['epochs']} epochs in {result['seconds']:.1f} s")
+        averaged = result["history"].get("averaged_epochs")
+        if averaged and averaged[0] < averaged[1]:
+            print(f"the model averages the weights of epochs {averaged[0]}-{averaged[1]}")
         print(f"training accuracy {result['train_accuracy']:.2%}"
               + (f", validation accuracy {val:.2%}" if val is not None else ""))
         if args.out:

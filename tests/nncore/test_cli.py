@@ -46,6 +46,17 @@ def test_train_then_predict(blobs_csv, tmp_path):
     assert len(result["predictions"]) == 120 and set(result["predictions"]) <= {"cat", "dog", "eel"}
 
 
+def test_train_says_what_it_did(blobs_csv):
+    trained = run("train", blobs_csv, "--label-column", "kind", "--hidden", "8", "--epochs", "8",
+                  "--average-last", "0.5", "--quiet")
+    assert trained.returncode == 0, trained.stderr
+    lines = trained.stdout.strip().splitlines()
+    assert lines[0] == "blobs.csv: 120 rows, 5 features, 3 classes"
+    assert lines[1].startswith("trained ") and " for 8 epochs in " in lines[1]
+    assert lines[2] == "the model averages the weights of epochs 5-8"
+    assert lines[3].startswith("training accuracy ") and "validation accuracy" in lines[3]
+
+
 def test_gradcheck_json():
     checked = run("gradcheck", "--activation", "tanh", "--output", "softmax", "--l2", "0.5",
                   "--hidden", "4,3", "--json")
@@ -58,6 +69,8 @@ def test_gradcheck_json():
     (["train", "README.md"], "Unsupported file type .md"),
     (["train", "data/digits_sample.npz", "--activation", "softplus"], "invalid choice: 'softplus'"),
     (["train", "data/digits_sample.npz", "--epochs", "0"], "epochs must be between 1 and 2000"),
+    (["train", "data/digits_sample.npz", "--average-last", "2"],
+     "average_last must be between 0 and 1"),
     (["train", "data/digits_sample.npz", "--hidden", "x"], "--hidden takes sizes like 25"),
     (["predict", "README.md", "README.md"], "not a model file"),
     (["train", "data/digits_sample.npz", "--conv-kernel", "4"], "conv_kernel must be odd"),
