@@ -87,18 +87,26 @@ def test_bad_learning_rate(rate):
         make_optimizer("sgd", rate)
 
 
+def twin_runs(name, rate, steps, size, seed, variant_update):
+    """Parameters after ``steps`` updates by two fresh optimisers ``name`` on the same random
+    gradients: plain ``update(params, [g])``, and ``variant_update(opt, params, g)``."""
+    rng = np.random.default_rng(seed)
+    p = rng.standard_normal(size)
+    plain, variant = [p.copy()], [p.copy()]
+    a, b = make_optimizer(name, rate), make_optimizer(name, rate)
+    for _ in range(steps):
+        g = rng.standard_normal(size)
+        a.update(plain, [g.copy()])
+        variant_update(b, variant, g)
+    return plain[0], variant[0]
+
+
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_grads_as_scratch_gives_the_same_steps(name):
     # train() lets the optimiser overwrite the gradients; the parameters must not notice
-    rng = np.random.default_rng(1)
-    p = rng.standard_normal(7)
-    plain, scratch = [p.copy()], [p.copy()]
-    a, b = make_optimizer(name, 0.1), make_optimizer(name, 0.1)
-    for _ in range(4):
-        g = rng.standard_normal(7)
-        a.update(plain, [g.copy()])
-        b.update(scratch, [g.copy()], grads_are_scratch=True)
-    np.testing.assert_array_equal(plain[0], scratch[0])
+    plain, scratch = twin_runs(name, 0.1, 4, 7, 1, lambda opt, params, g: opt.update(
+        params, [g.copy()], grads_are_scratch=True))
+    np.testing.assert_array_equal(plain, scratch)
 
 
 def textbook_adam(p, grads, lr, b1=0.9, b2=0.999, eps=1e-8):
@@ -130,16 +138,12 @@ def test_adam_matches_textbook_across_rescalings(prescaled):
 def test_prescaled_gradients_give_the_same_steps(name, scale):
     # train() folds gradient_scale() into back-propagation; any declared scale must give the
     # steps of the unscaled gradients
-    rng = np.random.default_rng(3)
-    p = rng.standard_normal(9)
-    plain, scaled = [p.copy()], [p.copy()]
-    a, b = make_optimizer(name, 0.05), make_optimizer(name, 0.05)
-    for _ in range(70):
-        g = rng.standard_normal(9)
-        s = b.gradient_scale() if scale == "preferred" else scale
-        a.update(plain, [g.copy()])
-        b.update(scaled, [g * s], grads_are_scratch=True, scale=s)
-    np.testing.assert_allclose(scaled[0], plain[0], rtol=1e-12, atol=1e-14)
+    def prescaled_update(opt, params, g):
+        s = opt.gradient_scale() if scale == "preferred" else scale
+        opt.update(params, [g * s], grads_are_scratch=True, scale=s)
+
+    plain, scaled = twin_runs(name, 0.05, 70, 9, 3, prescaled_update)
+    np.testing.assert_allclose(scaled, plain, rtol=1e-12, atol=1e-14)
 
 
 def test_sgd_prefers_its_learning_rate_and_adam_a_power_of_beta1():
