@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 
+from .batches import BatchGatherer
 from .optimizers import Optimizer, make_optimizer
 
 __all__ = ["SCHEDULES", "TrainingDiverged", "train"]
@@ -184,7 +185,6 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     params, grads = network.params(), network.unflatten(flat_grad)
     flat_list, flat_grad_list = [flat], [flat_grad]
     work = network.workspace(batch_size)
-    X_buf = np.empty((batch_size, X.shape[1]), network.dtype)
     # the epoch's targets and output probabilities, rows in the order they are trained on: the
     # batch loop slices them (no per-batch gathering of labels), and one argmax per epoch
     # gives the training accuracy
@@ -207,78 +207,73 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     weight_sum = None                          # float64 running sum of the averaged epochs
     start = time.perf_counter()
     base_rate = opt.learning_rate
-    for epoch in range(1, epochs + 1):
-        opt.learning_rate = base_rate * rate_factor(epoch, epochs)
-        total_cost = total_data_cost = 0.0
-        with np.errstate(all="ignore"):
-            if full_batch:
-                order, y_epoch = None, y
-            else:
-                order = rng.permutation(n)
-                y_epoch = y[order]
-                np.take(eye, y_epoch, axis=0, out=Y_epoch, mode="clip")
-            for lo in range(0, n, batch_size):
-                hi = min(lo + batch_size, n)
+    with BatchGatherer(X, batch_size) as batches:
+        for epoch in range(1, epochs + 1):
+            opt.learning_rate = base_rate * rate_factor(epoch, epochs)
+            total_cost = total_data_cost = 0.0
+            with np.errstate(all="ignore"):
                 if full_batch:
-                    Xb = X
+                    order, y_epoch = None, y
                 else:
-                    # gather the batch into a reused buffer ('clip' skips take's buffered checks)
-                    Xb = X.take(order[lo:hi], axis=0, out=X_buf[:hi - lo], mode="clip")
-                if augment is not None:
-                    Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
-                    if Xb.shape != (hi - lo, X.shape[1]):
-                        raise ValueError(f"augment returned shape {Xb.shape}, "
-                                         f"expected {(hi - lo, X.shape[1])}")
-                scale = opt.gradient_scale()      # folded into back-propagation for free
-                data_cost, penalty = network._backprop(Xb, Y_epoch[lo:hi], l2, n, work, grads,
-                                                       P_out=P_epoch[lo:hi], scale=scale)
-                if not math.isfinite(data_cost + penalty):
-                    raise diverged(epoch, "the cost became", data_cost + penalty)
-                if initial_cost is None:
-                    initial_cost = data_cost
-                opt.update(flat_list, flat_grad_list, grads_are_scratch=True, scale=scale)
-                total_cost += (data_cost + penalty) * (hi - lo)
-                total_data_cost += data_cost * (hi - lo)
-            cost, data_cost = total_cost / n, total_data_cost / n
-            correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
-            if data_cost > 2 * max(chance, initial_cost):
-                raise diverged(epoch, f"the cross-entropy rose to", data_cost)
-            val_cost = val_accuracy = None
+                    order = rng.permutation(n)
+                    y_epoch = y[order]
+                    np.take(eye, y_epoch, axis=0, out=Y_epoch, mode="clip")
+                for lo, hi, Xb in batches.epoch(order):     # Xb: the rows X[order[lo:hi]]
+                    if augment is not None:
+                        Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
+                        if Xb.shape != (hi - lo, X.shape[1]):
+                            raise ValueError(f"augment returned shape {Xb.shape}, "
+                                             f"expected {(hi - lo, X.shape[1])}")
+                    scale = opt.gradient_scale()      # folded into back-propagation for free
+                    data_cost, penalty = network._backprop(Xb, Y_epoch[lo:hi], l2, n, work, grads,
+                                                           P_out=P_epoch[lo:hi], scale=scale)
+                    if not math.isfinite(data_cost + penalty):
+                        raise diverged(epoch, "the cost became", data_cost + penalty)
+                    if initial_cost is None:
+                        initial_cost = data_cost
+                    opt.update(flat_list, flat_grad_list, grads_are_scratch=True, scale=scale)
+                    total_cost += (data_cost + penalty) * (hi - lo)
+                    total_data_cost += data_cost * (hi - lo)
+                cost, data_cost = total_cost / n, total_data_cost / n
+                correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
+                if data_cost > 2 * max(chance, initial_cost):
+                    raise diverged(epoch, f"the cross-entropy rose to", data_cost)
+                val_cost = val_accuracy = None
+                if has_val:
+                    P_val = network.predict_proba(X_val)
+                    val_cost = output.cost(P_val, Y_val) + network.penalty(l2, n)
+                    if not math.isfinite(val_cost):
+                        raise diverged(epoch, "the validation cost became", val_cost)
+                    hits = np.count_nonzero(network.classes_from_proba(P_val) == y_val)
+                    val_accuracy = int(hits) / len(y_val)
+
+            record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
+                      "train_accuracy": int(correct) / n, "val_accuracy": val_accuracy,
+                      "seconds": time.perf_counter() - start, "epochs": epochs}
+            for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
+                history[key].append(record[key])
+
             if has_val:
-                P_val = network.predict_proba(X_val)
-                val_cost = output.cost(P_val, Y_val) + network.penalty(l2, n)
-                if not math.isfinite(val_cost):
-                    raise diverged(epoch, "the validation cost became", val_cost)
-                hits = np.count_nonzero(network.classes_from_proba(P_val) == y_val)
-                val_accuracy = int(hits) / len(y_val)
-
-        record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
-                  "train_accuracy": int(correct) / n, "val_accuracy": val_accuracy,
-                  "seconds": time.perf_counter() - start, "epochs": epochs}
-        for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
-            history[key].append(record[key])
-
-        if has_val:
-            if val_cost < best_val:
-                best_val, waited = val_cost, 0
+                if val_cost < best_val:
+                    best_val, waited = val_cost, 0
+                    history["best_epoch"] = epoch
+                    if patience is not None:
+                        best_params = [p.copy() for p in params]
+                else:
+                    waited += 1
+            else:
                 history["best_epoch"] = epoch
-                if patience is not None:
-                    best_params = [p.copy() for p in params]
-            else:
-                waited += 1
-        else:
-            history["best_epoch"] = epoch
-        if n_averaged and epoch >= first_averaged and patience is None:
-            if weight_sum is None:
-                weight_sum = flat.astype(np.float64)
-            else:
-                weight_sum += flat
-        if callback is not None and callback(dict(record)) is False:
-            history["stopped"] = "cancelled"
-            break
-        if patience is not None and waited >= patience:
-            history["stopped"] = "early_stopping"
-            break
+            if n_averaged and epoch >= first_averaged and patience is None:
+                if weight_sum is None:
+                    weight_sum = flat.astype(np.float64)
+                else:
+                    weight_sum += flat
+            if callback is not None and callback(dict(record)) is False:
+                history["stopped"] = "cancelled"
+                break
+            if patience is not None and waited >= patience:
+                history["stopped"] = "early_stopping"
+                break
 
     opt.learning_rate = base_rate
     if weight_sum is not None and history["stopped"] is None:
