@@ -31,7 +31,7 @@ test: $(VENV)/.test-deps
 	status=$$?; [ $$status -eq 0 ] || [ $$status -eq 5 ]
 
 bench: $(VENV)/.run-deps
-	$(BIN)/python bench/bench_training.py
+	$(BIN)/python bench/bench_training.py --threads 1
 
 clean:
 	rm -rf $(VENV) .pytest_cache
