@@ -118,8 +118,9 @@ class BatchGatherer:
     def epoch(self, order=None):
         """Generator of ``(lo, hi, X_batch)`` covering positions ``0..n`` of the epoch.
 
-        ``X_batch`` holds the rows ``X[order[lo:hi]]``, or ``X[lo:hi]`` when ``order`` is
-        ``None`` (a slice of ``X``, nothing copied).
+        ``order`` is a permutation of ``range(n)`` (indices are not range-checked); ``X_batch``
+        holds the rows ``X[order[lo:hi]]``, or ``X[lo:hi]`` when ``order`` is ``None`` (a slice
+        of ``X``, nothing copied).
         """
         X, n, size = self.X, self.X.shape[0], self.batch_size
         if order is None:
