@@ -10,8 +10,8 @@ bound; it is robust to the machine's speed because both sides share the same BLA
 Fairness: the reference reads the training data once, in storage order, inside its products
 (as any epoch must read it once); nncore reads it in shuffled order, gathering each batch's rows
 into a buffer first.  That gather is real work of a shuffled epoch, not a matrix product, so it
-counts against nncore; the ``gather s`` column times it alone (same permutation, 128-row buffer)
-so the reader sees its size.  When BLAS leaves a core free (``--threads 1`` on a machine with two
+counts against nncore; the ``gather s`` column times it alone (nncore's own ``BatchGatherer``
+with the helper off) so the reader sees its size.  When BLAS leaves a core free (``--threads 1`` on a machine with two
 or more), nncore gathers the next rows on a helper thread while the products run
 (``nncore/batches.py``): the ``cpu s`` column is nncore's process CPU time (both threads, the
 least of the repeats), so the work moved to the second core stays visible, and ``1 core`` is
@@ -116,15 +116,12 @@ def reference_epoch(X, sizes, batch_size):
 
 
 def gather_epoch(X, batch_size):
-    """Time of gathering one epoch's shuffled batches into a reused buffer (what nncore adds)."""
+    """Time of gathering one epoch's shuffled batches as nncore does it on one core (no helper)."""
     rng = np.random.default_rng(0)
-    n = X.shape[0]
-    buf = np.empty((batch_size, X.shape[1]), X.dtype)
+    gatherer = batches.BatchGatherer(X, batch_size, prefetch=False)
     start = time.perf_counter()
-    order = rng.permutation(n)
-    for lo in range(0, n, batch_size):
-        idx = order[lo:lo + batch_size]
-        np.take(X, idx, axis=0, out=buf[:idx.shape[0]], mode="clip")
+    for _ in gatherer.epoch(rng.permutation(X.shape[0])):
+        pass
     return time.perf_counter() - start
 
 

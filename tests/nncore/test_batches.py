@@ -9,6 +9,7 @@ import nncore.batches as batches_module
 from nncore.batches import BatchGatherer, spare_core
 from nncore.network import Network
 from nncore.training import TrainingDiverged, train
+from tests.nncore.test_training import blobs
 
 
 def data(n=53, d=4, seed=0):
@@ -89,16 +90,10 @@ def test_spare_core_reads_the_blas_thread_cap(monkeypatch, env, cores, expected)
     assert BatchGatherer(data(100)[0], 10, prefetch="auto", chunk_rows=10).prefetch is expected
 
 
-def blobs(n=300, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, size=n)
-    return np.array([[0.0, 2.0], [2.0, -1.0], [-2.0, -1.0]])[y] + rng.standard_normal((n, 2)), y
-
-
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_train_is_the_same_with_and_without_the_helper(monkeypatch, optimizer):
     monkeypatch.setattr(batches_module, "CHUNK_BYTES", 2 * 4 * 32)     # 32-row chunks
-    X, y = blobs()
+    X, y = blobs(300)
     runs = []
     for prefetch in (False, True):
         monkeypatch.setattr(batches_module, "spare_core", lambda prefetch=prefetch: prefetch)
@@ -114,7 +109,7 @@ def test_train_is_the_same_with_and_without_the_helper(monkeypatch, optimizer):
 def test_train_ends_the_helper_when_training_diverges(monkeypatch):
     monkeypatch.setattr(batches_module, "CHUNK_BYTES", 2 * 4 * 32)
     monkeypatch.setattr(batches_module, "spare_core", lambda: True)
-    X, y = blobs()
+    X, y = blobs(300)
     with pytest.raises(TrainingDiverged):
         train(Network([2, 6, 3], output="softmax", rng=1), X, y, optimizer="sgd",
               learning_rate=1e9, epochs=5, batch_size=10, rng=0)
