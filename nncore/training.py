@@ -187,8 +187,8 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     work = network.workspace(batch_size)
     # the epoch's targets and output probabilities, rows in the order they are trained on: the
     # batch loop slices them (no per-batch gathering of labels), and one argmax per epoch
-    # gives the training accuracy
-    Y_epoch = eye[y]
+    # gives the training accuracy (shuffled epochs refill Y_epoch in their own order)
+    Y_epoch = eye[y] if full_batch else np.empty((n, eye.shape[1]), eye.dtype)
     P_epoch = np.empty((n, k), network.dtype)
     Y_val = eye[y_val] if has_val else None
     output = network._out
