@@ -9,8 +9,11 @@ not arithmetic, yet on 60,000 x 784 MNIST with batches of 128 it costs about a t
 epoch's matrix products.  So rows are gathered a chunk of several batches at a time on one helper
 thread, one chunk ahead of training: while the network trains on chunk ``c``, the helper copies
 chunk ``c + 1`` into the other of two chunk buffers (numpy's ``take`` releases the GIL while it
-copies).  The copying then overlaps the products instead of adding to them.  The batches are the
-same with or without the helper (``prefetch=False``), bit for bit; only the waiting differs.
+copies).  The copying then overlaps the products instead of adding to them.  A chunk the helper
+has not started by the time training needs it (its core was busy with other work) is taken back
+and gathered on the training thread: waiting for a descheduled helper would cost more than the
+copy.  The batches are the same with or without the helper (``prefetch=False``), bit for bit;
+only who copies and the waiting differ.
 
 The helper needs a core of its own.  By default (``prefetch="auto"``) it is used only when the
 BLAS library has been limited to fewer threads than the machine has cores (``OPENBLAS_NUM_THREADS``
@@ -98,6 +101,7 @@ class BatchGatherer:
         self.prefetch = bool(prefetch) and X.shape[0] > self.chunk_rows
         self._buffers = None
         self._pool = None
+        self.stolen = 0                        # chunks the helper had not started when needed
 
     def __repr__(self):
         return (f"BatchGatherer({self.X.shape[0]} rows, batch_size={self.batch_size}, "
@@ -133,13 +137,17 @@ class BatchGatherer:
         step = self.chunk_rows
         pending = None
         try:
-            if self.prefetch:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(1, thread_name_prefix="nncore-gather")
-                pending = self._pool.submit(self._gather, order, 0, self._buffers[0])
+            if self.prefetch and self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="nncore-gather")
             for c, start in enumerate(range(0, n, step)):
                 if self.prefetch:
-                    chunk = pending.result()
+                    if pending is None or pending.cancel():
+                        # the first chunk, or the helper has not started this one (its core is
+                        # busy with other work): gathering here beats waiting for it
+                        chunk = self._gather(order, start, self._buffers[c % 2])
+                        self.stolen += pending is not None
+                    else:
+                        chunk = pending.result()
                     pending = None
                     if start + step < n:           # the next chunk, while this one trains
                         pending = self._pool.submit(self._gather, order, start + step,
@@ -150,8 +158,8 @@ class BatchGatherer:
                     hi = min(lo + size, chunk.shape[0])
                     yield start + lo, start + hi, chunk[lo:hi]
         finally:
-            if pending is not None:             # abandoned mid-epoch: let the copy finish
-                pending.result()
+            if pending is not None and not pending.cancel():   # abandoned mid-epoch:
+                pending.result()                                # let a started copy finish
 
     def _gather(self, order, start, buffer):
         """Copy the rows ``X[order[start:start + chunk_rows]]`` into ``buffer``; return them."""

@@ -71,6 +71,31 @@ def test_an_abandoned_epoch_leaves_the_next_one_intact():
     assert gather_threads() == []
 
 
+def test_chunks_the_helper_has_not_started_are_gathered_by_the_caller():
+    # a helper whose core is busy elsewhere must not be waited for: with the helper thread held
+    # by another task, every chunk is gathered on the calling thread and the rows are right
+    X, order = data(60)
+    with BatchGatherer(X, 5, prefetch=True, chunk_rows=10) as gatherer:
+        release = threading.Event()
+        timer = threading.Timer(10, release.set)      # a broken gatherer would wait; not forever
+        timer.start()
+        for _ in gatherer.epoch(order):                # a first epoch starts the helper
+            pass
+        gatherer._pool.submit(release.wait)
+        gathered_on, stolen_before = [], gatherer.stolen
+        gather = gatherer._gather
+        gatherer._gather = lambda *args: (
+            gathered_on.append(threading.current_thread().name), gather(*args))[1]
+        try:
+            rows = np.concatenate([Xb.copy() for _, _, Xb in gatherer.epoch(order)])
+        finally:
+            release.set()
+            timer.cancel()
+        np.testing.assert_array_equal(rows, X[order])
+        assert gathered_on == [threading.current_thread().name] * 6
+        assert gatherer.stolen - stolen_before == 5    # the first chunk is never handed over
+
+
 @pytest.mark.parametrize("env, cores, expected", [
     ({}, 2, False),                                          # OpenBLAS: one thread per core
     ({"OPENBLAS_NUM_THREADS": "1"}, 2, True),
