@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -44,6 +45,8 @@ def main(argv=None) -> int:
 def cmd_train(args) -> int:
     from nncore.fit import fit
 
+    if args.out:
+        _check_writable(args.out)               # before training, not after it
     dataset = _load(args.data, args)
     config = TrainConfig.from_dict({
         key: value for key, value in {
@@ -72,8 +75,16 @@ def cmd_train(args) -> int:
         print(json.dumps(summary))
     else:
         val = result["val_accuracy"]
+        picture = dataset.image
+        pictures = "" if picture is None else (
+            f", {picture.height}x{picture.width} pictures stored "
+            f"{'column by column' if picture.order == 'F' else 'row by row'}, "
+            f"blank {picture.vmin:g} .. ink {picture.vmax:g}")
         print(f"{dataset.name}: {dataset.n_samples} rows, {dataset.n_features} features, "
-              f"{len(dataset.classes)} classes")
+              f"{len(dataset.classes)} classes{pictures}")
+        print(f"learning rate {result['learning_rate']:g}"
+              + ("" if config.learning_rate is not None else " (the default for "
+                 f"{config.optimizer} with {config.activation} units)"))
         print(f"trained {model.network!r} for {result['epochs']} epochs in {result['seconds']:.1f} s")
         averaged = result["history"].get("averaged_epochs")
         if averaged and averaged[0] < averaged[1]:
@@ -145,14 +156,51 @@ def _batch(text):
 
 
 def _load(path, args):
-    from nncore.loaders import load_dataset, load_sample
+    from nncore.loaders import load_dataset, load_sample, with_image
 
     if not Path(path).exists():
         raise BadInput(f"no such file: {path}")
+    if Path(path).is_dir():
+        raise BadInput(f"{path} is a folder; give a data file (.xlsx, .csv or .npz)")
     if str(path).endswith(".npz"):
-        return load_sample(path)
+        return with_image(load_sample(path), _image_override(args))
     return load_dataset(path, x_sheet=args.x_sheet, y_sheet=args.y_sheet,
-                        label_column=args.label_column)
+                        label_column=args.label_column, image=_image_override(args))
+
+
+def _image_override(args):
+    """``--not-image`` / ``--image-order`` / ``--image-range`` as ``load_dataset``'s ``image``."""
+    if args.not_image:
+        if args.image_order or args.image_range:
+            raise BadInput("--not-image cannot be combined with --image-order or --image-range")
+        return None
+    changes = {}
+    if args.image_order:
+        changes["order"] = args.image_order
+    if args.image_range:
+        changes["vmin"], changes["vmax"] = args.image_range
+    return changes or "auto"
+
+
+def _value_range(text):
+    try:
+        low, high = (float(part) for part in str(text).split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--image-range takes blank,ink values such as 0,255 (got {text!r})") from None
+    return low, high
+
+
+def _check_writable(path):
+    """Refuse an --out the model could not be written to (a folder, or a missing/read-only one)."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise BadInput(f"--out {path} is a folder; give a file name such as model.npz")
+    if not folder.is_dir():
+        raise BadInput(f"--out {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise BadInput(f"--out {path}: the folder {folder} is not writable")
 
 
 class _Progress:
@@ -199,11 +247,20 @@ def _parser():
     train = sub.add_parser("train", help="train a network on a workbook, CSV or the sample .npz")
     train.add_argument("data", help="xlsx / csv file, or data/digits_sample.npz")
     _data_options(train)
+    train.add_argument("--image-order", choices=["C", "F"], default=None,
+                       help="pixels stored row by row (C) or column by column (F, Ng's layout); "
+                            "default: detected")
+    train.add_argument("--image-range", type=_value_range, default=None, metavar="BLANK,INK",
+                       help="pixel values of blank paper and full ink, e.g. 0,255; "
+                            "default: detected")
+    train.add_argument("--not-image", action="store_true",
+                       help="the rows are not pictures (no image detection, no augmentation)")
     train.add_argument("--hidden", type=_hidden, default=_UNSET, help="hidden layer sizes, e.g. 25 or 128,64")
     train.add_argument("--activation", choices=sorted(ACTIVATIONS), default=_UNSET)
     train.add_argument("--output", choices=sorted(OUTPUTS), default=_UNSET)
     train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=_UNSET)
-    train.add_argument("--lr", type=float, default=_UNSET, help="learning rate (default: the optimiser's)")
+    train.add_argument("--lr", type=float, default=_UNSET, help="learning rate (default: the optimiser's; Adam's "
+                       "depends on the activation: relu 0.001, tanh 0.003, sigmoid 0.01)")
     train.add_argument("--epochs", type=int, default=_UNSET)
     train.add_argument("--batch-size", type=_batch, default=_UNSET, help="rows per step, or 'full'")
     train.add_argument("--l2", type=float, default=_UNSET, help="L2 regularisation lambda (Ng's cost)")

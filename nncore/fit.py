@@ -123,7 +123,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
 
     started = time.perf_counter()
     history = train(network, X_train, y_train, optimizer=config.optimizer,
-                    learning_rate=config.learning_rate, epochs=config.epochs,
+                    learning_rate=config.effective_learning_rate, epochs=config.epochs,
                     batch_size=config.batch_size, l2=config.l2,
                     rng=np.random.default_rng(train_seq), X_val=X_val, y_val=y_val,
                     patience=config.patience, callback=callback, augment=augment,
@@ -145,6 +145,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
         "val_accuracy": float(accuracy(y_val, val_pred)) if val_pred is not None else None,
         "final_cost": history["cost"][-1] if history["cost"] else None,
         "epochs": len(history["epoch"]),
+        "learning_rate": config.effective_learning_rate,
         "synthetic_digits": int(n_synthetic),
         "seconds": seconds,
         "stopped": history.get("stopped"),

@@ -46,9 +46,56 @@ _HEADER_PROBE_ROWS = 20
 _MAX_LISTED = 12
 
 
-def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=None) -> Dataset:
-    """Load ``path`` (.xlsx/.xlsm or .csv/.tsv/.txt) into a Dataset; ValueError if malformed."""
-    path = Path(path)
+def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=None,
+                 image="auto") -> Dataset:
+    """Load ``path`` (.xlsx/.xlsm or .csv/.tsv/.txt) into a Dataset; ValueError if malformed.
+
+    ``image``: ``"auto"`` detects whether rows are pictures (``images.detect_image_geometry``);
+    anything else overrides that as ``with_image`` does (``None``: not pictures; a dict such as
+    ``{"order": "F", "vmin": 0, "vmax": 255}``; an ``ImageGeometry``).
+    """
+    return with_image(_load_table_file(Path(path), x_sheet, y_sheet, label_column, name), image)
+
+
+def with_image(dataset: Dataset, image="auto") -> Dataset:
+    """``dataset`` with its picture geometry overridden; ``ValueError`` if it cannot fit.
+
+    ``"auto"`` keeps what was detected; ``None`` says the rows are not pictures; an
+    ``ImageGeometry`` replaces it; a dict changes some of ``height``, ``width``, ``order``
+    (``"C"`` row by row, ``"F"`` column by column), ``vmin`` (blank paper) and ``vmax`` (full
+    ink) of the detected geometry (of a square one when none was detected).
+    """
+    if isinstance(image, str) and image == "auto":
+        return dataset
+    if image is None or isinstance(image, ImageGeometry):
+        geometry = image
+    elif isinstance(image, dict):
+        unknown = sorted(set(image) - {"height", "width", "order", "vmin", "vmax"})
+        if unknown:
+            raise ValueError(f"image: unknown field {unknown[0]!r} "
+                             "(allowed: height, width, order, vmin, vmax)")
+        base = dataset.image.to_dict() if dataset.image is not None else _square(dataset)
+        geometry = ImageGeometry.from_dict({**base, **{k: v for k, v in image.items()
+                                                       if v is not None}})
+    else:
+        raise ValueError(f"image must be 'auto', None, a dict or an ImageGeometry, got {image!r}")
+    if geometry is not None and geometry.n_features != dataset.n_features:
+        raise ValueError(f"a {geometry.height}x{geometry.width} picture has "
+                         f"{geometry.n_features} pixels, but the rows have "
+                         f"{dataset.n_features} features")
+    dataset.image = geometry
+    return dataset
+
+
+def _square(dataset):
+    side = math.isqrt(dataset.n_features)
+    if side * side != dataset.n_features:
+        raise ValueError(f"{dataset.n_features} features do not make a square picture: give "
+                         "the image's height and width")
+    return {"height": side, "width": side}
+
+
+def _load_table_file(path, x_sheet, y_sheet, label_column, name) -> Dataset:
     if not path.is_file():
         raise ValueError(f"No such file: {path.name}")
     name = path.name if name is None else name
@@ -74,9 +121,10 @@ def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=No
 def load_features(path, *, n_features, label_column=None, x_sheet=None, y_sheet=None):
     """Rows to predict: (X (n, n_features) float64, labels list[str] or None).
 
-    Same files as ``load_dataset``, but labels are optional: a table with ``n_features``
-    columns has none, one with ``n_features + 1`` has a label column (``label_column``, by
-    default the last); in the tutorial layout the ``y`` sheet is used when present.
+    Same files as ``load_dataset`` and sample-style .npz files, but labels are optional: a table
+    with ``n_features`` columns has none, one with ``n_features + 1`` has a label column
+    (``label_column``, by default the last); in the tutorial layout the ``y`` sheet is used when
+    present.
     """
     path = Path(path)
     if not path.is_file():
@@ -84,6 +132,12 @@ def load_features(path, *, n_features, label_column=None, x_sheet=None, y_sheet=
     ext = path.suffix.lower()
     if ext in CSV_EXTENSIONS:
         return _features_from(_read_csv(path), None, n_features, label_column)
+    if ext == ".npz":                           # a dataset saved like the built-in sample
+        dataset = load_sample(path)
+        if dataset.n_features != n_features:
+            raise ValueError(f"The model expects {n_features} features per row, but {path.name} "
+                             f"has {dataset.n_features}.")
+        return dataset.X, [dataset.classes[i] for i in dataset.y]
     if ext not in EXCEL_EXTENSIONS + (".xls",):
         return load_dataset(path).X, None   # raises the unsupported-type message
     if ext == ".xls":
@@ -126,11 +180,21 @@ def _features_from(table: _Table, label_table, n_features, label_column):
 def load_sample(path=None) -> Dataset:
     """The built-in 5,000-digit MNIST sample (28x28 row-major, 0..255) from ``data/``."""
     path = SAMPLE_PATH if path is None else Path(path)
-    with np.load(path, allow_pickle=False) as f:
+    what = "a dataset .npz like data/digits_sample.npz"
+    f = safety.read_npz(path, what)
+    if "metadata" in f and "meta" not in f:
+        raise ValueError(f"{path.name} is a saved model, not a dataset: use it with predict")
+    missing = [key for key in ("meta", "X", "y", "classes") if key not in f]
+    if missing:
+        raise ValueError(f"{path.name} is not {what}: it has no {', '.join(missing)} array")
+    try:
         meta = json.loads(str(f["meta"]))
         X, y, classes = f["X"], f["y"], [str(c) for c in f["classes"]]
+        image = ImageGeometry.from_dict(meta["image"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path.name} is not {what}: {exc}") from None
     return Dataset(X=X.astype(np.float64), y=y.astype(np.int64), classes=classes,
-                   name=meta.get("name", path.name), image=ImageGeometry.from_dict(meta["image"]))
+                   name=meta.get("name", path.name), image=image)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import tempfile
 
 import numpy as np
 
+from nncore import safety
 from nncore.convnet import ConvNetwork
 from nncore.images import ImageGeometry
 from nncore.network import Network
@@ -118,13 +119,17 @@ class Model:
     @classmethod
     def load(cls, path) -> "Model":
         """Read a model written by `save`; refuses anything that is not one (never unpickles)."""
+        what = "a model saved by nncore"
+        data = safety.read_npz(path, what)
+        if "metadata" not in data:
+            hint = " (it is a dataset: train on it)" if "meta" in data else ""
+            raise ValueError(f"{os.path.basename(os.fspath(path))} is not {what}{hint}")
         try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["metadata"]))
-                n_layers = len(meta["layer_sizes"]) - 1
-                weights = [np.array(data[f"W{i}"]) for i in range(n_layers)]
-                biases = [np.array(data[f"b{i}"]) for i in range(n_layers)]
-        except (OSError, KeyError, ValueError, json.JSONDecodeError) as exc:
+            meta = json.loads(str(data["metadata"]))
+            n_layers = len(meta["layer_sizes"]) - 1
+            weights = [np.array(data[f"W{i}"]) for i in range(n_layers)]
+            biases = [np.array(data[f"b{i}"]) for i in range(n_layers)]
+        except (KeyError, TypeError, ValueError) as exc:     # JSONDecodeError is a ValueError
             raise ValueError(f"not a model file written by nncore: {exc}") from None
         network = _rebuild(meta)
         for target, source in zip(network.weights + network.biases, weights + biases):

@@ -11,6 +11,9 @@ Declared sizes can be trusted for what follows: Python's ``zipfile`` stops infla
 at its declared size (and then fails its CRC), so openpyxl never reads more than we accepted.
 openpyxl also parses with ``defusedxml`` when it is installed (it is in requirements.txt);
 refusing any ``<!DOCTYPE`` here is a second, independent line of defence.
+
+``read_npz`` opens the other kind of archive the core reads (saved models, the built-in sample)
+with ``allow_pickle=False`` and turns whatever is wrong with the file into one sentence.
 """
 from __future__ import annotations
 
@@ -262,3 +265,25 @@ def _parse_cell(ref):
     for ch in m.group(1).upper():
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)), col
+
+
+def read_npz(path, what: str) -> dict:
+    """The arrays of an .npz archive as a dict, never unpickling; ``ValueError`` for a person.
+
+    ``what`` names what the file should be ("a model saved by nncore"), for the messages.  A
+    folder, an empty, truncated or damaged archive, and a file that is not an archive at all
+    (for which numpy would suggest unpickling it: never) each get one line naming the file.
+    """
+    name = os.path.basename(os.fspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{name} is a folder, not {what}")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head.startswith(ZIP_MAGIC):
+        kind = "empty" if not head else (describe_bytes(head) or "not an .npz archive")
+        raise ValueError(f"{name} is not {what}: the file is {kind}")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
+        raise ValueError(f"{name} is not {what}: the archive is damaged ({exc})") from None

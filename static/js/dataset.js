@@ -255,10 +255,13 @@ function syncBatchField(form) {
 }
 
 function showLearningRateHint(form, options) {
-  const rates = options.learning_rates || options.default_learning_rates || {};
-  const rate = rates[form.elements.optimizer.value];
+  const optimizer = form.elements.optimizer.value;
+  const activation = form.elements.activation.value;
+  const rates = (options.learning_rates_by_activation || {})[optimizer] || {};
+  const rate = rates[activation];
   const hint = document.querySelector("[data-testid=lr-hint]");
-  hint.textContent = rate !== undefined ? `Empty: ${form.elements.optimizer.value}'s default, ${rate}.` : "Empty: the optimizer's default.";
+  const which = optimizer === "adam" ? `adam's default for ${activation}` : `${optimizer}'s default`;
+  hint.textContent = rate !== undefined ? `Empty: ${which}, ${rate}.` : "Empty: the optimizer's default.";
 }
 
 /** Read and check every field; returns {config, errors: {field: message}}. */
@@ -357,7 +360,9 @@ function setUpRunForm(options) {
   const limits = options.limits || {};
   fillRunForm(options);
   form.elements.full_batch.addEventListener("change", () => syncBatchField(form));
-  form.elements.optimizer.addEventListener("change", () => showLearningRateHint(form, options));
+  for (const name of ["optimizer", "activation"]) {
+    form.elements[name].addEventListener("change", () => showLearningRateHint(form, options));
+  }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError("run-error", "");

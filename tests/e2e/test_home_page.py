@@ -120,3 +120,14 @@ def test_train_with_defaults_opens_the_new_run(page, live_server):
     # The defaults train for a while; this test only needed to see the run start.
     page.get_by_test_id("cancel-run").click()
     expect(page.get_by_test_id("run-status")).to_have_text("cancelled", timeout=60_000)
+
+
+def test_the_learning_rate_hint_follows_optimizer_and_activation(page, live_server):
+    page.goto(live_server + "/")
+    page.get_by_test_id("sample-link").click()
+    hint = page.get_by_test_id("lr-hint")
+    expect(hint).to_have_text("Empty: adam's default for relu, 0.001.")
+    page.get_by_test_id("field-activation").select_option("sigmoid")
+    expect(hint).to_have_text("Empty: adam's default for sigmoid, 0.01.")
+    page.get_by_test_id("field-optimizer").select_option("sgd")
+    expect(hint).to_have_text("Empty: sgd's default, 0.1.")

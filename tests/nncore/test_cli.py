@@ -52,9 +52,10 @@ def test_train_says_what_it_did(blobs_csv):
     assert trained.returncode == 0, trained.stderr
     lines = trained.stdout.strip().splitlines()
     assert lines[0] == "blobs.csv: 120 rows, 5 features, 3 classes"
-    assert lines[1].startswith("trained ") and " for 8 epochs in " in lines[1]
-    assert lines[2] == "the model averages the weights of epochs 5-8"
-    assert lines[3].startswith("training accuracy ") and "validation accuracy" in lines[3]
+    assert lines[1] == "learning rate 0.001 (the default for adam with relu units)"
+    assert lines[2].startswith("trained ") and " for 8 epochs in " in lines[2]
+    assert lines[3] == "the model averages the weights of epochs 5-8"
+    assert lines[4].startswith("training accuracy ") and "validation accuracy" in lines[4]
 
 
 def test_gradcheck_json():
@@ -72,7 +73,14 @@ def test_gradcheck_json():
     (["train", "data/digits_sample.npz", "--average-last", "2"],
      "average_last must be between 0 and 1"),
     (["train", "data/digits_sample.npz", "--hidden", "x"], "--hidden takes sizes like 25"),
-    (["predict", "README.md", "README.md"], "not a model file"),
+    (["predict", "README.md", "README.md"], "README.md is not a model saved by nncore"),
+    (["train", "data/digits_sample.npz", "--image-range", "255"], "--image-range takes blank,ink"),
+    (["train", "data/digits_sample.npz", "--not-image", "--image-order", "F"],
+     "--not-image cannot be combined"),
+    (["train", "data/digits_sample.npz", "--out", "no-such-folder/m.npz"],
+     "the folder no-such-folder does not exist"),
+    (["train", "data/digits_sample.npz", "--out", "data"], "--out data is a folder"),
+    (["train", "data"], "data is a folder; give a data file"),
     (["train", "data/digits_sample.npz", "--conv-kernel", "4"], "conv_kernel must be odd"),
 ])
 def test_bad_input_is_one_line_and_status_2(args, message):
@@ -80,3 +88,96 @@ def test_bad_input_is_one_line_and_status_2(args, message):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+@pytest.fixture(scope="module")
+def small_npz(tmp_path_factory):
+    """A dataset saved like data/digits_sample.npz: 60 4x4 pictures of three classes."""
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 20)
+    X = (rng.random((60, 16)) * 60 + y[:, None] * 90).astype(np.uint8)
+    path = tmp_path_factory.mktemp("npz") / "small.npz"
+    meta = {"name": "small", "image": {"height": 4, "width": 4, "order": "C", "vmin": 0,
+                                       "vmax": 255}}
+    np.savez(path, X=X, y=y, classes=np.array(["a", "b", "c"]), meta=np.array(json.dumps(meta)))
+    return path
+
+
+def test_train_and_predict_on_a_sample_style_npz(small_npz, tmp_path):
+    model = tmp_path / "m.npz"
+    trained = run("train", small_npz, "--hidden", "6", "--epochs", "30", "--no-augment",
+                  "--lr", "0.05", "--out", model, "--quiet")
+    assert trained.returncode == 0, trained.stderr
+    assert trained.stdout.splitlines()[0] == (
+        "small: 60 rows, 16 features, 3 classes, 4x4 pictures stored row by row, "
+        "blank 0 .. ink 255")
+    predicted = run("predict", model, small_npz, "--json")
+    assert predicted.returncode == 0, predicted.stderr
+    result = json.loads(predicted.stdout.strip().splitlines()[-1])
+    assert result["accuracy"] > 0.9 and set(result["predictions"]) == {"a", "b", "c"}
+
+
+def test_picture_settings_override_what_was_detected(small_npz):
+    def first_line(*options):
+        trained = run("train", small_npz, "--hidden", "4", "--epochs", "1", "--quiet", *options)
+        assert trained.returncode == 0, trained.stderr
+        return trained.stdout.splitlines()[0]
+
+    assert first_line("--image-order", "F", "--image-range", "0,100").endswith(
+        "4x4 pictures stored column by column, blank 0 .. ink 100")
+    assert first_line("--not-image") == "small: 60 rows, 16 features, 3 classes"
+
+
+def test_the_default_learning_rate_is_named(small_npz):
+    trained = run("train", small_npz, "--hidden", "4", "--epochs", "1", "--quiet",
+                  "--activation", "sigmoid")
+    assert trained.stdout.splitlines()[1] == (
+        "learning rate 0.01 (the default for adam with sigmoid units)")
+
+
+@pytest.fixture(scope="module")
+def broken_files(tmp_path_factory, small_npz):
+    """Files that are not what train or predict expect, by name."""
+    folder = tmp_path_factory.mktemp("broken")
+    (folder / "empty.npz").write_bytes(b"")
+    (folder / "text.npz").write_text("hello")
+    (folder / "picture.npz").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "truncated.npz").write_bytes(small_npz.read_bytes()[:300])
+    np.savez(folder / "other.npz", weights=np.zeros(3))
+    model = folder / "model.npz"
+    trained = run("train", small_npz, "--hidden", "3", "--epochs", "1", "--out", model, "--quiet")
+    assert trained.returncode == 0, trained.stderr
+    return folder
+
+
+@pytest.mark.parametrize("command, name, message", [
+    ("train", "empty.npz", "empty.npz is not a dataset .npz like data/digits_sample.npz: "
+                           "the file is empty"),
+    ("train", "text.npz", "text.npz is not a dataset .npz like data/digits_sample.npz: the file "
+                          "is not an .npz archive"),
+    ("train", "picture.npz", "the file is a PNG image"),
+    ("train", "truncated.npz", "truncated.npz is not a dataset .npz like data/digits_sample.npz: "
+                               "the archive is damaged"),
+    ("train", "other.npz", "other.npz is not a dataset .npz like data/digits_sample.npz: it has "
+                           "no meta, X, y, classes array"),
+    ("train", "model.npz", "model.npz is a saved model, not a dataset: use it with predict"),
+    ("predict", "empty.npz", "empty.npz is not a model saved by nncore: the file is empty"),
+    ("predict", "text.npz", "text.npz is not a model saved by nncore: the file is not an .npz "
+                            "archive"),
+    ("predict", "truncated.npz", "truncated.npz is not a model saved by nncore: the archive is "
+                                 "damaged"),
+    ("predict", "other.npz", "other.npz is not a model saved by nncore"),
+])
+def test_broken_npz_files_are_one_line_and_status_2(broken_files, small_npz, command, name,
+                                                     message):
+    path = broken_files / name
+    result = run(command, path) if command == "train" else run(command, path, small_npz)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+def test_a_dataset_given_as_the_model_says_so(small_npz):
+    result = run("predict", small_npz, small_npz)
+    assert result.returncode == 2
+    assert "small.npz is not a model saved by nncore (it is a dataset: train on it)" in result.stderr

@@ -90,3 +90,18 @@ def test_lr_schedule_is_a_registry_name():
     assert TrainConfig.from_dict({"lr_schedule": "cosine"}).lr_schedule == "cosine"
     with pytest.raises(ValueError, match="lr_schedule must be one of: constant, cosine"):
         TrainConfig.from_dict({"lr_schedule": "warmup"})
+
+
+def test_adams_default_rate_follows_the_activation():
+    from nncore.config import ADAM_RATE_BY_ACTIVATION, default_learning_rate
+    from nncore.activations import ACTIVATIONS
+    from nncore.optimizers import DEFAULT_LEARNING_RATES
+
+    assert set(ADAM_RATE_BY_ACTIVATION) == set(ACTIVATIONS)
+    assert default_learning_rate("adam", "relu") == 0.001
+    assert default_learning_rate("adam", "sigmoid") == 0.01
+    assert default_learning_rate("adam", "tanh") == 0.003
+    assert default_learning_rate("sgd", "sigmoid") == DEFAULT_LEARNING_RATES["sgd"]
+    assert TrainConfig(activation="sigmoid").effective_learning_rate == 0.01
+    assert TrainConfig(activation="sigmoid", learning_rate=0.2).effective_learning_rate == 0.2
+    assert TrainConfig(optimizer="momentum").effective_learning_rate == 0.05

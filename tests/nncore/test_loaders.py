@@ -264,3 +264,35 @@ def test_load_features_tutorial_layout(tmp_path):
 def test_load_features_wrong_width(tmp_path):
     with pytest.raises(ValueError, match="expects 3 features per row"):
         loaders.load_features(csv_file(tmp_path / "p.csv", "1,2\n3,4\n"), n_features=3)
+
+
+# --------------------------------------------------------------------------- picture settings
+
+
+def sixteen_features(tmp_path, width=16):
+    rows = "\n".join(",".join(str((i * 7 + j) % 256) for j in range(width)) + f",{i % 2}"
+                     for i in range(6))
+    return csv_file(tmp_path / "p.csv", rows + "\n")
+
+
+def test_picture_settings_override_detection(tmp_path):
+    path = sixteen_features(tmp_path)
+    assert load_dataset(path, image=None).image is None
+    geometry = load_dataset(path, image={"order": "F", "vmin": 0, "vmax": 255}).image
+    assert geometry == loaders.ImageGeometry(4, 4, "F", 0.0, 255.0)    # square when undetected
+    assert load_dataset(path, image={"height": 2, "width": 8}).image.width == 8
+    given = loaders.ImageGeometry(8, 2, "C", 0, 10)
+    assert load_dataset(path, image=given).image == given
+
+
+@pytest.mark.parametrize("image, width, message", [
+    (loaders.ImageGeometry(3, 3), 16, "a 3x3 picture has 9 pixels, but the rows have 16 features"),
+    ({"order": "F"}, 15, "15 features do not make a square picture: give the image's height"),
+    ({"colour": "red"}, 16, "image: unknown field 'colour'"),
+    ({"order": "Z"}, 16, "image order must be one of"),
+    ({"vmin": 5, "vmax": 1}, 16, "image value range needs vmin < vmax"),
+    ("yes", 16, "image must be 'auto', None, a dict or an ImageGeometry"),
+])
+def test_picture_settings_that_cannot_fit_are_refused(tmp_path, image, width, message):
+    with pytest.raises(ValueError, match=message):
+        load_dataset(sixteen_features(tmp_path, width), image=image)

@@ -53,9 +53,14 @@ def test_bad_rows_are_refused(trained, rows, message):
 def test_load_refuses_other_files(tmp_path):
     path = tmp_path / "not-a-model.npz"
     np.savez(path, a=np.arange(3))
-    with pytest.raises(ValueError, match="not a model file"):
+    with pytest.raises(ValueError, match="not-a-model.npz is not a model saved by nncore"):
         Model.load(path)
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, metadata=np.array([{"evil": 1}], dtype=object))
-    with pytest.raises(ValueError, match="not a model file"):
+    with pytest.raises(ValueError, match="pickled.npz is not a model saved by nncore: the "
+                                         "archive is damaged"):
         Model.load(pickled)
+    bad_meta = tmp_path / "bad-meta.npz"
+    np.savez(bad_meta, metadata=np.array("{not json"))
+    with pytest.raises(ValueError, match="not a model file written by nncore"):
+        Model.load(bad_meta)

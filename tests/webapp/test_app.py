@@ -99,6 +99,9 @@ def test_options_come_from_the_registries(client):
     assert options["limits"]["max_synthetic_digits"] == 20000
     assert options["defaults"]["hidden_layers"]
     assert options["limits"]["max_layer_size"] == 4096
+    rates = options["learning_rates_by_activation"]
+    assert rates["adam"] == {"relu": 0.001, "sigmoid": 0.01, "tanh": 0.003}
+    assert set(rates["sgd"].values()) == {options["default_learning_rates"]["sgd"]}
     assert options["limits"]["max_epochs"] == 2000
 
 

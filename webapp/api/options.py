@@ -7,7 +7,7 @@ bp = Blueprint("options", __name__)
 @bp.get("/options")
 def options():
     from nncore.activations import ACTIVATIONS
-    from nncore.config import LIMITS, TrainConfig
+    from nncore.config import LIMITS, TrainConfig, default_learning_rate
     from nncore.initializers import INITIALIZERS
     from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
     from nncore.outputs import OUTPUTS
@@ -20,6 +20,11 @@ def options():
         "initializers": list(INITIALIZERS),
         "lr_schedules": list(SCHEDULES),
         "default_learning_rates": dict(DEFAULT_LEARNING_RATES),
+        # what an empty learning-rate field means: Adam's default depends on the activation
+        "learning_rates_by_activation": {
+            optimizer: {activation: default_learning_rate(optimizer, activation)
+                        for activation in ACTIVATIONS}
+            for optimizer in OPTIMIZERS},
         "defaults": TrainConfig().to_dict(),
         # nncore's bounds on every setting, tightened by the server's own
         "limits": {**LIMITS, **current_app.config["LIMITS"],
