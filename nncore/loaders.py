@@ -178,7 +178,9 @@ def _features_from(table: _Table, label_table, n_features, label_column):
 
 
 def load_sample(path=None) -> Dataset:
-    """The built-in 5,000-digit MNIST sample (28x28 row-major, 0..255) from ``data/``."""
+    """The built-in 5,000-digit MNIST sample (28x28 row-major, 0..255) from ``data/``, or a
+    dataset saved the same way at ``path`` (arrays ``X``, ``y``, ``classes`` and a JSON ``meta``
+    with ``name`` and ``image``); ``ValueError`` naming the file for anything else."""
     path = SAMPLE_PATH if path is None else Path(path)
     what = "a dataset .npz like data/digits_sample.npz"
     f = safety.read_npz(path, what)
