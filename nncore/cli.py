@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nncore.activations import ACTIVATIONS
-from nncore.config import TrainConfig
+from nncore.config import ADAM_RATE_BY_ACTIVATION, TrainConfig
 from nncore.optimizers import OPTIMIZERS
 from nncore.outputs import OUTPUTS
 
@@ -259,8 +259,9 @@ def _parser():
     train.add_argument("--activation", choices=sorted(ACTIVATIONS), default=_UNSET)
     train.add_argument("--output", choices=sorted(OUTPUTS), default=_UNSET)
     train.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=_UNSET)
-    train.add_argument("--lr", type=float, default=_UNSET, help="learning rate (default: the optimiser's; Adam's "
-                       "depends on the activation: relu 0.001, tanh 0.003, sigmoid 0.01)")
+    adam_rates = ", ".join(f"{name} {rate:g}" for name, rate in ADAM_RATE_BY_ACTIVATION.items())
+    train.add_argument("--lr", type=float, default=_UNSET, help="learning rate (default: the "
+                       f"optimiser's; Adam's depends on the activation: {adam_rates})")
     train.add_argument("--epochs", type=int, default=_UNSET)
     train.add_argument("--batch-size", type=_batch, default=_UNSET, help="rows per step, or 'full'")
     train.add_argument("--l2", type=float, default=_UNSET, help="L2 regularisation lambda (Ng's cost)")
