@@ -5,7 +5,7 @@ draws every digit of ``../shared/data/pendigits_dev.json`` (real pen trajectorie
 writers) on a ``CANVAS_SIZE`` x ``CANVAS_SIZE`` canvas with the canvas's default pen
 (``LINE_WIDTH`` px, what the frontend sets), the way a person fills the pad: the longest side
 of the digit takes ``FILL`` of the canvas, aspect ratio kept, centred. Each drawing goes
-through ``nncore.drawing.features_from_strokes`` with the model's image geometry and drawing
+through ``nncore.digits.drawing.features_from_strokes`` with the model's image geometry and drawing
 profile, exactly as the web canvas's predictions do, and the share read right is reported per
 digit and overall, with the most frequent confusions and the training time.
 
@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from nncore.config import TrainConfig  # noqa: E402
-from nncore.drawing import features_from_strokes, fit_to_pad  # noqa: E402
-from nncore.fit import fit  # noqa: E402
-from nncore.loaders import load_sample  # noqa: E402
+from nncore.digits.drawing import features_from_strokes, fit_to_pad  # noqa: E402
+from nncore.fitting import fit  # noqa: E402
+from nncore.data.loaders import load_sample  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "pendigits_dev.json"
 CANVAS_SIZE = 280      # the drawing pad is 280 x 280 px

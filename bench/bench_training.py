@@ -68,9 +68,9 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from nncore import batches  # noqa: E402
-from nncore.network import Network  # noqa: E402
-from nncore.training import train  # noqa: E402
+from nncore.nn import batches  # noqa: E402
+from nncore.nn.network import Network  # noqa: E402
+from nncore.nn.training import train  # noqa: E402
 
 TARGETS = {"sgd": 1.3, "adam": 1.6, "gd": None}
 MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data",
@@ -129,7 +129,7 @@ def nncore_epoch(X, y, sizes, optimizer, batch_size, learning_rate, helper=True)
     """(wall-clock seconds, process CPU seconds) of one epoch of ``train``.
 
     ``helper=False`` keeps the gather on the training thread even when a core is free (by
-    making ``nncore.batches`` see none): nncore on one core, like the reference.
+    making ``nncore.nn.batches`` see none): nncore on one core, like the reference.
     """
     net = Network(sizes, activation="sigmoid", output="softmax", rng=0)
     saved = batches.spare_core

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nncore.activations import ACTIVATIONS
+from nncore.nn.activations import ACTIVATIONS
 from nncore.config import ADAM_RATE_BY_ACTIVATION, TrainConfig
-from nncore.optimizers import OPTIMIZERS
-from nncore.outputs import OUTPUTS
+from nncore.nn.optimizers import OPTIMIZERS
+from nncore.nn.outputs import OUTPUTS
 
 EXIT_BAD_INPUT = 2
 
@@ -43,7 +43,7 @@ def main(argv=None) -> int:
 # --- commands ------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    from nncore.fit import fit
+    from nncore.fitting import fit
 
     if args.out:
         _check_writable(args.out)               # before training, not after it
@@ -97,8 +97,8 @@ def cmd_train(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from nncore.loaders import load_features
-    from nncore.metrics import accuracy
+    from nncore.data.loaders import load_features
+    from nncore.nn.metrics import accuracy
     from nncore.model import Model
 
     model = Model.load(args.model)
@@ -119,7 +119,7 @@ def cmd_predict(args) -> int:
 
 
 def cmd_gradcheck(args) -> int:
-    from nncore.gradcheck import gradient_check
+    from nncore.nn.gradcheck import gradient_check
 
     hidden = args.hidden if args.hidden is not _UNSET else [5, 4]
     sizes = [6, *hidden, 3]
@@ -156,7 +156,7 @@ def _batch(text):
 
 
 def _load(path, args):
-    from nncore.loaders import load_dataset, load_sample, with_image
+    from nncore.data.loaders import load_dataset, load_sample, with_image
 
     if not Path(path).exists():
         raise BadInput(f"no such file: {path}")

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field, fields
 
-from nncore.activations import ACTIVATIONS
-from nncore.initializers import INITIALIZERS
-from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
-from nncore.outputs import OUTPUTS
-from nncore.training import SCHEDULES
+from nncore.nn.activations import ACTIVATIONS
+from nncore.nn.initializers import INITIALIZERS
+from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
+from nncore.nn.outputs import OUTPUTS
+from nncore.nn.training import SCHEDULES
 
 #: Bounds that keep one request from asking for an absurd amount of work or memory.
 LIMITS = {

@@ -14,11 +14,11 @@ import tempfile
 
 import numpy as np
 
-from nncore import safety
-from nncore.convnet import ConvNetwork
-from nncore.images import ImageGeometry
-from nncore.network import Network
-from nncore.scaling import Scaler
+from nncore.data import safety
+from nncore.nn.convnet import ConvNetwork
+from nncore.data.images import ImageGeometry
+from nncore.nn.network import Network
+from nncore.data.scaling import Scaler
 
 FORMAT_VERSION = 1
 
@@ -36,7 +36,7 @@ class Model:
     image : ImageGeometry or None
         Pixel layout of the rows when they are images.
     profile : dict or None
-        Drawing profile measured on the training images (see `nncore.drawing`).
+        Drawing profile measured on the training images (see `nncore.digits.drawing`).
     config : dict
         The training settings, for the record.
     """

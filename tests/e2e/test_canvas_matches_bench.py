@@ -4,7 +4,7 @@
 computing, in Python, what the pad would send. This test keeps it honest: a small real model
 is trained on the live server, the same pen digits are drawn with the mouse on the real page,
 and the label the page shows must be the one the benchmark's path (``to_canvas`` ->
-``nncore.drawing.features_from_strokes`` with the model's geometry and profile -> the model)
+``nncore.digits.drawing.features_from_strokes`` with the model's geometry and profile -> the model)
 gives, digit by digit. It also pins the benchmark's canvas constants to the page's.
 """
 import importlib.util
@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from e2e_helpers import draw_canvas_strokes
-from nncore.drawing import features_from_strokes
+from nncore.digits.drawing import features_from_strokes
 from nncore.model import Model
 
 ROOT = Path(__file__).resolve().parents[2]

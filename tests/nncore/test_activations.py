@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from nncore.activations import ACTIVATIONS, DERIVATIVES, get_activation
-from nncore.outputs import OUTPUTS, get_output, one_hot
+from nncore.nn.activations import ACTIVATIONS, DERIVATIVES, get_activation
+from nncore.nn.outputs import OUTPUTS, get_output, one_hot
 
 
 def test_sigmoid_known_values():

@@ -1,10 +1,10 @@
-"""Random affine / pen-width augmentation of image rows (nncore.augment)."""
+"""Random affine / pen-width augmentation of image rows (nncore.digits.augment)."""
 import numpy as np
 import pytest
 
-from nncore.augment import make_augmenter
-from nncore.drawing import features_from_strokes
-from nncore.images import ImageGeometry
+from nncore.digits.augment import make_augmenter
+from nncore.digits.drawing import features_from_strokes
+from nncore.data.images import ImageGeometry
 
 GEOM = ImageGeometry(28, 28, "C", 0.0, 1.0)
 

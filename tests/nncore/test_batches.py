@@ -5,10 +5,10 @@ import threading
 import numpy as np
 import pytest
 
-import nncore.batches as batches_module
-from nncore.batches import BatchGatherer, spare_core
-from nncore.network import Network
-from nncore.training import TrainingDiverged, train
+import nncore.nn.batches as batches_module
+from nncore.nn.batches import BatchGatherer, spare_core
+from nncore.nn.network import Network
+from nncore.nn.training import TrainingDiverged, train
 from tests.nncore.test_training import blobs
 
 

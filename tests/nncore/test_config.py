@@ -94,8 +94,8 @@ def test_lr_schedule_is_a_registry_name():
 
 def test_adams_default_rate_follows_the_activation():
     from nncore.config import ADAM_RATE_BY_ACTIVATION, default_learning_rate
-    from nncore.activations import ACTIVATIONS
-    from nncore.optimizers import DEFAULT_LEARNING_RATES
+    from nncore.nn.activations import ACTIVATIONS
+    from nncore.nn.optimizers import DEFAULT_LEARNING_RATES
 
     assert set(ADAM_RATE_BY_ACTIVATION) == set(ACTIVATIONS)
     assert default_learning_rate("adam", "relu") == 0.001

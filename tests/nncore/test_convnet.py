@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from nncore.activations import ACTIVATIONS
-from nncore.convnet import ConvNetwork
-from nncore.gradcheck import conv_gradient_check
-from nncore.images import ImageGeometry, from_images
-from nncore.outputs import OUTPUTS
-from nncore.training import train
+from nncore.nn.activations import ACTIVATIONS
+from nncore.nn.convnet import ConvNetwork
+from nncore.nn.gradcheck import conv_gradient_check
+from nncore.data.images import ImageGeometry, from_images
+from nncore.nn.outputs import OUTPUTS
+from nncore.nn.training import train
 
 
 def geometry(h=28, w=28, order="C"):

@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from nncore.dataset import Dataset, class_name, sort_classes
-from nncore.images import ImageGeometry
-from nncore.loaders import SAMPLE_PATH, load_sample
+from nncore.data.dataset import Dataset, class_name, sort_classes
+from nncore.data.images import ImageGeometry
+from nncore.data.loaders import SAMPLE_PATH, load_sample
 
 
 @pytest.mark.parametrize("raw, name", [

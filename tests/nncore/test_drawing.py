@@ -1,12 +1,12 @@
-"""Drawings and pictures -> feature rows like the dataset's digits (nncore.drawing)."""
+"""Drawings and pictures -> feature rows like the dataset's digits (nncore.digits.drawing)."""
 import json
 
 import numpy as np
 import pytest
 
-from nncore.drawing import (default_profile, features_from_image, features_from_strokes,
+from nncore.digits.drawing import (default_profile, features_from_image, features_from_strokes,
                             measure_profile, processed_pixels, render_strokes)
-from nncore.images import ImageGeometry
+from nncore.data.images import ImageGeometry
 
 MNIST_GEOM = ImageGeometry(28, 28, "C", 0.0, 255.0)
 

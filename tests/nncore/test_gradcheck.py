@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from nncore.activations import ACTIVATIONS
-from nncore.gradcheck import gradient_check
-from nncore.outputs import OUTPUTS
+from nncore.nn.activations import ACTIVATIONS
+from nncore.nn.gradcheck import gradient_check
+from nncore.nn.outputs import OUTPUTS
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.7])
@@ -25,7 +25,7 @@ def test_deeper_network(activation):
 
 def test_check_detects_a_wrong_gradient(monkeypatch):
     # a check that cannot fail proves nothing: break the bias gradient and expect a large error
-    from nncore.network import Network
+    from nncore.nn.network import Network
 
     original = Network._backprop
 

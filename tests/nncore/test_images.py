@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nncore.images import ImageGeometry, detect_image_geometry, from_images, to_images
+from nncore.data.images import ImageGeometry, detect_image_geometry, from_images, to_images
 
 
 def tall_strokes(n, side, rng, ink=1.0):

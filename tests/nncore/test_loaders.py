@@ -5,8 +5,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from nncore import loaders
-from nncore.loaders import load_dataset
+from nncore.data import loaders
+from nncore.data.loaders import load_dataset
 
 HAS_CALAMINE = importlib.util.find_spec("python_calamine") is not None
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nncore.metrics import accuracy, confusion_matrix
+from nncore.nn.metrics import accuracy, confusion_matrix
 
 
 def test_accuracy_known_value():

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from nncore.dataset import Dataset
-from nncore.fit import fit
+from nncore.data.dataset import Dataset
+from nncore.fitting import fit
 from nncore.config import TrainConfig
 from nncore.model import Model
 

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from nncore.initializers import INITIALIZERS, get_initializer, resolve_init
-from nncore.network import Network
-from nncore.optimizers import make_optimizer
-from nncore.outputs import one_hot
-from nncore.training import train
+from nncore.nn.initializers import INITIALIZERS, get_initializer, resolve_init
+from nncore.nn.network import Network
+from nncore.nn.optimizers import make_optimizer
+from nncore.nn.outputs import one_hot
+from nncore.nn.training import train
 
 
 @pytest.mark.parametrize("sizes", [[400, 25, 10], [784, 128, 64, 10]])

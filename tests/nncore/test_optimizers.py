@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from nncore.network import Network
-from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS, make_optimizer
-from nncore.outputs import one_hot
+from nncore.nn.network import Network
+from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS, make_optimizer
+from nncore.nn.outputs import one_hot
 
 
 def small_problem():

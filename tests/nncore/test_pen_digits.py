@@ -4,12 +4,12 @@ import numpy as np
 import pytest
 
 from nncore.config import TrainConfig
-from nncore.dataset import Dataset
-from nncore.drawing import features_from_strokes
-from nncore.fit import AUTO_SYNTHETIC_DIGITS, fit, synthetic_digit_count
-from nncore.images import ImageGeometry
-from nncore.loaders import load_sample
-from nncore.pen_digits import (CANVAS, DIGITS, TEMPLATES, draw_digit, is_digit_classes,
+from nncore.data.dataset import Dataset
+from nncore.digits.drawing import features_from_strokes
+from nncore.fitting import AUTO_SYNTHETIC_DIGITS, fit, synthetic_digit_count
+from nncore.data.images import ImageGeometry
+from nncore.data.loaders import load_sample
+from nncore.digits.pen_digits import (CANVAS, DIGITS, TEMPLATES, draw_digit, is_digit_classes,
                                synthetic_digits)
 
 
@@ -21,7 +21,7 @@ def sample():
 @pytest.fixture(scope="module")
 def profile(sample):
     """The sample's drawing profile (box size, pen width), measured on all its pictures."""
-    from nncore.fit import _drawing_profile
+    from nncore.fitting import _drawing_profile
     return _drawing_profile(sample, np.arange(len(sample.y)))
 
 

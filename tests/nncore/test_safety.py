@@ -5,8 +5,8 @@ import zipfile
 import openpyxl
 import pytest
 
-from nncore import loaders, safety
-from nncore.loaders import load_dataset
+from nncore.data import loaders, safety
+from nncore.data.loaders import load_dataset
 from tests.hostile_xml import EXTERNAL, LAUGHS, ROWS
 
 SHEET = "xl/worksheets/sheet1.xml"

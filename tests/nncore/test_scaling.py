@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from nncore.images import ImageGeometry
-from nncore.scaling import Scaler
+from nncore.data.images import ImageGeometry
+from nncore.data.scaling import Scaler
 
 
 def test_image_scaling_maps_paper_to_zero_and_ink_to_one():

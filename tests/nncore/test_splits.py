@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nncore.splits import stratified_split
+from nncore.data.splits import stratified_split
 
 
 def test_split_is_stratified_disjoint_and_complete():

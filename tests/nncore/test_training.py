@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from nncore.network import Network
-from nncore.training import TrainingDiverged, train
+from nncore.nn.network import Network
+from nncore.nn.training import TrainingDiverged, train
 
 KEYS = ["epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"]
 
@@ -165,7 +165,7 @@ def test_bad_labels():
 
 def manual_training(network, X, y, optimizer, l2, batch_size, epochs, seed):
     """The loop train() runs, written plainly: unscaled gradients, one update per batch."""
-    from nncore.optimizers import make_optimizer
+    from nncore.nn.optimizers import make_optimizer
     rng, opt = np.random.default_rng(seed), make_optimizer(optimizer)
     Y = network.targets(y).astype(np.float64)
     for _ in range(epochs):
@@ -181,8 +181,8 @@ def manual_training(network, X, y, optimizer, l2, batch_size, epochs, seed):
 def test_train_takes_the_textbook_steps(optimizer, kind):
     # train() folds the optimiser's preferred factor into back-propagation (gradient_scale);
     # the weights must come out as from plain gradients, L2 included
-    from nncore.convnet import ConvNetwork
-    from nncore.images import ImageGeometry
+    from nncore.nn.convnet import ConvNetwork
+    from nncore.data.images import ImageGeometry
     rng = np.random.default_rng(5)
     if kind == "dense":
         X, y = blobs(90)
@@ -200,7 +200,7 @@ def test_train_takes_the_textbook_steps(optimizer, kind):
 
 
 def test_cosine_schedule_lowers_the_rate_epoch_by_epoch():
-    from nncore.optimizers import SGD
+    from nncore.nn.optimizers import SGD
     X, y = blobs()
     seen = []
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nncore.drawing import features_from_strokes
-from nncore.images import ImageGeometry
+from nncore.digits.drawing import features_from_strokes
+from nncore.data.images import ImageGeometry
 from nncore.model import Model
 
 TINY = {"hidden_layers": [4], "epochs": 3, "batch_size": 16, "seed": 1}
@@ -44,7 +44,7 @@ def model_of(client, run_id, tmp_path):
 
 
 def expected_row(client, run, drawing, tmp_path):
-    """The row the network sees for ``drawing``: nncore.drawing with the model's profile."""
+    """The row the network sees for ``drawing``: nncore.digits.drawing with the model's profile."""
     model = model_of(client, run["id"], tmp_path)
     image = client.get(f"/api/datasets/{run['dataset_id']}").get_json()["image"]
     return features_from_strokes(drawing["strokes"], drawing["width"], drawing["height"],

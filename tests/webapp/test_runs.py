@@ -275,7 +275,7 @@ def in_threads(app):
 
 
 def _diverge(dataset, config, callback, phase=None):
-    from nncore.training import TrainingDiverged
+    from nncore.nn.training import TrainingDiverged
 
     callback({"epoch": 1, "epochs": 3, "cost": float("nan"), "val_cost": None,
               "train_accuracy": 0.5, "val_accuracy": None, "seconds": 0.01})
@@ -292,9 +292,9 @@ def _crash(dataset, config, callback, phase=None):
 ])
 def test_failed_training_is_reported(in_threads, client, blobs, wait_for_run, monkeypatch, fit,
                                      message):
-    import nncore.fit
+    import nncore.fitting
 
-    monkeypatch.setattr(nncore.fit, "fit", fit)
+    monkeypatch.setattr(nncore.fitting, "fit", fit)
     run = wait_for_run(client.post("/api/runs", json={"dataset_id": blobs, **TINY})
                        .get_json()["id"])
     assert run["status"] == "failed"

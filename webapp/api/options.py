@@ -6,12 +6,12 @@ bp = Blueprint("options", __name__)
 
 @bp.get("/options")
 def options():
-    from nncore.activations import ACTIVATIONS
+    from nncore.nn.activations import ACTIVATIONS
     from nncore.config import LIMITS, TrainConfig, default_learning_rate
-    from nncore.initializers import INITIALIZERS
-    from nncore.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
-    from nncore.outputs import OUTPUTS
-    from nncore.training import SCHEDULES
+    from nncore.nn.initializers import INITIALIZERS
+    from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
+    from nncore.nn.outputs import OUTPUTS
+    from nncore.nn.training import SCHEDULES
 
     return {
         "activations": list(ACTIVATIONS),

@@ -9,13 +9,13 @@ There is one per parent, created on first use; training on it learns from both. 
 on a corrections dataset adds to that same dataset (not to a derived one of its own).
 
 Not here: storing arrays (``datasets.derive_with_rows`` / ``append_rows``), drawing -> row
-(``nncore.drawing``).
+(``nncore.digits.drawing``).
 """
 import threading
 
 import numpy as np
 
-from nncore.images import ImageGeometry, from_images, to_images
+from nncore.data.images import ImageGeometry, from_images, to_images
 from webapp.errors import BadRequest
 from webapp.services import datasets, runs
 

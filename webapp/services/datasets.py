@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 from flask import current_app
 
-from nncore.dataset import Dataset
-from nncore.images import ImageGeometry, to_images
+from nncore.data.dataset import Dataset
+from nncore.data.images import ImageGeometry, to_images
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
 from webapp.services import (
@@ -106,7 +106,7 @@ def default_display_names(classes):
 
 
 def store_dataset(dataset, source, parent_id=None, display_names=None, added_samples=None):
-    """Save a parsed ``nncore.dataset.Dataset`` and register it; returns the new id.
+    """Save a parsed ``nncore.data.dataset.Dataset`` and register it; returns the new id.
 
     ``display_names`` defaults to each class shown as itself; ``added_samples`` (derived
     datasets) counts the rows added to the parent's and is kept in the summary.
@@ -139,7 +139,7 @@ def register_builtin_sample():
     db = get_db()
     if db.execute("SELECT 1 FROM datasets WHERE source = 'builtin'").fetchone():
         return None
-    from nncore.loaders import load_sample
+    from nncore.data.loaders import load_sample
 
     try:
         dataset = load_sample()
@@ -170,7 +170,7 @@ def _option(value, field):
 
 def create_from_upload(file, x_sheet=None, y_sheet=None, label_column=None):
     """Parse an uploaded .xlsx/.csv (a werkzeug FileStorage) and store it as a dataset."""
-    from nncore.loaders import load_dataset
+    from nncore.data.loaders import load_dataset
 
     if file is None:
         raise BadRequest("no file uploaded: send it in the multipart field 'file'")
@@ -254,7 +254,7 @@ def list_datasets():
 
 
 def load(dataset_id):
-    """The stored dataset as an ``nncore.dataset.Dataset`` (cached; X as float64)."""
+    """The stored dataset as an ``nncore.data.dataset.Dataset`` (cached; X as float64)."""
     row = get_row(dataset_id)
     path = data_dir() / row["path"]
     # Rows added to a dataset rewrite its file under the same name; its summary changes then.

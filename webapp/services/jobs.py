@@ -40,7 +40,7 @@ LOST_MESSAGE = "the training process ended unexpectedly (exit status {})"
 WORKER_CONFIG_KEYS = ("DATA_DIR", "HISTORY_WRITE_INTERVAL", "DATASET_CACHE_SIZE", "TRAINING_NICE")
 # Imported once by the fork server, so that every training process starts ready.
 PRELOAD = ["webapp.services.jobs", "webapp.services.datasets", "webapp.services.reports",
-           "nncore.fit", "nncore.model"]
+           "nncore.fitting", "nncore.model"]
 
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -231,8 +231,8 @@ def _train(run_id, event, stopping, check_server):
     from flask import current_app
 
     from nncore.config import TrainConfig
-    from nncore.fit import fit
-    from nncore.training import TrainingDiverged
+    from nncore.fitting import fit
+    from nncore.nn.training import TrainingDiverged
     from webapp.services import datasets, reports
 
     db = get_db()

@@ -6,8 +6,8 @@ the page's report on request (pixels are computed then, with the dataset's curre
 """
 import numpy as np
 
-from nncore.images import to_images
-from nncore.metrics import confusion_matrix
+from nncore.data.images import to_images
+from nncore.nn.metrics import confusion_matrix
 from webapp.errors import Conflict
 from webapp.services import datasets, loads
 

@@ -13,7 +13,7 @@ import numpy as np
 from flask import current_app
 
 from nncore.config import check_network_size
-from nncore.pen_digits import is_digit_classes
+from nncore.digits.pen_digits import is_digit_classes
 
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
@@ -301,7 +301,7 @@ def predict(run_id, body):
     if features is None:
         return {"label": None, "display_label": None, "probabilities": {},
                 "strokes": n_strokes, "processed": None}
-    from nncore.drawing import processed_pixels
+    from nncore.digits.drawing import processed_pixels
 
     features = features.reshape(1, -1)
     label, probabilities = _probabilities(model, features)
@@ -328,8 +328,8 @@ def drawing_features(model, summary, body):
     -------
     (ndarray (n_features,) float64 or None when the drawing has no ink, n_strokes, ImageGeometry)
     """
-    from nncore.drawing import features_from_strokes
-    from nncore.images import ImageGeometry
+    from nncore.digits.drawing import features_from_strokes
+    from nncore.data.images import ImageGeometry
 
     image = summary["image"] or (model.image.to_dict() if model.image is not None else None)
     if image is None:
@@ -361,7 +361,7 @@ def history_csv(run_id):
 
 def gradcheck(run_id):
     """Gradient check of the run's architecture, with widths capped to stay fast."""
-    from nncore.gradcheck import conv_gradient_check, gradient_check
+    from nncore.nn.gradcheck import conv_gradient_check, gradient_check
 
     row = get_row(run_id)
     config = loads(row["config"])

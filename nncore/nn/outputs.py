@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .activations import sigmoid
+from nncore.nn.activations import sigmoid
 
 __all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "OUTPUTS", "get_output", "one_hot"]
 

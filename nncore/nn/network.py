@@ -20,10 +20,10 @@ default, float64 for gradient checks); inputs are cast to it.
 
 import numpy as np
 
-from .activations import get_activation
-from .initializers import resolve_init
-from .outputs import get_output
-from .parameters import FlatParameters
+from nncore.nn.activations import get_activation
+from nncore.nn.initializers import resolve_init
+from nncore.nn.outputs import get_output
+from nncore.nn.parameters import FlatParameters
 
 __all__ = ["Network"]
 

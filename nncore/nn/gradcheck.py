@@ -19,8 +19,8 @@ far more than any ``eps`` step can move it, so a reported error is a real bug, n
 
 import numpy as np
 
-from .network import Network
-from .outputs import one_hot
+from nncore.nn.network import Network
+from nncore.nn.outputs import one_hot
 
 __all__ = ["conv_gradient_check", "gradient_check", "numerical_gradients"]
 
@@ -142,8 +142,8 @@ def conv_gradient_check(height=8, width=7, order="C", conv_filters=(3,), hidden_
     ``order``.  Besides ReLU's kink at 0, max-pooling has one where a window's two largest
     members swap; inputs are redrawn until every such gap exceeds ``1e-3``.
     """
-    from .convnet import ConvNetwork
-    from .images import ImageGeometry
+    from nncore.nn.convnet import ConvNetwork
+    from nncore.data.images import ImageGeometry
 
     rng = np.random.default_rng(seed)
     network = ConvNetwork(ImageGeometry(height, width, order, 0.0, 1.0), n_classes,

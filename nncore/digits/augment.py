@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore.images import from_images, to_images
+from nncore.data.images import from_images, to_images
 
 
 def _affine_sources(grid, h, w, params):

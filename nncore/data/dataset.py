@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nncore.images import ImageGeometry
+from nncore.data.images import ImageGeometry
 
 
 def class_name(value) -> str:

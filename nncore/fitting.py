@@ -13,13 +13,13 @@ import time
 import numpy as np
 
 from nncore.config import TrainConfig
-from nncore.convnet import ConvNetwork
-from nncore.metrics import accuracy, confusion_matrix
+from nncore.nn.convnet import ConvNetwork
+from nncore.nn.metrics import accuracy, confusion_matrix
 from nncore.model import Model
-from nncore.network import Network
-from nncore.scaling import Scaler
-from nncore.splits import stratified_split
-from nncore.training import train
+from nncore.nn.network import Network
+from nncore.data.scaling import Scaler
+from nncore.data.splits import stratified_split
+from nncore.nn.training import train
 
 
 def use_augmentation(dataset, config: TrainConfig) -> bool:
@@ -39,7 +39,7 @@ def synthetic_digit_count(dataset, config: TrainConfig) -> int:
     As asked; on auto, ``AUTO_SYNTHETIC_DIGITS`` for image data whose classes are the ten
     digits and that trains with augmentation (the drawing-pad use), else none.
     """
-    from nncore.pen_digits import is_digit_classes
+    from nncore.digits.pen_digits import is_digit_classes
     if dataset.image is None or not is_digit_classes(dataset.classes):
         if config.synthetic_digits:
             raise ValueError("synthetic_digits: synthetic pen digits need image data whose "
@@ -71,12 +71,12 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
 
     Parameters
     ----------
-    dataset : nncore.dataset.Dataset
+    dataset : nncore.data.dataset.Dataset
         Rows ``X`` (n, d) as in the file, labels ``y`` (n,) as class indices.
     config : TrainConfig, optional
         Settings; the defaults when omitted.
     callback : callable, optional
-        Called after each epoch with the epoch record (see `nncore.training.train`);
+        Called after each epoch with the epoch record (see `nncore.nn.training.train`);
         returning ``False`` stops training (the run is then "cancelled").
     phase : callable, optional
         ``phase(text)`` before a preparation step that takes seconds (drawing the synthetic
@@ -105,7 +105,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
     profile = _drawing_profile(dataset, train_idx)
     n_synthetic = synthetic_digit_count(dataset, config)
     if n_synthetic:                            # training rows only: validation stays the file's
-        from nncore.pen_digits import synthetic_digits
+        from nncore.digits.pen_digits import synthetic_digits
         if phase is not None:
             phase(f"drawing {n_synthetic:,} synthetic pen digits")
         X_syn, y_syn = synthetic_digits(n_synthetic, dataset.classes, dataset.image, profile,
@@ -118,7 +118,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
     network = build_network(dataset, config, np.random.default_rng(init_seq))
     augment = None
     if use_augmentation(dataset, config):
-        from nncore.augment import make_augmenter
+        from nncore.digits.augment import make_augmenter
         augment = make_augmenter(dataset.image)
 
     started = time.perf_counter()
@@ -160,8 +160,8 @@ def _drawing_profile(dataset, train_idx):
     """Measure how the training images draw their digits (box size, stroke), for the canvas."""
     if dataset.image is None:
         return None
-    from nncore.drawing import measure_profile
-    from nncore.images import to_images
+    from nncore.digits.drawing import measure_profile
+    from nncore.data.images import to_images
     geometry = dataset.image
     images = to_images(dataset.X[train_idx], geometry)
     images = (images - geometry.vmin) / max(geometry.vmax - geometry.vmin, 1e-12)

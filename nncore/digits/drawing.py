@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore.images import from_images, to_images
+from nncore.data.images import from_images, to_images
 
 WORK_SCALE = 4            # working pixels per output pixel (area anti-aliasing factor)
 INK_THRESHOLD = 0.05      # a pixel (0..1) above this counts as ink for bounding boxes

@@ -7,7 +7,7 @@ matrix in order (the bias of a layer has shape ``(fan_out,)``).
 """
 import numpy as np
 
-from .initializers import INITIALIZERS
+from nncore.nn.initializers import INITIALIZERS
 
 
 class FlatParameters:

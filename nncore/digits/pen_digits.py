@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore.drawing import features_from_strokes, fit_to_pad
+from nncore.digits.drawing import features_from_strokes, fit_to_pad
 
 __all__ = ["TEMPLATES", "DIGITS", "draw_digit", "synthetic_digits", "is_digit_classes"]
 

@@ -29,8 +29,8 @@ import time
 
 import numpy as np
 
-from .batches import BatchGatherer
-from .optimizers import Optimizer, make_optimizer
+from nncore.nn.batches import BatchGatherer
+from nncore.nn.optimizers import Optimizer, make_optimizer
 
 __all__ = ["SCHEDULES", "TrainingDiverged", "train"]
 

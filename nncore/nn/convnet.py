@@ -39,11 +39,11 @@ Arithmetic stays in ``dtype`` (float32 for training, float64 or longdouble for g
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .activations import get_activation
-from .initializers import resolve_init
-from .network import Network
-from .outputs import get_output
-from .parameters import FlatParameters
+from nncore.nn.activations import get_activation
+from nncore.nn.initializers import resolve_init
+from nncore.nn.network import Network
+from nncore.nn.outputs import get_output
+from nncore.nn.parameters import FlatParameters
 
 __all__ = ["ConvNetwork", "PADDINGS"]
 

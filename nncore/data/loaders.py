@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from nncore import safety
-from nncore.dataset import Dataset, class_name
-from nncore.images import ImageGeometry, detect_image_geometry
+from nncore.data import safety
+from nncore.data.dataset import Dataset, class_name
+from nncore.data.images import ImageGeometry, detect_image_geometry
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
 CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
-SAMPLE_PATH = Path(__file__).resolve().parent.parent / "data" / "digits_sample.npz"
+SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "digits_sample.npz"
 
 # "calamine" (python-calamine, fast), "openpyxl", or None: calamine when it is installed.
 EXCEL_ENGINE = None

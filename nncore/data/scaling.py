@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nncore.images import ImageGeometry
+from nncore.data.images import ImageGeometry
 
 
 class Scaler:

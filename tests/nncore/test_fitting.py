@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 from nncore.config import TrainConfig
-from nncore.dataset import Dataset
-from nncore.fit import fit
-from nncore.loaders import load_sample
+from nncore.data.dataset import Dataset
+from nncore.fitting import fit
+from nncore.data.loaders import load_sample
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +57,7 @@ def test_images_get_a_drawing_profile(sample):
 
 def test_conv_blocks_train_save_and_load(sample, tmp_path):
     """conv_filters puts convolutional blocks first; the model file rebuilds them exactly."""
-    from nncore.convnet import ConvNetwork
+    from nncore.nn.convnet import ConvNetwork
     from nncore.model import Model
     rows = np.arange(0, sample.n_samples, 25)
     small = Dataset(X=sample.X[rows], y=sample.y[rows], classes=sample.classes, image=sample.image)
@@ -81,7 +81,7 @@ def test_conv_blocks_need_images():
 
 @pytest.fixture(scope="module")
 def tutorial_workbook():
-    from nncore.loaders import SAMPLE_PATH, load_dataset
+    from nncore.data.loaders import SAMPLE_PATH, load_dataset
     path = SAMPLE_PATH.with_name("digits_tutorial.xlsx")
     if not path.exists():
         pytest.skip("data/digits_tutorial.xlsx has not been built")
