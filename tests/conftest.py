@@ -4,7 +4,6 @@ import io
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,8 @@ if sys.path[0] != str(ROOT):
 
 from webapp import create_app  # noqa: E402
 
-TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
+from tests import helpers  # noqa: E402
+from tests.helpers import TERMINAL, client_run_getter  # noqa: E402
 
 
 @pytest.fixture
@@ -37,15 +37,11 @@ def client(app):
 
 @pytest.fixture
 def wait_for_run(client):
-    """``wait_for_run(run_id, timeout=60)``: poll GET /api/runs/<id> until the run has ended."""
-    def wait(run_id, timeout=60.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            run = client.get(f"/api/runs/{run_id}").get_json()
-            if run["status"] in TERMINAL or time.monotonic() > deadline:
-                return run
-            time.sleep(0.02)
-    return wait
+    """``wait_for_run(run_id, timeout=60)``: poll GET /api/runs/<id> until the run has ended;
+    fails the test at the timeout."""
+    get_run = client_run_getter(client)
+    return lambda run_id, timeout=60.0, statuses=TERMINAL: helpers.wait_for_run(
+        get_run, run_id, timeout, statuses)
 
 
 @pytest.fixture

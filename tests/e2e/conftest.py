@@ -2,15 +2,15 @@
 small JSON client for it (to set up runs without clicking), a tutorial-layout workbook and
 pen strokes recorded on a tablet."""
 import json
-import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.helpers import wait_for_run
+
 PENDIGITS = Path(__file__).resolve().parents[2].parent / "shared/data/pendigits_dev.json"
-TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
 # Small networks keep every training in these tests to a second or two.
 TINY_RUN = {"hidden_layers": [16], "epochs": 2, "batch_size": 128, "validation_split": 0.2, "seed": 0,
             "synthetic_digits": 0}
@@ -37,13 +37,8 @@ class Api:
         return self.request("POST", "/api/runs", {"dataset_id": dataset_id, **TINY_RUN, **config})
 
     def wait_for_run(self, run_id, timeout=90.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            run = self.request("GET", f"/api/runs/{run_id}")
-            if run["status"] in TERMINAL:
-                return run
-            assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
-            time.sleep(0.1)
+        return wait_for_run(lambda i: self.request("GET", f"/api/runs/{i}"), run_id, timeout,
+                            interval=0.1)
 
     def completed_run(self, dataset_id, **config):
         run = self.wait_for_run(self.start_run(dataset_id, **config)["id"])

@@ -13,7 +13,6 @@ message to that file (``python scripts/corpus_table.py`` does exactly that).
 import io
 import json
 import os
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,8 @@ import numpy as np
 import openpyxl
 import pytest
 
-from tests.conftest import TERMINAL, bars_csv, blobs_csv
+from tests.conftest import bars_csv, blobs_csv
+from tests.helpers import client_run_getter, wait_for_run
 from tests.hostile_xml import EXTERNAL, LAUGHS, ROWS
 from webapp import create_app
 
@@ -136,13 +136,8 @@ def row(ctx, value=0.0):
 
 def wait_until_ended(client, ctx, response):
     """For runs accepted with 202: they must end (not hang) as 'failed' with a message."""
-    run_id = response.get_json()["id"]
-    deadline = time.monotonic() + 60
-    while True:
-        run = client.get(f"/api/runs/{run_id}").get_json()
-        if run["status"] in TERMINAL or time.monotonic() > deadline:
-            return run["status"], run["error"]
-        time.sleep(0.05)
+    run = wait_for_run(client_run_getter(client), response.get_json()["id"], timeout=60)
+    return run["status"], run["error"]
 
 
 @dataclass
@@ -316,8 +311,7 @@ def earlier(corpus_app):
     assert run.status_code == 202
     run_id = run.get_json()["id"]
     ctx = Ctx(dataset_id, run_id, 64, Path(corpus_app.config["DATA_DIR"]))
-    while client.get(f"/api/runs/{run_id}").get_json()["status"] not in TERMINAL:
-        time.sleep(0.02)
+    wait_for_run(client_run_getter(client), run_id)
     snapshot = observe(client, ctx)
     assert snapshot["run"]["status"] == "completed"
     return ctx, snapshot

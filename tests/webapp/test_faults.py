@@ -7,7 +7,6 @@ by polling /api/health: no fixed sleeps.
 import io
 import json
 import os
-import signal
 import socket
 import sqlite3
 import subprocess
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT, TERMINAL, bars_csv, blobs_csv
+from tests.helpers import client_run_getter, wait_for_epoch, wait_for_run
 from webapp import create_app
 
 
@@ -98,13 +98,8 @@ class ServerProcess:
 
 
 def wait_status(base, run_id, wanted, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        run = call(base, "GET", f"/api/runs/{run_id}")[1]
-        if run["status"] in wanted:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} never reached {wanted}: {run}")
+    return wait_for_run(lambda i: call(base, "GET", f"/api/runs/{i}")[1], run_id, timeout,
+                        statuses=wanted, interval=0.05)
 
 
 VERTICAL = np.zeros((8, 8))
@@ -135,9 +130,8 @@ def test_sigkill_during_training_loses_nothing(tmp_path):
                             {"dataset_id": bars, "hidden_layers": [8], "epochs": 2000,
                              "batch_size": 1})
         assert status == 202
-        running = wait_status(server.base, long["id"], {"running"})
-        while running["progress"]["epoch"] < 1:
-            running = call(server.base, "GET", f"/api/runs/{long['id']}")[1]
+        wait_status(server.base, long["id"], {"running"})
+        wait_for_epoch(lambda i: call(server.base, "GET", f"/api/runs/{i}")[1], long["id"])
     finally:
         server.kill()      # SIGKILL: no clean-up at all
 
@@ -160,7 +154,7 @@ def test_sigkill_during_training_loses_nothing(tmp_path):
             time.sleep(0.2)
         status, restarted = call(again.base, "POST", f"/api/runs/{long['id']}/restart")
         assert status == 202
-        running = wait_status(again.base, restarted["id"], {"running"})
+        wait_status(again.base, restarted["id"], {"running"})
         status, cancelled = call(again.base, "POST", f"/api/runs/{restarted['id']}/cancel")
         assert status == 200 and cancelled["status"] == "cancelled"
         assert "Traceback" not in again.text()
@@ -171,8 +165,7 @@ def test_sigkill_during_training_loses_nothing(tmp_path):
 def test_cancel_takes_effect_within_a_second(client, bars, wait_for_run):
     run_id = client.post("/api/runs", json={"dataset_id": bars, "hidden_layers": [8],
                                             "epochs": 2000, "batch_size": 1}).get_json()["id"]
-    while client.get(f"/api/runs/{run_id}").get_json()["progress"]["epoch"] < 1:
-        time.sleep(0.01)
+    wait_for_epoch(client_run_getter(client), run_id)
     start = time.monotonic()
     assert client.post(f"/api/runs/{run_id}/cancel").get_json()["status"] == "cancelled"
     # The worker is free for the next run as soon as the training process has stopped.

@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pytest
 
+from tests.helpers import client_run_getter, wait_for_run
+
 TINY = {"hidden_layers": [4], "epochs": 3, "batch_size": 16, "seed": 1}
 
 
@@ -336,8 +338,7 @@ def test_report_without_validation_uses_training_rows(client, bars, wait_for_run
 def test_stopping_the_server_interrupts_training(app, client, bars):
     slow = {"dataset_id": bars, "hidden_layers": [8], "epochs": 2000, "batch_size": 1}
     run_id = client.post("/api/runs", json=slow).get_json()["id"]
-    while client.get(f"/api/runs/{run_id}").get_json()["status"] != "running":
-        pass
+    wait_for_run(client_run_getter(client), run_id, statuses="running")
     app.extensions["jobs"].shutdown(wait=True)
     run = client.get(f"/api/runs/{run_id}").get_json()
     assert run["status"] == "interrupted"
