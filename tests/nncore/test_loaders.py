@@ -5,7 +5,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from nncore.data import loaders
+from nncore.data import loaders, workbooks
 from nncore.data.loaders import load_dataset
 
 HAS_CALAMINE = importlib.util.find_spec("python_calamine") is not None
@@ -16,7 +16,7 @@ def engine(request, monkeypatch):
     """Every Excel test runs with both readers (calamine only where it is installed)."""
     if request.param == "calamine" and not HAS_CALAMINE:
         pytest.skip("python-calamine is not installed")
-    monkeypatch.setattr(loaders, "EXCEL_ENGINE", request.param)
+    monkeypatch.setattr(workbooks, "EXCEL_ENGINE", request.param)
     return request.param
 
 

@@ -5,7 +5,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from nncore.data import loaders, safety
+from nncore.data import safety, workbooks
 from nncore.data.loaders import load_dataset
 from tests.hostile_xml import EXTERNAL, LAUGHS, ROWS
 
@@ -79,7 +79,7 @@ def test_openpyxl_itself_parses_with_defusedxml(tmp_path, prolog):
                           (prolog + HEAD[38:] + body + "</worksheet>").encode())
     assert openpyxl.DEFUSEDXML
     with pytest.raises(ValueError, match="entity definitions"):
-        loaders._OpenpyxlBook(path).rows("data")
+        workbooks._OpenpyxlBook(path).rows("data")
 
 
 @pytest.mark.parametrize("dimension, message", [

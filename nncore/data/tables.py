@@ -1,0 +1,302 @@
+"""A table of raw cells, whatever file it came from, and how it becomes a Dataset.
+
+Readers (``csvfiles``, ``workbooks``) produce a :class:`Table`: rows of numbers, text and blanks
+with the row numbers of the file. Here a header row is recognised, the label column found, cells
+checked one by one (messages name the row and column) and the features turned into a matrix.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+
+from nncore.data.dataset import Dataset, class_name
+from nncore.data.images import detect_image_geometry
+
+_HEADER_PROBE_ROWS = 20
+_MAX_LISTED = 12
+EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                 "#GETTING_DATA", "#SPILL!", "#CALC!"}
+
+
+@dataclass
+
+
+class Table:
+    where: str                  # 'Sheet "X"' or 'The CSV file', starts every message
+    rows: list                  # rows of raw cells (numbers, text, None), blank rows dropped
+    row_numbers: list[int]      # 1-based row numbers in the file, for messages
+    excel: bool = False         # say cell names like C17 in messages
+    decimal_comma: bool = False  # ';'- or tab-separated text may write 0,5 for 0.5
+    explain_empty: object = None  # (row, col) -> why an empty-looking cell is empty, or None
+    notes: list[str] = field(default_factory=list)
+
+    def cell_name(self, i, j) -> str:
+        return f"row {self.row_numbers[i]}, column {j + 1}"
+
+    def suffix(self, i, j) -> str:
+        return f" (cell {_column_letter(j + 1)}{self.row_numbers[i]})" if self.excel else ""
+
+
+def _column_letter(col: int) -> str:
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _is_blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _is_number(v, decimal_comma=False) -> bool:
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return True
+    if isinstance(v, str):
+        text = v.strip().replace(",", ".") if decimal_comma else v.strip()
+        try:
+            float(text)
+            return bool(text)
+        except ValueError:
+            return False
+    return False
+
+
+def normalise(rows, numbers):
+    """Drop blank rows, pad short rows with None, drop blank trailing columns."""
+    kept = [(list(r), n) for r, n in zip(rows, numbers) if not all(_is_blank(v) for v in r)]
+    if not kept:
+        return [], []
+    width = max(len(r) for r, _ in kept)
+    for r, _ in kept:
+        r.extend([None] * (width - len(r)))
+    while width and all(_is_blank(r[width - 1]) for r, _ in kept):
+        width -= 1
+    return [r[:width] for r, _ in kept], [n for _, n in kept]
+
+
+def has_header(table: Table) -> bool:
+    """True when the first row has text over columns whose next rows are numbers.
+
+    A first row of mostly numbers with one odd cell is data with a typo (reported as such),
+    unless its numbers are just column numbers 0..d-1 or 1..d.
+    """
+    rows = table.rows
+    if len(rows) == 1:   # a header alone: every cell text
+        return all(isinstance(v, str) and not _is_number(v, table.decimal_comma)
+                   and not _is_blank(v) for v in rows[0])
+    if len(rows) < 2:
+        return False
+    first, probe = rows[0], rows[1:1 + _HEADER_PROBE_ROWS]
+    is_num = lambda v: _is_number(v, table.decimal_comma)  # noqa: E731
+    evidence = sum(1 for j, v in enumerate(first)
+                   if isinstance(v, str) and not is_num(v) and not _is_blank(v)
+                   and all(is_num(r[j]) for r in probe))
+    if not evidence:
+        return False
+    numbers = [float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
+               for v in first if is_num(v)]
+    if len(numbers) <= len(first) / 2:
+        return True
+    start = numbers[0]
+    return start in (0, 1) and numbers == [start + k for k in range(len(numbers))]
+
+
+def drop_header(table: Table) -> list[str]:
+    header = ["" if v is None else str(v).strip() for v in table.rows[0]]
+    table.rows, table.row_numbers = table.rows[1:], table.row_numbers[1:]
+    return header
+
+
+def split_header(table: Table, nothing: str):
+    """Drop the table's header row when it has one (returned, else None); refuse a table
+    without data rows, saying there are no ``nothing``."""
+    if not table.rows:
+        raise ValueError(f"{table.where} is empty: there are no {nothing}.")
+    header = drop_header(table) if has_header(table) else None
+    if not table.rows:
+        raise ValueError(f"{table.where} has a header row but no data rows.")
+    return header
+
+
+def _cell_problem(v, decimal_comma=False) -> str | None:
+    """Why one feature cell is not a usable number, or None if it is."""
+    if _is_blank(v):
+        return "the cell is empty"
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (datetime, date, time, timedelta)):
+        return f"holds a date/time ({v}), not a number"
+    if isinstance(v, str):
+        text = v.strip()
+        if text.startswith("#") and text.upper() in EXCEL_ERRORS:
+            return f"holds the spreadsheet error {text}, not a number"
+        try:
+            number = float(text.replace(",", ".") if decimal_comma else text)
+        except ValueError:
+            return f'"{shorten(text)}" is not a number'
+    elif isinstance(v, (int, float, np.integer, np.floating)):
+        number = float(v)
+    else:
+        return f'"{shorten(str(v))}" is not a number'
+    if math.isnan(number):
+        return "the cell is NaN (not a number)"
+    if math.isinf(number):
+        return f'"{shorten(str(v))}" is not a finite number'
+    return None
+
+
+def shorten(text, limit=40):
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def to_matrix(table: Table, columns) -> np.ndarray:
+    """The given columns of the table as float64 (n, len(columns)); ValueError at the first bad cell."""
+    cells = np.empty((len(table.rows), len(table.rows[0]) if table.rows else 0), dtype=object)
+    cells[:] = table.rows
+    cells = cells[:, columns]
+    X = _try_float(cells)
+    if X is None and table.decimal_comma:
+        X = _try_float(np.where(_is_str_array(cells), _replace_commas(cells), cells))
+        if X is not None:
+            table.notes.append("Decimal commas (0,5) were read as decimal points (0.5).")
+    if X is not None:
+        bad = np.argwhere(~np.isfinite(X))
+        if not bad.size:
+            return X
+        first = [tuple(bad[0])]
+    else:
+        first = ((i, j) for i in range(cells.shape[0]) for j in range(cells.shape[1]))
+    for i, j in first:
+        problem = _cell_problem(cells[i, j], table.decimal_comma)
+        if problem:
+            col = columns[j]
+            if problem == "the cell is empty" and table.explain_empty is not None:
+                problem = table.explain_empty(table.row_numbers[i], col + 1) or problem
+            raise ValueError(f"{table.where}, {table.cell_name(i, col)}: {problem}"
+                             f"{table.suffix(i, col)}. Every feature cell must hold a number.")
+    raise ValueError(f"{table.where}: some feature cells are not numbers.")
+
+
+def _try_float(cells):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cells.astype(np.float64)
+    except (ValueError, TypeError):
+        return None
+
+
+def _is_str_array(cells):
+    return np.vectorize(lambda v: isinstance(v, str), otypes=[bool])(cells)
+
+
+def _replace_commas(cells):
+    return np.vectorize(lambda v: v.replace(",", ".") if isinstance(v, str) else v,
+                        otypes=[object])(cells)
+
+
+def column_labels(table: Table, col: int) -> list[str]:
+    names = []
+    for i, row in enumerate(table.rows):
+        v = row[col]
+        if _is_blank(v):
+            raise ValueError(f"{table.where}, {table.cell_name(i, col)}: the label is empty"
+                             f"{table.suffix(i, col)}. Every row needs a label.")
+        if isinstance(v, float) and math.isnan(v):
+            raise ValueError(f"{table.where}, {table.cell_name(i, col)}: the label is NaN.")
+        names.append(class_name(v))
+    return names
+
+
+def label_index(label_column, header, n_cols, where) -> int:
+    if label_column is None:
+        return n_cols - 1
+    wanted = str(label_column).strip()
+    if header is not None:
+        if wanted in header:
+            return header.index(wanted)
+        folded = [h.lower() for h in header]
+        if folded.count(wanted.lower()) == 1:
+            return folded.index(wanted.lower())
+    if wanted.lower() in ("first", "last"):
+        return 0 if wanted.lower() == "first" else n_cols - 1
+    try:
+        position = int(wanted)
+    except ValueError:
+        position = None
+    if position is not None and 1 <= abs(position) <= n_cols:
+        return position - 1 if position > 0 else n_cols + position
+    if header is not None:
+        listed = ", ".join(f'"{h}"' for h in header[:_MAX_LISTED])
+        more = f" and {len(header) - _MAX_LISTED} more" if len(header) > _MAX_LISTED else ""
+        raise ValueError(f'{where} has no column "{wanted}". Its columns are: {listed}{more}.')
+    raise ValueError(f'{where} has no header row, so there is no column named "{wanted}". '
+                     f"Give the label column by position, 1 to {n_cols} (or first/last).")
+
+
+def from_table(table: Table, label_column, name) -> Dataset:
+    """Single-table layout: features plus one label column."""
+    header = split_header(table, "data rows")
+    n_cols = len(table.rows[0])
+    label = label_index(label_column, header, n_cols, table.where)
+    if n_cols < 2:
+        raise ValueError(f"{table.where} has only one column (the labels): there are no "
+                         "feature columns. Put the features in columns next to the labels.")
+    if len(table.rows) < 2:
+        raise ValueError(f"{table.where} has only one data row; at least two samples of two "
+                         "different classes are needed.")
+    columns = [j for j in range(n_cols) if j != label]
+    X = to_matrix(table, columns)
+    labels = column_labels(table, label)
+    feature_names = None if header is None else [header[j] or f"column {j + 1}" for j in columns]
+    return _finish(X, labels, name, feature_names, table.notes, table.where)
+
+
+def _finish(X, labels, name, feature_names, notes, where) -> Dataset:
+    if len(set(labels)) < 2:
+        raise ValueError(f"{where}: every row has the same label ({labels[0]!r}); a classifier "
+                         "needs at least two classes.")
+    return Dataset.from_labels(X, labels, name=name, feature_names=feature_names,
+                               image=detect_image_geometry(X), notes=list(notes))
+
+
+def from_sheets(xt: Table, yt: Table, name) -> Dataset:
+    """Tutorial layout: features on one sheet, labels on another, matched by row."""
+    for t in (xt, yt):
+        if not t.rows:
+            raise ValueError(f"{t.where} is empty.")
+    notes = []
+    dropped = {}
+    for t in (xt, yt):
+        if has_header(t):
+            dropped[t.where] = drop_header(t)
+            notes.append(f"{t.where}: dropped a header row ({shorten(', '.join(dropped[t.where]))}).")
+    if len(yt.rows[0]) != 1:
+        raise ValueError(f"{yt.where} has {len(yt.rows[0])} columns; it should hold one column "
+                         "of labels, one per row of the feature sheet.")
+    n_x, n_y = len(xt.rows), len(yt.rows)
+    if n_y == n_x + 1 and yt.where not in dropped:
+        first = yt.rows[0][0]
+        if sum(1 for r in yt.rows if r[0] == first) == 1 and isinstance(first, str):
+            dropped[yt.where] = drop_header(yt)
+            notes.append(f'{yt.where}: dropped a header row ("{shorten(str(first))}").')
+            n_y -= 1
+    if n_x != n_y:
+        extra = "".join(f" ({w} had a header row that was dropped)" for w in dropped)
+        raise ValueError(f"{xt.where} has {n_x} rows but {yt.where} has {n_y} labels{extra}: "
+                         "each row of features needs exactly one label on the same row.")
+    if not xt.rows or not xt.rows[0]:
+        raise ValueError(f"{xt.where} has no feature columns.")
+    if n_x < 2:
+        raise ValueError(f"{xt.where} has only one row; at least two samples of two different "
+                         "classes are needed.")
+    X = to_matrix(xt, list(range(len(xt.rows[0]))))
+    labels = column_labels(yt, 0)
+    return _finish(X, labels, name, None, notes + xt.notes, yt.where)
