@@ -23,8 +23,6 @@ EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE
 
 
 @dataclass
-
-
 class Table:
     where: str                  # 'Sheet "X"' or 'The CSV file', starts every message
     rows: list                  # rows of raw cells (numbers, text, None), blank rows dropped
