@@ -3,9 +3,9 @@
 Scope: the maths of ``conv -> activation -> 2x2 max-pool`` blocks (one or more) followed by fully
 connected hidden layers and an output layer from ``outputs.py``, vectorised over a batch whose
 rows are pictures flattened in the dataset's pixel order (``ImageGeometry.order``).  It is a
-drop-in for ``Network`` in ``training.train`` and ``model.Model``: the same ``params`` /
-``pack`` / ``workspace`` / ``_backprop`` members, with every weight stored as a ``(fan_in,
-fan_out)`` matrix.
+drop-in for ``Network`` in ``training.train`` and ``model.Model``: it implements the same
+``trainable.Trainable`` protocol (``params`` / ``pack`` / ``workspace`` / ``backprop`` ...),
+with every weight stored as a ``(fan_in, fan_out)`` matrix.
 
 A convolution is a matrix product on patches (im2col).  Pictures are kept as ``(n, H, W, C)``
 (channels last).  Block ``l`` with a ``k x k`` kernel and ``F`` filters computes::
@@ -79,6 +79,8 @@ class ConvNetwork(FlatParameters):
         ``[K0, ..., K_{B-1}, W0, ..., W_out]``; ``K[l]`` (k*k*C_l, F_l), ``W`` (fan_in, fan_out).
     biases : list of ndarray
         Matching ``(fan_out,)`` vectors.
+    output_layer : outputs.Output
+        The output layer with its cost, looked up from ``output``.
     layer_sizes : list of int
         ``[H*W, units after each block (Hp*Wp*F), *hidden_layers, k]``: the input width,
         the width of every layer's output, classes last (what ``train`` and ``Model`` read).
@@ -103,7 +105,7 @@ class ConvNetwork(FlatParameters):
             raise ValueError("a single output unit needs output='sigmoid' (a binary classifier)")
         self.activation, self.output = activation, output
         self._f, self._df = get_activation(activation)
-        self._out = get_output(output)
+        self.output_layer = get_output(output)
         self.init = resolve_init(init, activation)
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
@@ -157,14 +159,9 @@ class ConvNetwork(FlatParameters):
     target_table = Network.target_table
     classes_from_proba = staticmethod(Network.classes_from_proba)
     penalty = Network.penalty
-    _check_targets = Network._check_targets
+    as_input = Network.as_input
+    as_targets = Network.as_targets
     predict = Network.predict
-
-    def _as_input(self, X):
-        X = np.asarray(X, dtype=self.dtype)
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"X must have shape (n, {self.layer_sizes[0]}), got {X.shape}")
-        return X
 
     def _pictures(self, X):
         """Rows (n, H*W) in the dataset's order -> upright pictures (n, H, W, 1), a view."""
@@ -253,7 +250,7 @@ class ConvNetwork(FlatParameters):
             ``a[0] = X``, then each block's output flattened (n, Hp*Wp*F), each hidden layer
             (n, units), and ``a[-1] = P`` (n, k): shapes ``(n, layer_sizes[l])``.
         """
-        X = self._as_input(X)
+        X = self.as_input(X)
         n = X.shape[0]
         activations, a = [X], self._pictures(X)
         B = len(self.blocks)
@@ -265,13 +262,13 @@ class ConvNetwork(FlatParameters):
         for l in range(B, last + 1):
             z = a @ self.weights[l]
             z += self.biases[l]
-            a = self._out.activate(z, out=z) if l == last else self._f(z, out=z)
+            a = self.output_layer.activate(z, out=z) if l == last else self._f(z, out=z)
             activations.append(a)
         return activations
 
     def predict_proba(self, X, batch_size=512):
         """Output probabilities (n, k), computed ``batch_size`` rows at a time (bounded memory)."""
-        X = self._as_input(X)
+        X = self.as_input(X)
         if X.shape[0] <= batch_size:
             return self.forward(X)[-1]
         return np.concatenate([self.forward(X[i:i + batch_size])[-1]
@@ -280,28 +277,29 @@ class ConvNetwork(FlatParameters):
     # ------------------------------------------------------------------ cost and gradients
     def cost(self, X, Y, l2=0.0, n_total=None):
         """Mean cross-entropy over the rows plus ``l2 / (2 m) * sum W**2`` (kernels included)."""
-        X = self._as_input(X)
-        Y = self._check_targets(X, Y)
-        return self._out.cost(self.forward(X)[-1], Y) + self.penalty(l2, n_total or X.shape[0])
+        X = self.as_input(X)
+        Y = self.as_targets(X, Y)
+        P = self.forward(X)[-1]
+        return self.output_layer.cost(P, Y) + self.penalty(l2, n_total or X.shape[0])
 
     def cost_and_gradients(self, X, Y, l2=0.0, n_total=None):
         """Cost and fresh gradients matching ``params()`` (see ``Network.cost_and_gradients``)."""
-        X = self._as_input(X)
-        Y = self._check_targets(X, Y)
+        X = self.as_input(X)
+        Y = self.as_targets(X, Y)
         grads = [np.empty_like(p) for p in self.params()]
         with np.errstate(over="ignore", invalid="ignore"):
-            data_cost, penalty = self._backprop(X, Y, l2, n_total or X.shape[0],
+            data_cost, penalty = self.backprop(X, Y, l2, n_total or X.shape[0],
                                                 self.workspace(X.shape[0]), grads)
         return data_cost + penalty, grads
 
     def workspace(self, n_rows):
-        """Scratch for ``_backprop``; the conv blocks allocate per batch, so only the output's."""
+        """Scratch for ``backprop``; the conv blocks allocate per batch, so only the output's."""
         k = self.layer_sizes[-1]
         return {"rows": n_rows, "z_out": np.empty((n_rows, k), self.dtype),
                 "P": np.empty((n_rows, k), self.dtype),
                 "scratch_out": np.empty((n_rows, k), self.dtype)}
 
-    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None, scale=1.0):
+    def backprop(self, X, Y, l2, n_total, work, grads, P_out=None, scale=1.0):
         """Forward and backward pass; writes ``grads`` (matching ``params()``) times ``scale``.
 
         ``X`` (n, H*W) and ``Y`` (n, k) are arrays of the network's dtype.  Returns
@@ -321,9 +319,9 @@ class ConvNetwork(FlatParameters):
         z = np.matmul(acts[-1], self.weights[-1], out=work["z_out"][:n])
         z += self.biases[-1]
         P = work["P"][:n] if P_out is None else P_out
-        data_cost = self._out.activate_and_cost(z, Y, P, work["scratch_out"][:n])
+        data_cost = self.output_layer.activate_and_cost(z, Y, P, work["scratch_out"][:n])
 
-        delta = self._out.delta(P, Y) * (scale / n)   # the cost is a mean over rows
+        delta = self.output_layer.delta(P, Y) * (scale / n)   # the cost is a mean over rows
         c = float(l2) / n_total * scale
         for l in range(L - 1, B - 1, -1):          # fully connected layers, acts[l - B] feeds W[l]
             a_in = acts[l - B]

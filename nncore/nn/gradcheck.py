@@ -32,7 +32,7 @@ def numerical_gradients(network, X, Y, l2=0.0, eps=1e-6):
     meant for tiny networks.
     """
     n = X.shape[0]
-    out = network._out
+    out = network.output_layer
 
     def cost():
         # like network.cost, but kept in the network's dtype (no rounding to a Python float)

@@ -51,6 +51,10 @@ class Network(FlatParameters):
     ----------
     weights : list of ndarray, ``weights[l]`` (layer_sizes[l], layer_sizes[l+1])
     biases : list of ndarray, ``biases[l]`` (layer_sizes[l+1],)
+    output_layer : outputs.Output
+        The output layer with its cost, looked up from ``output``.
+
+    It implements ``trainable.Trainable``, the members ``training.train`` uses.
     """
 
     def __init__(self, layer_sizes, activation="sigmoid", output="sigmoid", init="auto",
@@ -62,7 +66,7 @@ class Network(FlatParameters):
         self.activation = activation
         self.output = output
         self._f, self._df = get_activation(activation)
-        self._out = get_output(output)
+        self.output_layer = get_output(output)
         if sizes[-1] == 1 and output != "sigmoid":
             raise ValueError("a single output unit needs output='sigmoid' (a binary classifier)")
         self.init = resolve_init(init, activation)
@@ -86,7 +90,11 @@ class Network(FlatParameters):
                 f"output={self.output!r})")
 
     # ------------------------------------------------------------------ forward
-    def _as_input(self, X):
+    def as_input(self, X):
+        """Rows ``X`` (n, layer_sizes[0]) as an array of the network's dtype (no copy if it is one).
+
+        Raises ``ValueError`` for any other shape.
+        """
         X = np.asarray(X, dtype=self.dtype)
         if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
             raise ValueError(f"X must have shape (n, {self.layer_sizes[0]}), got {X.shape}")
@@ -105,13 +113,13 @@ class Network(FlatParameters):
             ``a[0] = X`` (as the network's dtype), ``a[l]`` (n, layer_sizes[l]),
             ``a[-1] = P`` (n, k) the output probabilities.
         """
-        a = self._as_input(X)
+        a = self.as_input(X)
         activations = [a]
         last = len(self.weights) - 1
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
             z = a @ W
             z += b
-            a = self._out.activate(z, out=z) if l == last else self._f(z, out=z)
+            a = self.output_layer.activate(z, out=z) if l == last else self._f(z, out=z)
             activations.append(a)
         return activations
 
@@ -156,7 +164,11 @@ class Network(FlatParameters):
         return np.argmax(P, axis=1, out=out)
 
     # ------------------------------------------------------------------ cost and gradients
-    def _check_targets(self, X, Y):
+    def as_targets(self, X, Y):
+        """One-hot targets ``Y`` (n, k) for the rows ``X`` as an array of the network's dtype.
+
+        Raises ``ValueError`` unless ``Y`` has one row per row of ``X`` and ``k`` columns.
+        """
         Y = np.asarray(Y, dtype=self.dtype)
         if Y.shape != (X.shape[0], self.layer_sizes[-1]):
             raise ValueError(f"Y must be one-hot with shape ({X.shape[0]}, {self.layer_sizes[-1]}), "
@@ -186,10 +198,10 @@ class Network(FlatParameters):
         float
             Mean cross-entropy over the rows plus ``l2 / (2 m) * sum W**2``.
         """
-        X = self._as_input(X)
-        Y = self._check_targets(X, Y)
+        X = self.as_input(X)
+        Y = self.as_targets(X, Y)
         P = self.forward(X)[-1]
-        return self._out.cost(P, Y) + self.penalty(l2, n_total or X.shape[0])
+        return self.output_layer.cost(P, Y) + self.penalty(l2, n_total or X.shape[0])
 
     def cost_and_gradients(self, X, Y, l2=0.0, n_total=None):
         """Cost and its gradient with respect to every parameter.
@@ -209,16 +221,16 @@ class Network(FlatParameters):
         grads : list of ndarray
             Matching ``params()``: ``[nabla_W0, nabla_b0, nabla_W1, ...]``, fresh arrays.
         """
-        X = self._as_input(X)
-        Y = self._check_targets(X, Y)
+        X = self.as_input(X)
+        Y = self.as_targets(X, Y)
         work = self.workspace(X.shape[0])
         grads = [np.empty_like(p) for p in self.params()]
         with np.errstate(over="ignore", invalid="ignore"):   # the fused softmax may fall back
-            data_cost, penalty = self._backprop(X, Y, l2, n_total or X.shape[0], work, grads)
+            data_cost, penalty = self.backprop(X, Y, l2, n_total or X.shape[0], work, grads)
         return data_cost + penalty, grads
 
     def workspace(self, n_rows):
-        """Scratch buffers for ``_backprop`` on batches of up to ``n_rows`` rows.
+        """Scratch buffers for ``backprop`` on batches of up to ``n_rows`` rows.
 
         The training loop allocates one per run and reuses it for every batch (smaller batches
         use leading rows), so the hot path allocates nothing.  Not shared between threads.
@@ -239,10 +251,12 @@ class Network(FlatParameters):
             "scaled_W": [np.empty_like(W) for W in self.weights],
         }
 
-    def _backprop(self, X, Y, l2, n_total, work, grads, P_out=None, scale=1.0):
+    def backprop(self, X, Y, l2, n_total, work, grads, P_out=None, scale=1.0):
         """Forward and backward pass in ``work``'s buffers; writes ``grads`` times ``scale``.
 
-        Returns ``(data_cost, penalty)``: the mean cross-entropy and the L2 term, floats.
+        The training loop's step (``trainable.Trainable.backprop``); ``cost_and_gradients``
+        is the same maths with fresh arrays.  Returns ``(data_cost, penalty)``: the mean
+        cross-entropy and the L2 term ``l2 / (2 n_total) * sum W**2``, floats.
 
         ``X`` and ``Y`` must already be arrays of the network's dtype; ``grads`` matches
         ``params()``.  The output probabilities ``P`` go to ``P_out`` (n, k) when given (the
@@ -264,9 +278,9 @@ class Network(FlatParameters):
         z = np.matmul(acts[-1], weights[-1], out=work["z_out"][:n])
         z += biases[-1]
         P = work["a"][-1][:n] if P_out is None else P_out
-        data_cost = self._out.activate_and_cost(z, Y, P, work["scratch_out"][:n])
+        data_cost = self.output_layer.activate_and_cost(z, Y, P, work["scratch_out"][:n])
 
-        delta = self._out.delta(P, Y, out=work["delta"][L - 1][:n])
+        delta = self.output_layer.delta(P, Y, out=work["delta"][L - 1][:n])
         delta *= scale / n                    # the cost is a mean over rows
         c = float(l2) / n_total * scale
         ones = work["ones"][:n]

@@ -1,9 +1,15 @@
 """The training loop: epochs of (shuffled mini-batch) updates, history, callback, early stopping.
 
-``train`` drives a ``Network`` with an optimiser from ``optimizers.py`` and returns its history as
-JSON-ready lists (one entry per epoch) instead of printing; progress goes to an optional
-``callback`` that may cancel by returning ``False``.  Splitting, scaling and class names are the
-caller's business (``fit.py``); labels here are integer indices.
+``train`` drives a network (``Network``, ``ConvNetwork``: anything with the members of the
+``trainable.Trainable`` protocol) with an optimiser from ``optimizers.py`` and returns its
+history as JSON-ready lists (one entry per epoch) instead of printing; progress goes to an
+optional ``callback`` that may cancel by returning ``False``.  Splitting, scaling and class
+names are the caller's business (``fitting.py``); labels here are integer indices.
+
+``train`` reads as its three stages: ``_TrainingRun(...)`` checks the settings and allocates
+the buffers, ``train_epoch`` / ``stops_after`` run the epochs, ``finish`` returns the history.
+The plain maths of the same loop, without buffers or pre-scaled gradients, is
+``nncore/reference.py``; tests/nncore/test_reference.py checks that the two agree.
 
 Per-epoch figures
 -----------------
@@ -20,8 +26,8 @@ Divergence raises ``TrainingDiverged``: a non-finite cost (checked every batch),
 cross-entropy above twice both chance level (``log k`` for softmax, ``k log 2`` for sigmoid
 outputs, what a network that knows nothing scores) and the untrained network's first cost.
 Bounded activations rarely overflow: a learning rate far too high instead drives the units into
-saturation, where confident wrong answers cost far more than guessing.  Floating-point warnings are silenced inside the loop because divergence is
-detected from the cost instead.
+saturation, where confident wrong answers cost far more than guessing.  Floating-point
+warnings are silenced inside the loop because divergence is detected from the cost instead.
 """
 
 import math
@@ -31,6 +37,7 @@ import numpy as np
 
 from nncore.nn.batches import BatchGatherer
 from nncore.nn.optimizers import Optimizer, make_optimizer
+from nncore.nn.trainable import Trainable
 
 __all__ = ["SCHEDULES", "TrainingDiverged", "train"]
 
@@ -63,17 +70,18 @@ def _labels(y, n_rows, n_classes, name):
 def _chance_cost(network):
     """Cross-entropy of a network that outputs 'no idea' (uniform / 0.5) for every row."""
     k = network.layer_sizes[-1]
-    return math.log(k) if network.output == "softmax" else k * math.log(2.0)
+    return math.log(k) if network.output_layer.name == "softmax" else k * math.log(2.0)
 
 
-def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, batch_size=None,
-          l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None, augment=None,
-          schedule="constant", average_last=0.0):
+def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epochs=30,
+          batch_size=None, l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None,
+          augment=None, schedule="constant", average_last=0.0):
     """Train ``network`` in place and return its history.
 
     Parameters
     ----------
-    network : Network
+    network : Trainable
+        ``Network`` or ``ConvNetwork``: anything with the members of ``trainable.Trainable``.
     X : array-like (n, layer_sizes[0])
         Training rows (cast once to the network's dtype).
     y : array-like (n,) int
@@ -130,156 +138,216 @@ def train(network, X, y, *, optimizer="adam", learning_rate=None, epochs=30, bat
     ValueError
         For inconsistent shapes, labels or settings.
     """
-    if not isinstance(rng, np.random.Generator):
-        rng = np.random.default_rng(rng)
-    opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer, learning_rate)
-    epochs = int(epochs)
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
-    if schedule not in SCHEDULES:
-        raise ValueError(f"unknown learning-rate schedule {schedule!r}; valid schedules: "
-                         f"{', '.join(SCHEDULES)}")
-    rate_factor = SCHEDULES[schedule]
-    average_last = float(average_last)
-    if not 0.0 <= average_last <= 1.0:
-        raise ValueError(f"average_last must be between 0 and 1, got {average_last:g}")
-    n_averaged = max(1, round(average_last * epochs)) if average_last > 0 else 0
-    first_averaged = epochs - n_averaged + 1
-    l2 = float(l2)
-    if not (l2 >= 0 and math.isfinite(l2)):
-        raise ValueError(f"l2 must be a non-negative number, got {l2}")
+    run = _TrainingRun(network, X, y, optimizer=optimizer, learning_rate=learning_rate,
+                       epochs=epochs, batch_size=batch_size, l2=l2, rng=rng, X_val=X_val,
+                       y_val=y_val, patience=patience, augment=augment, schedule=schedule,
+                       average_last=average_last)
+    with BatchGatherer(run.X, run.batch_size) as batches:
+        for epoch in range(1, run.epochs + 1):
+            record = run.train_epoch(batches, epoch)
+            if run.stops_after(record, callback):
+                break
+    return run.finish()
 
-    X = np.ascontiguousarray(network._as_input(X))
-    n, k = X.shape[0], network.layer_sizes[-1]
-    n_classes = network.n_classes
-    if n == 0:
-        raise ValueError("no training rows")
-    y = _labels(y, n, n_classes, "y")
-    has_val = X_val is not None
-    if has_val:
-        X_val = network._as_input(X_val)
-        if y_val is None:
-            raise ValueError("X_val given without y_val")
-        y_val = _labels(y_val, X_val.shape[0], n_classes, "y_val")
-        has_val = X_val.shape[0] > 0
-    if patience is not None:
-        patience = int(patience)
-        if patience < 1:
-            raise ValueError(f"patience must be at least 1, got {patience}")
-        if not has_val:
-            raise ValueError("patience (early stopping) needs a validation set: X_val, y_val")
 
-    if batch_size is None or opt.name == "gd":
-        batch_size = n
-    batch_size = int(batch_size)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
-    batch_size = min(batch_size, n)
-    full_batch = batch_size == n
+class _TrainingRun:
+    """One call of ``train``: set up by ``__init__``, one epoch per ``train_epoch``, ``finish``.
 
-    eye = network.target_table()               # row c is the target of class c (one-hot)
-    # all parameters live in one flat array (and the gradients in another, laid out alike), so
-    # the optimiser updates everything with a few whole-array operations per batch
-    flat = network.pack()
-    flat_grad = np.empty_like(flat)
-    params, grads = network.params(), network.unflatten(flat_grad)
-    flat_list, flat_grad_list = [flat], [flat_grad]
-    work = network.workspace(batch_size)
-    # the epoch's targets and output probabilities, rows in the order they are trained on: the
-    # batch loop slices them (no per-batch gathering of labels), and one argmax per epoch
-    # gives the training accuracy (shuffled epochs refill Y_epoch in their own order)
-    Y_epoch = eye[y] if full_batch else np.empty((n, eye.shape[1]), eye.dtype)
-    P_epoch = np.empty((n, k), network.dtype)
-    Y_val = eye[y_val] if has_val else None
-    output = network._out
-    chance = _chance_cost(network)
-    initial_cost = None
+    ``__init__`` checks the settings and data and allocates every buffer the epochs reuse;
+    ``train_epoch`` runs an epoch's updates and measurements and appends them to ``history``;
+    ``stops_after`` keeps the best and averaged weights and decides whether to go on;
+    ``finish`` puts the weights to keep into the network and returns ``history``.
+    The network is used only through ``trainable.Trainable``.
+    """
 
-    def diverged(epoch, what, value):
+    def __init__(self, network: Trainable, X, y, *, optimizer, learning_rate, epochs, batch_size,
+                 l2, rng, X_val, y_val, patience, augment, schedule, average_last):
+        # the settings
+        if not isinstance(rng, np.random.Generator):
+            rng = np.random.default_rng(rng)
+        opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer,
+                                                                                learning_rate)
+        epochs = int(epochs)
+        if epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {epochs}")
+        if schedule not in SCHEDULES:
+            raise ValueError(f"unknown learning-rate schedule {schedule!r}; valid schedules: "
+                             f"{', '.join(SCHEDULES)}")
+        average_last = float(average_last)
+        if not 0.0 <= average_last <= 1.0:
+            raise ValueError(f"average_last must be between 0 and 1, got {average_last:g}")
+        self.n_averaged = max(1, round(average_last * epochs)) if average_last > 0 else 0
+        self.first_averaged = epochs - self.n_averaged + 1
+        l2 = float(l2)
+        if not (l2 >= 0 and math.isfinite(l2)):
+            raise ValueError(f"l2 must be a non-negative number, got {l2}")
+
+        # the data, and the batch size it allows
+        X = np.ascontiguousarray(network.as_input(X))
+        n, k = X.shape[0], network.layer_sizes[-1]
+        n_classes = network.n_classes
+        if n == 0:
+            raise ValueError("no training rows")
+        y = _labels(y, n, n_classes, "y")
+        has_val = X_val is not None
+        if has_val:
+            X_val = network.as_input(X_val)
+            if y_val is None:
+                raise ValueError("X_val given without y_val")
+            y_val = _labels(y_val, X_val.shape[0], n_classes, "y_val")
+            has_val = X_val.shape[0] > 0
+        if patience is not None:
+            patience = int(patience)
+            if patience < 1:
+                raise ValueError(f"patience must be at least 1, got {patience}")
+            if not has_val:
+                raise ValueError("patience (early stopping) needs a validation set: X_val, y_val")
+
+        if batch_size is None or opt.name == "gd":
+            batch_size = n
+        batch_size = int(batch_size)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+        batch_size = min(batch_size, n)
+
+        self.network, self.opt, self.rng, self.augment = network, opt, rng, augment
+        self.epochs, self.l2, self.patience = epochs, l2, patience
+        self.rate_factor = SCHEDULES[schedule]
+        self.X, self.y, self.n, self.batch_size = X, y, n, batch_size
+        self.full_batch = batch_size == n
+        self.X_val, self.y_val, self.has_val = X_val, y_val, has_val
+
+        # buffers that every epoch reuses
+        self.eye = eye = network.target_table()   # row c is the target of class c (one-hot)
+        # all parameters live in one flat array (and the gradients in another, laid out alike),
+        # so the optimiser updates everything with a few whole-array operations per batch
+        self.flat = network.pack()
+        flat_grad = np.empty_like(self.flat)
+        self.params, self.grads = network.params(), network.unflatten(flat_grad)
+        self.flat_list, self.flat_grad_list = [self.flat], [flat_grad]
+        self.work = network.workspace(batch_size)
+        # the epoch's targets and output probabilities, rows in the order they are trained on:
+        # the batch loop slices them (no per-batch gathering of labels), and one argmax per
+        # epoch gives the training accuracy (shuffled epochs refill Y_epoch in their own order)
+        self.Y_epoch = eye[y] if self.full_batch else np.empty((n, eye.shape[1]), eye.dtype)
+        self.P_epoch = np.empty((n, k), network.dtype)
+        self.Y_val = eye[y_val] if has_val else None
+        self.chance = _chance_cost(network)
+        self.initial_cost = None
+
+        # what the epochs keep track of
+        self.history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [],
+                        "val_accuracy": [], "seconds": [], "stopped": None, "best_epoch": 0,
+                        "averaged_epochs": None}
+        self.best_val, self.best_params, self.waited = math.inf, None, 0
+        self.weight_sum = None                 # float64 running sum of the averaged epochs
+        self.start = time.perf_counter()
+        self.base_rate = opt.learning_rate
+
+    def diverged(self, epoch, what, value):
+        """The ``TrainingDiverged`` to raise: ``what`` reached ``value`` in ``epoch``."""
         return TrainingDiverged(
             f"training diverged in epoch {epoch}: {what} {value:.4g}. The learning rate "
-            f"({opt.learning_rate:g} for {opt.name}) is most likely too high; try one 10 times "
-            f"smaller.")
+            f"({self.opt.learning_rate:g} for {self.opt.name}) is most likely too high; try one "
+            f"10 times smaller.")
 
-    history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [], "val_accuracy": [],
-               "seconds": [], "stopped": None, "best_epoch": 0, "averaged_epochs": None}
-    best_val, best_params, waited = math.inf, None, 0
-    weight_sum = None                          # float64 running sum of the averaged epochs
-    start = time.perf_counter()
-    base_rate = opt.learning_rate
-    with BatchGatherer(X, batch_size) as batches:
-        for epoch in range(1, epochs + 1):
-            opt.learning_rate = base_rate * rate_factor(epoch, epochs)
-            total_cost = total_data_cost = 0.0
-            with np.errstate(all="ignore"):
-                if full_batch:
-                    order, y_epoch = None, y
-                else:
-                    order = rng.permutation(n)
-                    y_epoch = y[order]
-                    np.take(eye, y_epoch, axis=0, out=Y_epoch, mode="clip")
-                for lo, hi, Xb in batches.epoch(order):     # Xb: the rows X[order[lo:hi]]
-                    if augment is not None:
-                        Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
-                        if Xb.shape != (hi - lo, X.shape[1]):
-                            raise ValueError(f"augment returned shape {Xb.shape}, "
-                                             f"expected {(hi - lo, X.shape[1])}")
-                    scale = opt.gradient_scale()      # folded into back-propagation for free
-                    data_cost, penalty = network._backprop(Xb, Y_epoch[lo:hi], l2, n, work, grads,
-                                                           P_out=P_epoch[lo:hi], scale=scale)
-                    if not math.isfinite(data_cost + penalty):
-                        raise diverged(epoch, "the cost became", data_cost + penalty)
-                    if initial_cost is None:
-                        initial_cost = data_cost
-                    opt.update(flat_list, flat_grad_list, grads_are_scratch=True, scale=scale)
-                    total_cost += (data_cost + penalty) * (hi - lo)
-                    total_data_cost += data_cost * (hi - lo)
-                cost, data_cost = total_cost / n, total_data_cost / n
-                correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
-                if data_cost > 2 * max(chance, initial_cost):
-                    raise diverged(epoch, f"the cross-entropy rose to", data_cost)
-                val_cost = val_accuracy = None
-                if has_val:
-                    P_val = network.predict_proba(X_val)
-                    val_cost = output.cost(P_val, Y_val) + network.penalty(l2, n)
-                    if not math.isfinite(val_cost):
-                        raise diverged(epoch, "the validation cost became", val_cost)
-                    hits = np.count_nonzero(network.classes_from_proba(P_val) == y_val)
-                    val_accuracy = int(hits) / len(y_val)
+    def train_epoch(self, batches, epoch):
+        """Epoch ``epoch`` (from 1): its updates, then its figures, appended to ``history``.
 
-            record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
-                      "train_accuracy": int(correct) / n, "val_accuracy": val_accuracy,
-                      "seconds": time.perf_counter() - start, "epochs": epochs}
-            for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
-                history[key].append(record[key])
+        Returns the epoch's record (the dict the callback gets).
+        """
+        self.opt.learning_rate = self.base_rate * self.rate_factor(epoch, self.epochs)
+        with np.errstate(all="ignore"):
+            cost, correct = self._updates(batches, epoch)
+            val_cost = val_accuracy = None
+            if self.has_val:
+                val_cost, val_accuracy = self._validation(epoch)
+        record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
+                  "train_accuracy": int(correct) / self.n, "val_accuracy": val_accuracy,
+                  "seconds": time.perf_counter() - self.start, "epochs": self.epochs}
+        for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
+            self.history[key].append(record[key])
+        return record
 
-            if has_val:
-                if val_cost < best_val:
-                    best_val, waited = val_cost, 0
-                    history["best_epoch"] = epoch
-                    if patience is not None:
-                        best_params = [p.copy() for p in params]
-                else:
-                    waited += 1
-            else:
+    def _updates(self, batches, epoch):
+        """One pass of updates over the batches; returns the epoch's mean cost and hits."""
+        network, opt, rng, augment = self.network, self.opt, self.rng, self.augment
+        l2, n, y, d = self.l2, self.n, self.y, self.X.shape[1]
+        Y_epoch, P_epoch, work, grads = self.Y_epoch, self.P_epoch, self.work, self.grads
+        flat_list, flat_grad_list = self.flat_list, self.flat_grad_list
+        initial_cost = self.initial_cost       # locals: the loop below runs once per batch
+        total_cost = total_data_cost = 0.0
+        if self.full_batch:
+            order, y_epoch = None, y
+        else:
+            order = rng.permutation(n)
+            y_epoch = y[order]
+            np.take(self.eye, y_epoch, axis=0, out=Y_epoch, mode="clip")
+        for lo, hi, Xb in batches.epoch(order):     # Xb: the rows X[order[lo:hi]]
+            if augment is not None:
+                Xb = np.ascontiguousarray(augment(Xb, rng), dtype=network.dtype)
+                if Xb.shape != (hi - lo, d):
+                    raise ValueError(f"augment returned shape {Xb.shape}, "
+                                     f"expected {(hi - lo, d)}")
+            scale = opt.gradient_scale()      # folded into back-propagation for free
+            data_cost, penalty = network.backprop(Xb, Y_epoch[lo:hi], l2, n, work, grads,
+                                                  P_out=P_epoch[lo:hi], scale=scale)
+            if not math.isfinite(data_cost + penalty):
+                raise self.diverged(epoch, "the cost became", data_cost + penalty)
+            if initial_cost is None:
+                initial_cost = self.initial_cost = data_cost
+            opt.update(flat_list, flat_grad_list, grads_are_scratch=True, scale=scale)
+            total_cost += (data_cost + penalty) * (hi - lo)
+            total_data_cost += data_cost * (hi - lo)
+        cost, data_cost = total_cost / n, total_data_cost / n
+        correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
+        if data_cost > 2 * max(self.chance, initial_cost):
+            raise self.diverged(epoch, f"the cross-entropy rose to", data_cost)
+        return cost, correct
+
+    def _validation(self, epoch):
+        """Cost (with the training set's L2 term) and accuracy on the validation rows."""
+        network = self.network
+        P_val = network.predict_proba(self.X_val)
+        val_cost = network.output_layer.cost(P_val, self.Y_val) + network.penalty(self.l2, self.n)
+        if not math.isfinite(val_cost):
+            raise self.diverged(epoch, "the validation cost became", val_cost)
+        hits = np.count_nonzero(network.classes_from_proba(P_val) == self.y_val)
+        return val_cost, int(hits) / len(self.y_val)
+
+    def stops_after(self, record, callback):
+        """Keep track of the best and averaged weights; whether training ends after ``record``."""
+        epoch, history = record["epoch"], self.history
+        if self.has_val:
+            if record["val_cost"] < self.best_val:
+                self.best_val, self.waited = record["val_cost"], 0
                 history["best_epoch"] = epoch
-            if n_averaged and epoch >= first_averaged and patience is None:
-                if weight_sum is None:
-                    weight_sum = flat.astype(np.float64)
-                else:
-                    weight_sum += flat
-            if callback is not None and callback(dict(record)) is False:
-                history["stopped"] = "cancelled"
-                break
-            if patience is not None and waited >= patience:
-                history["stopped"] = "early_stopping"
-                break
+                if self.patience is not None:
+                    self.best_params = [p.copy() for p in self.params]
+            else:
+                self.waited += 1
+        else:
+            history["best_epoch"] = epoch
+        if self.n_averaged and epoch >= self.first_averaged and self.patience is None:
+            if self.weight_sum is None:
+                self.weight_sum = self.flat.astype(np.float64)
+            else:
+                self.weight_sum += self.flat
+        if callback is not None and callback(dict(record)) is False:
+            history["stopped"] = "cancelled"
+            return True
+        if self.patience is not None and self.waited >= self.patience:
+            history["stopped"] = "early_stopping"
+            return True
+        return False
 
-    opt.learning_rate = base_rate
-    if weight_sum is not None and history["stopped"] is None:
-        flat[...] = weight_sum / n_averaged    # every parameter array is a view into flat
-        history["averaged_epochs"] = [first_averaged, epochs]
-    if best_params is not None:                # early stopping keeps the best epoch's weights
-        for p, best in zip(params, best_params):
-            p[...] = best
-    return history
+    def finish(self):
+        """Restore the optimiser's rate, put the weights to keep in place; return ``history``."""
+        self.opt.learning_rate = self.base_rate
+        if self.weight_sum is not None and self.history["stopped"] is None:
+            self.flat[...] = self.weight_sum / self.n_averaged   # every parameter views flat
+            self.history["averaged_epochs"] = [self.first_averaged, self.epochs]
+        if self.best_params is not None:       # early stopping keeps the best epoch's weights
+            for p, best in zip(self.params, self.best_params):
+                p[...] = best
+        return self.history

@@ -36,14 +36,14 @@ def test_gradients_of_other_shapes(options):
 
 def test_check_detects_a_wrong_kernel_gradient(monkeypatch):
     # a check that cannot fail proves nothing: break the first kernel's gradient
-    original = ConvNetwork._backprop
+    original = ConvNetwork.backprop
 
     def broken(self, X, Y, l2, n_total, work, grads, P_out=None):
         result = original(self, X, Y, l2, n_total, work, grads, P_out)
         grads[0] *= 1.01
         return result
 
-    monkeypatch.setattr(ConvNetwork, "_backprop", broken)
+    monkeypatch.setattr(ConvNetwork, "backprop", broken)
     assert conv_gradient_check() > 1e-3
 
 
@@ -63,6 +63,15 @@ def test_shapes_sizes_and_repr():
                          "hidden_layers=[32], n_classes=10, activation='relu', output='softmax')")
     same = ConvNetwork(geometry(), 10, conv_filters=(4, 4), kernel=3, padding="same", rng=0)
     assert same.layer_sizes[1:3] == [14 * 14 * 4, 7 * 7 * 4]
+
+
+def test_conv_network_is_trainable():
+    from nncore.nn.trainable import Trainable
+    net = ConvNetwork(geometry(8, 8), 3, conv_filters=(2,), hidden_layers=(4,), kernel=3, rng=0)
+    assert isinstance(net, Trainable)
+    assert net.output_layer.name == "softmax"
+    with pytest.raises(ValueError, match="shape"):
+        net.as_input(np.zeros((2, 63)))
 
 
 def test_params_are_views_of_one_flat_array():

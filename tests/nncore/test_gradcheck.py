@@ -27,14 +27,14 @@ def test_check_detects_a_wrong_gradient(monkeypatch):
     # a check that cannot fail proves nothing: break the bias gradient and expect a large error
     from nncore.nn.network import Network
 
-    original = Network._backprop
+    original = Network.backprop
 
     def broken(self, X, Y, l2, n_total, work, grads):
         result = original(self, X, Y, l2, n_total, work, grads)
         grads[1] *= 1.01
         return result
 
-    monkeypatch.setattr(Network, "_backprop", broken)
+    monkeypatch.setattr(Network, "backprop", broken)
     assert gradient_check((3, 2, 2)) > 1e-3
 
 

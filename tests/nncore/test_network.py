@@ -25,6 +25,14 @@ def test_shapes_and_dtype(sizes):
     assert len(net.params()) == 2 * (len(sizes) - 1)
 
 
+def test_network_is_trainable():
+    from nncore.nn.trainable import Trainable
+    net = Network([3, 2, 2], rng=0)
+    assert isinstance(net, Trainable)
+    assert net.output_layer.name == "sigmoid"
+    assert net.as_input([[1, 2, 3]]).dtype == np.float32
+
+
 def test_repr():
     assert repr(Network([400, 25, 10], rng=0)) == \
         "Network([400, 25, 10], activation='sigmoid', output='sigmoid')"
