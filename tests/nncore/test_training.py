@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from nncore import reference
 from nncore.nn.network import Network
+from nncore.nn.optimizers import DEFAULT_LEARNING_RATES
 from nncore.nn.training import TrainingDiverged, train
 
 KEYS = ["epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"]
@@ -163,24 +165,27 @@ def test_bad_labels():
         train(net(), X, y + 3, epochs=1, rng=np.random.default_rng(0))
 
 
-def manual_training(network, X, y, optimizer, l2, batch_size, epochs, seed):
-    """The loop train() runs, written plainly: unscaled gradients, one update per batch."""
-    from nncore.nn.optimizers import make_optimizer
-    rng, opt = np.random.default_rng(seed), make_optimizer(optimizer)
+def textbook_training(network, X, y, optimizer, learning_rate, l2, batch_size, epochs, seed):
+    """The loop train() runs, in plain steps: the network's own gradients without pre-scaling
+    (``cost_and_gradients``), the batches and optimiser steps of nncore/reference.py."""
+    rng = np.random.default_rng(seed)
     Y = network.targets(y).astype(np.float64)
+    params, state = [p.copy() for p in network.params()], None
     for _ in range(epochs):
-        order = rng.permutation(len(X))
-        for lo in range(0, len(X), batch_size):
-            rows = order[lo:lo + batch_size]
+        for rows in reference.minibatches(len(X), batch_size, rng):
             _, grads = network.cost_and_gradients(X[rows], Y[rows], l2=l2, n_total=len(X))
-            opt.update(network.params(), grads)
+            params, state = reference.update_parameters(params, grads, learning_rate, optimizer,
+                                                        state)
+            for p, new in zip(network.params(), params):
+                p[...] = new
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
 @pytest.mark.parametrize("kind", ["dense", "conv"])
 def test_train_takes_the_textbook_steps(optimizer, kind):
     # train() folds the optimiser's preferred factor into back-propagation (gradient_scale);
-    # the weights must come out as from plain gradients, L2 included
+    # the weights must come out as from plain gradients and textbook steps, L2 included (the
+    # dense network's maths is checked against the reference in test_reference.py too)
     from nncore.nn.convnet import ConvNetwork
     from nncore.data.images import ImageGeometry
     rng = np.random.default_rng(5)
@@ -193,8 +198,9 @@ def test_train_takes_the_textbook_steps(optimizer, kind):
         make = lambda: ConvNetwork(image, 3, conv_filters=[2], hidden_layers=[4], kernel=3,
                                    rng=1, dtype=np.float64)
     a, b = make(), make()
-    train(a, X, y, optimizer=optimizer, epochs=3, batch_size=16, l2=0.7, rng=7)
-    manual_training(b, X, y, optimizer, 0.7, 16, 3, seed=7)
+    rate = DEFAULT_LEARNING_RATES[optimizer]
+    train(a, X, y, optimizer=optimizer, learning_rate=rate, epochs=3, batch_size=16, l2=0.7, rng=7)
+    textbook_training(b, X, y, optimizer, rate, 0.7, 16, 3, seed=7)
     for p, q in zip(a.params(), b.params()):
         np.testing.assert_allclose(p, q, rtol=1e-9, atol=1e-12)
 
@@ -263,4 +269,30 @@ def test_weight_averaging_only_for_runs_that_finish(how):
     assert h["stopped"] == {"off": None, "cancelled": "cancelled",
                             "early_stopping": "early_stopping"}[how]
     for p, q in zip(network.params(), kept[keep]):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_train_uses_only_the_trainable_protocol():
+    # a stand-in that passes on the members of Trainable and nothing else trains the same
+    from nncore.nn.trainable import Trainable
+    members = set(Trainable.__annotations__) | {
+        name for name, value in vars(Trainable).items()
+        if callable(value) and not name.startswith("_")}
+
+    class OnlyTrainable:
+        def __init__(self, network):
+            self.network = network
+
+        def __getattr__(self, name):
+            if name not in members:
+                raise AttributeError(f"train used {name!r}, which is not in Trainable")
+            return getattr(self.network, name)
+
+    X, y = blobs()
+    wrapped, plain = net(), net()
+    kwargs = dict(epochs=3, batch_size=16, l2=0.1, rng=0, X_val=X[:30], y_val=y[:30])
+    h = train(OnlyTrainable(wrapped), X, y, **kwargs)
+    assert h["cost"] == train(plain, X, y, **kwargs)["cost"]
+    assert isinstance(OnlyTrainable(wrapped), Trainable)
+    for p, q in zip(wrapped.params(), plain.params()):
         np.testing.assert_array_equal(p, q)
