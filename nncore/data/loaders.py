@@ -1,4 +1,5 @@
-"""Read a labelled dataset from an Excel workbook or a CSV file, or the built-in sample.
+"""Read a labelled dataset from a workbook (.xlsx, .xls, .xlsb, .ods) or a CSV file, or the
+built-in sample.
 
 Layouts understood by ``load_dataset``:
 
@@ -33,19 +34,25 @@ from nncore.data.tables import (
 from nncore.data.workbooks import find_sheet, has_sheet, load_workbook, open_book, read_sheet
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+# Read by python-calamine only (openpyxl reads neither).
+CALAMINE_EXTENSIONS = (".xls", ".xlsb", ".ods")
+WORKBOOK_EXTENSIONS = EXCEL_EXTENSIONS + CALAMINE_EXTENSIONS
 CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "digits_sample.npz"
 
 
 def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=None,
-                 image="auto") -> Dataset:
-    """Load ``path`` (.xlsx/.xlsm or .csv/.tsv/.txt) into a Dataset; ValueError if malformed.
+                 image="auto", progress=None) -> Dataset:
+    """Load ``path`` (.xlsx/.xlsm/.xlsb/.xls, .ods or .csv/.tsv/.txt) into a Dataset;
+    ValueError if malformed.
 
     ``image``: ``"auto"`` detects whether rows are pictures (``images.detect_image_geometry``);
     anything else overrides that as ``with_image`` does (``None``: not pictures; a dict such as
-    ``{"order": "F", "vmin": 0, "vmax": 255}``; an ``ImageGeometry``).
+    ``{"order": "F", "vmin": 0, "vmax": 255}``; an ``ImageGeometry``). ``progress(fraction)``,
+    when given, hears how much of a large CSV file has been read (0..1).
     """
-    return with_image(_load_table_file(Path(path), x_sheet, y_sheet, label_column, name), image)
+    dataset = _load_table_file(Path(path), x_sheet, y_sheet, label_column, name, progress)
+    return with_image(dataset, image)
 
 
 def with_image(dataset: Dataset, image="auto") -> Dataset:
@@ -86,27 +93,39 @@ def _square(dataset):
     return {"height": side, "width": side}
 
 
-def _load_table_file(path, x_sheet, y_sheet, label_column, name) -> Dataset:
+def _load_table_file(path, x_sheet, y_sheet, label_column, name, progress=None) -> Dataset:
     if not path.is_file():
         raise ValueError(f"No such file: {path.name}")
     name = path.name if name is None else name
     ext = path.suffix.lower()
-    if ext == ".xls":
-        safety.check_not_empty(path)
-        safety.check_ole(path)   # a real .xls is refused here with a how-to message
-        ext = ".xlsx"            # an .xlsx that was merely named .xls; read it as such
-    if ext in EXCEL_EXTENSIONS:
-        safety.check_xlsx(path)
+    if ext in WORKBOOK_EXTENSIONS:
+        check_workbook(path)
         return load_workbook(path, x_sheet, y_sheet, label_column, name)
     if ext in CSV_EXTENSIONS:
         if x_sheet is not None or y_sheet is not None:
             raise ValueError("A CSV file has no sheets: x_sheet/y_sheet only apply to Excel "
                              "workbooks. Use label_column to pick the label column.")
-        return load_csv(path, label_column, name)
+        return load_csv(path, label_column, name, progress)
     shown = ext or "(no extension)"
-    hint = " (save it as .xlsx from LibreOffice)" if ext == ".ods" else ""
-    raise ValueError(f"Unsupported file type {shown}{hint}: upload an Excel workbook (.xlsx) "
-                     "or a CSV file (.csv).")
+    raise ValueError(f"Unsupported file type {shown}: upload an Excel workbook (.xlsx, .xls, "
+                     ".xlsb), a LibreOffice sheet (.ods) or a CSV file (.csv).")
+
+
+def check_workbook(path) -> None:
+    """The pre-parse checks for a workbook, by what its bytes are (not only its name): the
+    zip formats' archive and XML checks, the old binary format's size bounds."""
+    safety.check_not_empty(path)
+    with open(path, "rb") as f:
+        head = f.read(16)
+    ext = path.suffix.lower()
+    if head.startswith(safety.OLE_MAGIC):
+        safety.check_xls(path)
+    elif ext == ".ods" or safety.is_ods(path):
+        safety.check_ods(path)
+    elif ext == ".xlsb":
+        safety.check_xlsb(path)
+    else:
+        safety.check_xlsx(path)
 
 
 def load_features(path, *, n_features, label_column=None, x_sheet=None, y_sheet=None):
@@ -129,12 +148,9 @@ def load_features(path, *, n_features, label_column=None, x_sheet=None, y_sheet=
             raise ValueError(f"The model expects {n_features} features per row, but {path.name} "
                              f"has {dataset.n_features}.")
         return dataset.X, [dataset.classes[i] for i in dataset.y]
-    if ext not in EXCEL_EXTENSIONS + (".xls",):
+    if ext not in WORKBOOK_EXTENSIONS:
         return load_dataset(path).X, None   # raises the unsupported-type message
-    if ext == ".xls":
-        safety.check_not_empty(path)
-        safety.check_ole(path)
-    safety.check_xlsx(path)
+    check_workbook(path)
     book = open_book(path)
     try:
         x_name = (find_sheet(book, x_sheet) if x_sheet is not None

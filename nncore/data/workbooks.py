@@ -1,4 +1,5 @@
-"""Excel workbooks: open with python-calamine (fast) or openpyxl, read sheets into ``Table``s.
+"""Workbooks: open with python-calamine (fast; the only one for .xls, .xlsb and .ods) or
+openpyxl, read sheets into ``Table``s.
 
 Both engines give the same cells; the security checks in ``safety`` run before either parses.
 A cell that looks empty but is part of a merged range or holds a formula with no cached value
@@ -37,8 +38,12 @@ class _CalamineBook:
 
     def rows(self, sheet):
         try:
+            cells = self._book.get_sheet_by_name(sheet)
+            # Sized before any Python object is made for a cell (the extent safety.py could
+            # not bound, e.g. inside an .xls).
+            safety.check_sheet_size(sheet, cells.height, cells.width)
             # skip_empty_area=False: the first row is sheet row 1, as messages count them.
-            return self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            return cells.to_python(skip_empty_area=False)
         except self._errors as e:
             raise ValueError(f'Sheet "{sheet}" could not be read: {_describe_error(e)}') from None
 
@@ -85,12 +90,27 @@ class _OpenpyxlBook:
         self._file.close()
 
 
+#: formats only calamine reads
+CALAMINE_ONLY = (".xls", ".xlsb", ".ods")
+
+
 def open_book(path, engine=None):
-    """calamine when installed (fast), else openpyxl; ``engine`` forces one (tests)."""
+    """calamine when installed (fast), else openpyxl; ``engine`` forces one (tests).
+
+    .xls, .xlsb and .ods (and anything that is not a zip: an .xls under another name) always
+    go to calamine, the one engine that reads them.
+    """
     engine = engine or EXCEL_ENGINE
+    if str(path).lower().endswith(CALAMINE_ONLY) or not _is_zip(path):
+        engine = "calamine"
     if engine is None:
         engine = "calamine" if importlib.util.find_spec("python_calamine") else "openpyxl"
     return _CalamineBook(path) if engine == "calamine" else _OpenpyxlBook(path)
+
+
+def _is_zip(path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(4) in safety.ZIP_MAGIC
 
 
 def _describe_error(e) -> str:
@@ -122,8 +142,15 @@ def has_sheet(book, wanted) -> bool:
 def read_sheet(book, path, sheet) -> Table:
     raw = book.rows(sheet)
     rows, numbers = normalise(raw, range(1, len(raw) + 1))
+    # Merged cells and formulas without results are explained from the .xlsx XML (openpyxl).
+    explain = (lambda r, c: _explain_empty(path, sheet, r, c)) if _is_xlsx(path) else None
     return Table(where=f'Sheet "{sheet}"', rows=rows, row_numbers=numbers, excel=True,
-                  explain_empty=lambda r, c: _explain_empty(path, sheet, r, c))
+                  explain_empty=explain)
+
+
+def _is_xlsx(path) -> bool:
+    return _is_zip(path) and not str(path).lower().endswith(CALAMINE_ONLY) \
+        and not safety.is_ods(path)
 
 
 def _explain_empty(path, sheet, row, col):

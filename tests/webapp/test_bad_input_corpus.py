@@ -190,8 +190,8 @@ CASES = [
         400, "merged"),
     Case("password-protected workbook", upload(encrypted_workbook(), "secret.xlsx"), 400,
          "password-protected"),
-    Case("old .xls (OLE) workbook", upload(OLE_MAGIC + bytes(1024), "old.xls"), 400,
-         "old-format Excel file (.xls)"),
+    Case("damaged .xls (OLE) workbook", upload(OLE_MAGIC + bytes(1024), "old.xls"), 400,
+         "The workbook could not be read"),
     Case("X and y sheets of different lengths", upload(lambda ctx: workbook_bytes(
         {"X": [[k, k + 1] for k in range(6)], "y": [[k % 2] for k in range(5)]}), "xy.xlsx"),
         400, 'Sheet "X" has 6 rows but Sheet "y" has 5 labels'),

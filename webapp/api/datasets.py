@@ -1,21 +1,33 @@
-"""Datasets: upload, list, show, patch (display names, image geometry), samples, delete."""
-from flask import Blueprint, request
+"""Datasets: upload (with parse progress), list, show, patch (display names, image geometry), samples, delete."""
+from flask import Blueprint, request, url_for
 
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
-from webapp.services import datasets
+from webapp.services import datasets, uploads
 
 bp = Blueprint("datasets", __name__)
 
 
 @bp.post("/datasets")
 def upload():
-    form = request.form
-    summary = datasets.create_from_upload(
-        request.files.get("file"), x_sheet=form.get("x_sheet"), y_sheet=form.get("y_sheet"),
-        label_column=form.get("label_column"),
-    )
-    return summary, 201
+    """201 with the dataset; with ``?progress=1``, 202 at once and the rows are read while
+    the client polls ``GET /api/uploads/<id>``."""
+    received = uploads.receive(request.environ)
+    options = {k: received.form.get(k) for k in ("x_sheet", "y_sheet", "label_column")}
+
+    def parse(progress):
+        return datasets.create_from_upload(received, progress=progress, **options)
+
+    if request.args.get("progress") in ("1", "true"):
+        upload_id = uploads.start(parse)
+        return {"id": upload_id, "status": "reading",
+                "url": url_for("datasets.upload_status", upload_id=upload_id)}, 202
+    return uploads.parse_now(parse), 201
+
+
+@bp.get("/uploads/<upload_id>")
+def upload_status(upload_id):
+    return uploads.status(upload_id)
 
 
 @bp.get("/datasets")

@@ -168,40 +168,37 @@ def _option(value, field):
     return value or None
 
 
-def create_from_upload(file, x_sheet=None, y_sheet=None, label_column=None):
-    """Parse an uploaded .xlsx/.csv (a werkzeug FileStorage) and store it as a dataset."""
+def create_from_upload(received, x_sheet=None, y_sheet=None, label_column=None, progress=None):
+    """Parse an upload (``uploads.Received``, its file already on disk) and store it.
+
+    ``progress(phase, fraction)`` hears how far the parser has read. The temporary file is
+    removed whatever happens.
+    """
     from nncore.data.loaders import load_dataset
 
-    if file is None:
-        raise BadRequest("no file uploaded: send it in the multipart field 'file'")
-    name = clean_name(file.filename)
-    if not name:
-        raise BadRequest("the uploaded file has no name")
-    # Only the extension is kept (it tells the loader the format), and only a plain one.
-    suffix = Path(name).suffix.lower()
-    if not SAFE_SUFFIX.fullmatch(suffix):
-        raise BadRequest("unsupported file type: upload an Excel workbook (.xlsx) "
-                         "or a CSV file (.csv)")
-    folder = data_dir() / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    # The user's file name never becomes a path: the upload goes to a generated name.
-    fd, tmp = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=folder)
     try:
-        try:
-            with os.fdopen(fd, "wb") as f:
-                file.save(f)
-        except OSError as exc:
-            raise storage_error(exc, "the upload") from exc
+        name = clean_name(received.filename)
+        if not name:
+            raise BadRequest("the uploaded file has no name")
+        # The file on disk kept the extension (it tells the loader the format) when plain.
+        if not SAFE_SUFFIX.fullmatch(Path(name).suffix.lower()) \
+                or Path(received.path).suffix != Path(name).suffix.lower():
+            raise BadRequest("unsupported file type: upload an Excel workbook (.xlsx, .xls, "
+                             ".xlsb), a LibreOffice sheet (.ods) or a CSV file (.csv)")
+        reported = None if progress is None else (lambda f: progress("reading rows", f))
         try:
             dataset = load_dataset(
-                tmp, x_sheet=_option(x_sheet, "x_sheet"), y_sheet=_option(y_sheet, "y_sheet"),
+                received.path, x_sheet=_option(x_sheet, "x_sheet"), y_sheet=_option(y_sheet, "y_sheet"),
                 label_column=_option(label_column, "label_column"), name=name,
+                progress=reported,
             )
         except ValueError as exc:
             raise BadRequest(str(exc)) from exc
     finally:
-        remove_quietly(tmp)
+        received.discard()
     dataset.name = name
+    if progress is not None:
+        progress("storing the dataset", None)
     return get_summary(store_dataset(dataset, "upload"))
 
 

@@ -1,0 +1,171 @@
+"""Large CSV files through pandas' C parser, a few bytes a cell instead of a Python string.
+
+``read_frame`` reads the file in chunks of about a million cells with a dtype chosen per column
+from the first rows: ``uint8`` for whole numbers 0..255 (pictures: 1 byte a cell), ``float32``
+for other numbers, and pandas' own guess (text, categories) for the rest. When a chunk holds a
+cell its column's dtype cannot take (a text cell in row 59,000 of a numeric column), only that
+chunk is read again, with pandas' own dtype inference, to find the columns at fault; they are widened (``uint8`` ->
+``float32`` -> text) and reading goes on from that chunk, so earlier chunks are kept. The
+frame's index holds the file's 1-based line numbers, so that messages about a cell can name
+its row.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import numpy as np
+
+#: cells per chunk (pandas' per-column cost makes smaller chunks slow)
+CHUNK_CELLS = 1 << 24
+#: pandas' dtype names for the narrow numeric columns
+UINT8, FLOAT32, TEXT = "uint8", "float32", None
+
+
+def available() -> bool:
+    return importlib.util.find_spec("pandas") is not None
+
+
+def guess_dtypes(rows, columns) -> dict:
+    """``{column: "uint8"|"float32"|None}`` from sample ``rows`` (lists of text cells)."""
+    dtypes = {}
+    for j in columns:
+        dtype = UINT8
+        for row in rows:
+            text = row[j].strip() if j < len(row) else ""
+            try:
+                value = float(text)
+            except ValueError:
+                dtype = TEXT
+                break
+            if dtype == UINT8 and not (value.is_integer() and 0 <= value <= 255
+                                       and "." not in text and "e" not in text.lower()):
+                dtype = FLOAT32
+        dtypes[j] = dtype
+    return dtypes
+
+
+class _CountingReader:
+    """A binary file that reports the share of it read so far to ``progress(fraction)``."""
+
+    def __init__(self, f, size, progress):
+        self._f, self._size, self._progress, self._done = f, max(size, 1), progress, 0
+
+    def read(self, n=-1):
+        data = self._f.read(n)
+        self._done += len(data)
+        if self._progress is not None:
+            self._progress(min(self._done / self._size, 1.0))
+        return data
+
+    def readline(self, *args):
+        return self._f.readline(*args)
+
+    def __iter__(self):
+        return iter(self._f)
+
+    def seek(self, *args):
+        return self._f.seek(*args)
+
+    def tell(self):
+        return self._f.tell()
+
+
+def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
+    """The data rows of ``path`` as a DataFrame with columns ``0..n_cols-1``.
+
+    ``skip_lines`` lines (the header) are skipped; ``dtypes`` as from :func:`guess_dtypes`.
+    The index is each row's line number in the file; blank lines are dropped. Raises
+    ``ValueError`` naming the line for a row with too many fields; returns ``None`` for a file
+    pandas cannot decode as UTF-8 (the diagnostic reader guesses encodings).
+    """
+    import pandas as pd
+
+    dtypes = dict(dtypes)
+    rows_per_chunk = max(100, CHUNK_CELLS // max(n_cols, 1))
+    size = os.path.getsize(path)
+    chunks, done = [], 0
+    while True:
+        try:
+            with open(path, "rb") as f:
+                counted = _CountingReader(f, size, progress)
+                reader = pd.read_csv(
+                    counted, sep=delimiter, header=None, names=list(range(n_cols)),
+                    dtype=_pandas_dtypes(dtypes), skiprows=skip_lines + done,
+                    chunksize=rows_per_chunk, engine="c", encoding="utf-8-sig",
+                    skip_blank_lines=False, quotechar='"')
+                with reader:
+                    for chunk in reader:
+                        chunk.index = np.arange(len(chunk)) + skip_lines + done + 1
+                        chunks.append(chunk)
+                        done += len(chunk)
+            break
+        except pd.errors.ParserError as e:
+            raise ValueError(_parser_message(e, delimiter, n_cols)) from None
+        except UnicodeDecodeError:
+            return None
+        except (ValueError, OverflowError):
+            widened = _widen(path, delimiter, skip_lines + done, rows_per_chunk, n_cols, dtypes)
+            if not widened:
+                raise ValueError(f"The CSV file could not be read after row {done}.") from None
+    frame = pd.concat(chunks) if chunks else pd.DataFrame(columns=list(range(n_cols)))
+    return frame[~frame.isna().all(axis=1)]
+
+
+def _pandas_dtypes(dtypes):
+    return {j: d for j, d in dtypes.items() if d is not None}
+
+
+def _widen(path, delimiter, skip, n_rows, n_cols, dtypes) -> bool:
+    """Widen the dtype of the columns whose cells in this chunk it cannot hold; any widened.
+
+    The chunk is read again with pandas' own inference (8 bytes a number, text only where a
+    column has some), which says for each column what it needs.
+    """
+    import pandas as pd
+
+    narrow = [j for j, d in dtypes.items() if d is not None]
+    chunk = pd.read_csv(path, sep=delimiter, header=None, names=list(range(n_cols)),
+                        usecols=narrow, skiprows=skip, nrows=n_rows, engine="c",
+                        encoding="utf-8-sig", skip_blank_lines=False)
+    widened = False
+    for j in narrow:
+        values = chunk[j]
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            dtypes[j], widened = TEXT, True
+        elif dtypes[j] == UINT8:
+            fits = (pd.api.types.is_integer_dtype(values.dtype) and values.min() >= 0
+                    and values.max() <= 255)
+            if not fits:
+                dtypes[j], widened = FLOAT32, True
+    return widened
+
+
+def _parser_message(e, delimiter, n_cols):
+    text = str(e)
+    marker = "Expected "
+    if marker in text and " fields in line " in text and ", saw " in text:
+        tail = text.split(marker, 1)[1]
+        line = tail.split(" fields in line ", 1)[1].split(",", 1)[0]
+        saw = tail.split(", saw ", 1)[1].strip().rstrip(".")
+        name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}.get(
+            delimiter, repr(delimiter))
+        return (f"The CSV file, row {line} has {saw} fields but row 1 has {n_cols} (fields "
+                f"separated by {name}). Every row needs the same number of values.")
+    return f"The CSV file could not be read: {text}."
+
+
+def last_line(path, max_bytes=1 << 24):
+    """(line number, text) of the file's last line, and whether a line break ends the file."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        n_lines = 0
+        while block := f.read(1 << 22):
+            n_lines += block.count(b"\n")
+        f.seek(max(size - max_bytes, 0))
+        tail = f.read()
+    ended = tail.endswith(b"\n")
+    body = tail.rstrip(b"\r\n")
+    last = body.rsplit(b"\n", 1)[-1]
+    number = n_lines if ended else n_lines + 1
+    return number, last.decode("utf-8", errors="replace"), ended
