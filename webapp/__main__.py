@@ -24,12 +24,16 @@ def main(argv=None):
                         help="folder for the database, uploads and models "
                              "(default: instance/ in the repository)")
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--max-upload", type=int, default=None, metavar="MB",
+                        help="largest upload accepted, in MB (default: 1024)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("webapp")
     if args.data_dir is not None:
         os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
+    if args.max_upload is not None:
+        os.environ["WEBAPP_MAX_CONTENT_LENGTH"] = str(args.max_upload * 1024 * 1024)
 
     from waitress import create_server
 
@@ -43,7 +47,12 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         try:
-            server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+            # waitress holds a body (spooled to disk) until it is whole before the app sees it;
+            # its own cap, just above the app's, refuses a far larger one from its declared
+            # length instead of storing it.
+            server = create_server(app, host=args.host, port=args.port, threads=args.threads,
+                                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"]
+                                   + 1024 * 1024)
         except OSError as exc:
             print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                   file=sys.stderr)

@@ -14,8 +14,9 @@ class Config:
     # The built-in sample, registered as a dataset on start-up.
     REGISTER_SAMPLE = True
     SAMPLE_NAME = "Digits sample (MNIST, 5,000 digits, 28x28)"
-    # Uploads larger than this are refused with 413 (bytes).
-    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    # Uploads larger than this are refused with 413 (bytes): from the declared length before
+    # a byte is read, else as soon as the body passes it. The file streams to DATA_DIR/tmp.
+    MAX_CONTENT_LENGTH = 1024 * 1024 * 1024
     # JSON request bodies (run settings, predictions, drawings) larger than this get 413.
     MAX_JSON_BYTES = 2 * 1024 * 1024
     # Trainings that run at the same time; further runs wait with status "queued".
@@ -25,16 +26,11 @@ class Config:
     TRAINING_NICE = 10
     # Trained models kept in memory for fast prediction.
     MODEL_CACHE_SIZE = 4
-    DATASET_CACHE_SIZE = 2
     # How often (seconds) a running training writes its history to the database at most.
     HISTORY_WRITE_INTERVAL = 0.2
-    # Server limits on a training configuration (beyond nncore's own validation).
-    LIMITS = {
-        "max_layer_size": 4096,
-        "max_layers": 10,
-        "max_epochs": 2000,
-        "max_validation_split": 0.9,
-    }
+    # The bounds on a training configuration are nncore's (nncore.config.LIMITS); entries here
+    # tighten them for this server, e.g. {"max_epochs": 500} on a shared machine.
+    LIMITS = {}
 
 
 class TestingConfig(Config):

@@ -82,6 +82,14 @@ def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
     import pandas as pd
 
     dtypes = dict(dtypes)
+    if progress is not None:               # re-reads after a widening start from 0 again
+        reported = progress
+        furthest = [0.0]
+
+        def progress(fraction):
+            if fraction > furthest[0]:
+                furthest[0] = fraction
+                reported(fraction)
     rows_per_chunk = max(100, CHUNK_CELLS // max(n_cols, 1))
     size = os.path.getsize(path)
     chunks, done = [], 0

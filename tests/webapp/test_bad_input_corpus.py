@@ -25,6 +25,7 @@ import pytest
 from tests.conftest import bars_csv, blobs_csv
 from tests.helpers import client_run_getter, wait_for_run
 from tests.hostile_xml import EXTERNAL, LAUGHS, ROWS
+from tests.nncore.test_workbook_formats import ods_cell, ods_row, write_ods
 from webapp import create_app
 
 MAX_UPLOAD = 256 * 1024          # small, so that "too large" is cheap to send
@@ -83,6 +84,13 @@ def formulas_without_values():
     cells = "".join(f'<row r="{r}"><c r="A{r}"><f>ROW()*2</f></c><c r="B{r}"><v>{r % 2}</v></c>'
                     f"</row>" for r in range(1, 7))
     return with_sheet_xml(sheet(f"<sheetData>{cells}</sheetData>"))
+
+
+def repeated_ods(repeat):
+    """An .ods of a few hundred bytes whose second row declares ``repeat`` columns."""
+    rows = ods_row([ods_cell(1), ods_cell(2), ods_cell("a")])
+    rows += ods_row([ods_cell(3), ods_cell(4, repeat), ods_cell("b")])
+    return write_ods(io.BytesIO(), rows).getvalue()
 
 
 def encrypted_workbook():
@@ -197,7 +205,12 @@ CASES = [
         400, 'Sheet "X" has 6 rows but Sheet "y" has 5 labels'),
     Case("unknown sheet name", upload(lambda ctx: workbook_bytes({"d": small_table()}), "s.xlsx",
                                       x_sheet="X", y_sheet="y"), 400, 'no sheet named "X"'),
+    Case(".ods with a billion repeated columns", upload(lambda ctx: repeated_ods(10 ** 9),
+                                                        "repeat.ods"), 400,
+         "declares 1,000,000,002 columns"),
     # --- CSV content
+    Case("csv truncated mid-row", upload(lambda ctx: bars_csv()[:-40], "cut.csv"), 400,
+         "has 45 fields but row 1 has 65"),
     Case("csv ragged rows", upload("1,2,a\n3,4,b\n5,6\n", "ragged.csv"), 400,
          "row 3 has 2 fields but row 1 has 3"),
     Case("csv wrong delimiter", upload("1:2:a\n3:4:b\n5:6:a\n", "colons.csv"), 400,

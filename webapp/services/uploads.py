@@ -50,7 +50,7 @@ def receive(environ):
     """
     folder = Path(current_app.config["DATA_DIR"]) / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    opened = []
+    opened, streams = [], []
 
     def stream_factory(total_content_length, content_type, filename, content_length=None):
         # The user's file name never becomes a path: the part goes to a generated name, with
@@ -60,18 +60,23 @@ def receive(environ):
         fd, path = tempfile.mkstemp(prefix="upload-", suffix=suffix, dir=folder)
         os.close(fd)
         opened.append(path)
-        return open(path, "w+b")
+        f = open(path, "w+b")
+        streams.append(f)
+        return f
 
     parser = FormDataParser(stream_factory=stream_factory,
                             max_content_length=current_app.config["MAX_CONTENT_LENGTH"],
                             max_form_memory_size=current_app.config.get("MAX_FORM_MEMORY_SIZE"),
                             silent=False)
     try:
-        _, form, files = parser.parse_from_environ(environ)
-        upload = files.get("file")
-        for storage in files.values():
-            storage.stream.flush()
-            storage.stream.close()
+        try:
+            _, form, files = parser.parse_from_environ(environ)
+            upload = files.get("file")
+            for f in streams:
+                f.flush()                   # a full disk may only show here
+        finally:
+            for f in streams:
+                _close_quietly(f)
     except OSError as exc:
         _remove_all(opened)
         raise storage_error(exc, "the upload") from exc
@@ -87,6 +92,13 @@ def receive(environ):
     keep = upload.stream.name
     _remove_all(p for p in opened if p != keep)
     return Received(keep, upload.filename, form)
+
+
+def _close_quietly(f):
+    try:
+        f.close()
+    except OSError:
+        pass
 
 
 def _remove_all(paths):
