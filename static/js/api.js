@@ -48,14 +48,18 @@ export async function sendJSON(method, url, body) {
   return parseResponse(response);
 }
 
-/** POST multipart form data with upload progress: onProgress(fraction 0..1). Resolves to the JSON body. */
-export function uploadForm(url, formData, onProgress) {
+/**
+ * POST multipart form data with upload progress: onProgress(fraction 0..1, bytesSent, bytesTotal).
+ * Resolves to the JSON body; `signal` (an AbortSignal) cancels the upload, rejecting with an
+ * ApiError whose `cancelled` is true.
+ */
+export function uploadForm(url, formData, onProgress, signal) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.addEventListener("progress", (event) => {
-      if (event.lengthComputable) onProgress(event.loaded / event.total);
+      if (event.lengthComputable) onProgress(event.loaded / event.total, event.loaded, event.total);
     });
     xhr.addEventListener("load", () => {
       let body = null;
@@ -68,6 +72,12 @@ export function uploadForm(url, formData, onProgress) {
       else reject(new ApiError((body && body.error) || `Upload refused (${xhr.status})`, xhr.status));
     });
     xhr.addEventListener("error", () => reject(new ApiError("The upload failed: network error", 0)));
+    xhr.addEventListener("abort", () => {
+      const error = new ApiError("Upload cancelled.", 0);
+      error.cancelled = true;
+      reject(error);
+    });
+    if (signal) signal.addEventListener("abort", () => xhr.abort(), { once: true });
     xhr.send(formData);
   });
 }

@@ -1,7 +1,8 @@
-// Home page: built-in sample card, upload (drag and drop + picker), datasets and recent runs.
+// Home page: built-in sample card, upload (drag and drop + picker, progress while the file is
+// sent and while the server reads its rows, cancel), datasets and recent runs.
 import {
   readPageData, fillUrl, getJSON, sendJSON, uploadForm, asList, el, formatPercent, formatDate,
-  makeStatusBadge, describeNetwork,
+  makeStatusBadge, describeNetwork, ApiError,
 } from "./api.js";
 import { makeImageCanvas } from "./images.js";
 
@@ -142,35 +143,80 @@ function setUpUpload() {
   });
 }
 
+const MB = 1024 * 1024;
+const POLL_MS = 250;
+
+function megabytes(bytes) {
+  return bytes >= 10 * MB ? `${Math.round(bytes / MB)} MB` : `${(bytes / MB).toFixed(1)} MB`;
+}
+
+/** Poll GET /api/uploads/<id> until the server has read the rows; resolves to the dataset. */
+async function waitForRows(url, onState) {
+  for (;;) {
+    const state = await getJSON(url);
+    onState(state);
+    if (state.status === "completed") return state.dataset;
+    if (state.status === "failed") throw new ApiError(state.error, state.error_status);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
 async function upload(form, file, submit) {
   const progress = form.querySelector("[data-testid=upload-progress]");
   const progressText = form.querySelector("[data-testid=upload-progress-text]");
+  const cancel = form.querySelector("[data-testid=upload-cancel]");
   const error = form.querySelector("[data-testid=upload-error]");
+  const maxBytes = Number(form.querySelector("[data-testid=upload-input]").dataset.maxBytes);
+  const fail = (message) => {
+    progress.hidden = true;
+    cancel.hidden = true;
+    progressText.textContent = "";
+    error.textContent = message;
+    error.hidden = false;
+    submit.disabled = false;
+    form.querySelector("[data-testid=upload-retry]").hidden = false;
+  };
+  if (maxBytes && file.size > maxBytes) {
+    fail(`${file.name} is ${megabytes(file.size)}; this server accepts files up to ${megabytes(maxBytes)}.`);
+    return;
+  }
   const data = new FormData();
   data.append("file", file);
   for (const name of ["label_column", "x_sheet", "y_sheet"]) {
     const value = form.elements[name].value.trim();
     if (value) data.append(name, value);
   }
+  const aborter = new AbortController();
+  cancel.onclick = () => aborter.abort();
   error.hidden = true;
   submit.disabled = true;
   progress.hidden = false;
   progress.value = 0;
+  cancel.hidden = false;
   progressText.textContent = "Uploading…";
   try {
-    const dataset = await uploadForm(urls.datasets, data, (fraction) => {
+    const accepted = await uploadForm(`${urls.datasets}?progress=1`, data, (fraction, sent, total) => {
       progress.value = fraction;
-      progressText.textContent = fraction < 1 ? `Uploading… ${Math.round(fraction * 100)} %` : "Reading the file…";
+      progressText.textContent = fraction < 1
+        ? `Uploading… ${Math.round(fraction * 100)} % (${megabytes(sent)} of ${megabytes(total)})`
+        : "Uploaded; waiting for the server…";
+    }, aborter.signal);
+    cancel.hidden = true;
+    const dataset = await waitForRows(accepted.url, (state) => {
+      if (state.status !== "reading") return;
+      progress.value = state.fraction ?? 0;
+      progressText.textContent = state.fraction == null
+        ? `${state.phase[0].toUpperCase()}${state.phase.slice(1)}…`
+        : `Reading rows… ${Math.round(state.fraction * 100)} %`;
     });
-    progressText.textContent = `Loaded ${dataset.n_samples} rows. Opening the dataset…`;
+    progressText.textContent = `Loaded ${dataset.n_samples.toLocaleString()} rows. Opening the dataset…`;
     window.location.assign(fillUrl(urls.datasetPage, dataset.id));
   } catch (err) {
-    progress.hidden = true;
-    progressText.textContent = "";
-    error.textContent = err.message;
-    error.hidden = false;
-    submit.disabled = false;
-    form.querySelector("[data-testid=upload-retry]").hidden = false;
+    if (err.status === 413 && !err.message.includes("limit")) {
+      fail(`${file.name} is larger than this server accepts (${megabytes(maxBytes)}).`);
+    } else {
+      fail(err.message);
+    }
   }
 }
 
