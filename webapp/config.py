@@ -26,16 +26,11 @@ class Config:
     TRAINING_NICE = 10
     # Trained models kept in memory for fast prediction.
     MODEL_CACHE_SIZE = 4
-    DATASET_CACHE_SIZE = 2
     # How often (seconds) a running training writes its history to the database at most.
     HISTORY_WRITE_INTERVAL = 0.2
-    # Server limits on a training configuration (beyond nncore's own validation).
-    LIMITS = {
-        "max_layer_size": 4096,
-        "max_layers": 10,
-        "max_epochs": 2000,
-        "max_validation_split": 0.9,
-    }
+    # The bounds on a training configuration are nncore's (nncore.config.LIMITS); entries here
+    # tighten them for this server, e.g. {"max_epochs": 500} on a shared machine.
+    LIMITS = {}
 
 
 class TestingConfig(Config):

@@ -271,8 +271,8 @@ function readRunForm(form, limits) {
   const config = { dataset_id: dataset.id };
 
   const sizes = value("hidden_layers").split(/[\s,;]+/).filter(Boolean);
-  const maxUnits = limits.max_layer_size || 4096;
-  const maxLayers = limits.max_layers || 10;
+  const maxUnits = limits.max_layer_size;
+  const maxLayers = limits.max_layers;
   if (!sizes.length) errors.hidden_layers = "Enter at least one layer size, e.g. 25.";
   else if (!sizes.every((s) => INTEGER.test(s) && Number(s) >= 1)) errors.hidden_layers = "Whole numbers of at least 1, separated by commas.";
   else if (sizes.some((s) => Number(s) > maxUnits)) errors.hidden_layers = `At most ${maxUnits} units per layer.`;
@@ -294,7 +294,7 @@ function readRunForm(form, limits) {
   else if (Number(rate) > 100) errors.learning_rate = "That is far too large; try something below 10.";
   else config.learning_rate = Number(rate);
 
-  const maxEpochs = limits.max_epochs || 10000;
+  const maxEpochs = limits.max_epochs;
   const epochs = value("epochs");
   if (!INTEGER.test(epochs) || Number(epochs) < 1) errors.epochs = "A whole number of at least 1.";
   else if (Number(epochs) > maxEpochs) errors.epochs = `At most ${maxEpochs}.`;
@@ -312,7 +312,7 @@ function readRunForm(form, limits) {
   else config.l2 = Number(l2);
 
   const split = value("validation_split");
-  if (!NUMBER.test(split) || Number(split) < 0 || Number(split) > (limits.max_validation_split ?? 0.9)) errors.validation_split = `A fraction from 0 to ${limits.max_validation_split ?? 0.9}, e.g. 0.2.`;
+  if (!NUMBER.test(split) || Number(split) < 0 || Number(split) > limits.max_validation_split) errors.validation_split = `A fraction from 0 to ${limits.max_validation_split}, e.g. 0.2.`;
   else config.validation_split = Number(split);
 
   const seed = value("seed");
@@ -326,13 +326,13 @@ function readRunForm(form, limits) {
   else config.patience = Number(patience);
 
   const filters = value("conv_filters").split(/[\s,;]+/).filter(Boolean);
-  const maxFilters = limits.max_conv_filters ?? 64, maxBlocks = limits.max_conv_blocks ?? 3;
+  const maxFilters = limits.max_conv_filters, maxBlocks = limits.max_conv_blocks;
   if (!filters.every((s) => INTEGER.test(s) && Number(s) >= 1 && Number(s) <= maxFilters)) errors.conv_filters = `Whole numbers from 1 to ${maxFilters}, separated by commas; empty for none.`;
   else if (filters.length > maxBlocks) errors.conv_filters = `At most ${maxBlocks} convolutional blocks.`;
   else config.conv_filters = filters.map(Number);
 
   const synthetic = value("synthetic_digits");
-  const maxSynthetic = limits.max_synthetic_digits ?? 20000;
+  const maxSynthetic = limits.max_synthetic_digits;
   if (synthetic === "") config.synthetic_digits = null;
   else if (!INTEGER.test(synthetic) || Number(synthetic) > maxSynthetic) errors.synthetic_digits = `A whole number from 0 to ${maxSynthetic}, or empty for auto.`;
   else config.synthetic_digits = Number(synthetic);
@@ -357,7 +357,7 @@ function fieldNamedIn(message, fields) {
 
 function setUpRunForm(options) {
   const form = document.querySelector("[data-testid=run-form]");
-  const limits = options.limits || {};
+  const limits = options.limits;
   fillRunForm(options);
   form.elements.full_batch.addEventListener("change", () => syncBatchField(form));
   for (const name of ["optimizer", "activation"]) {

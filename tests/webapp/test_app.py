@@ -105,6 +105,17 @@ def test_options_come_from_the_registries(client):
     assert options["limits"]["max_epochs"] == 2000
 
 
+def test_limits_live_in_nncore_and_a_server_can_only_tighten_them(app, client, bars):
+    from nncore.config import LIMITS
+    app.config["LIMITS"] = {"max_epochs": 50}
+    limits = client.get("/api/options").get_json()["limits"]
+    assert {k: v for k, v in limits.items() if k != "max_upload_bytes"} == {**LIMITS,
+                                                                           "max_epochs": 50}
+    refused = client.post("/api/runs", json={"dataset_id": bars, "epochs": 51})
+    assert refused.status_code == 400
+    assert "epochs: must be from 1 to 50" in refused.get_json()["error"]
+
+
 def test_runs_left_running_become_interrupted(app, blobs):
     db = sqlite3.connect(Path(app.config["DATA_DIR"], "app.db"))
     with db:

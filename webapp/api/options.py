@@ -1,18 +1,19 @@
-"""GET /api/options: what the run form offers, straight from nncore's registries."""
+"""GET /api/options: what the run form offers, straight from nncore's registries and limits."""
 from flask import Blueprint, current_app
+
+from nncore.config import TrainConfig, default_learning_rate
+from nncore.nn.activations import ACTIVATIONS
+from nncore.nn.initializers import INITIALIZERS
+from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
+from nncore.nn.outputs import OUTPUTS
+from nncore.nn.training import SCHEDULES
+from webapp.services.runs import server_limits
 
 bp = Blueprint("options", __name__)
 
 
 @bp.get("/options")
 def options():
-    from nncore.nn.activations import ACTIVATIONS
-    from nncore.config import LIMITS, TrainConfig, default_learning_rate
-    from nncore.nn.initializers import INITIALIZERS
-    from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
-    from nncore.nn.outputs import OUTPUTS
-    from nncore.nn.training import SCHEDULES
-
     return {
         "activations": list(ACTIVATIONS),
         "outputs": list(OUTPUTS),
@@ -26,7 +27,7 @@ def options():
                         for activation in ACTIVATIONS}
             for optimizer in OPTIMIZERS},
         "defaults": TrainConfig().to_dict(),
-        # nncore's bounds on every setting, tightened by the server's own
-        "limits": {**LIMITS, **current_app.config["LIMITS"],
+        # the bounds the server enforces on every setting; the run form reads them from here
+        "limits": {**server_limits(),
                    "max_upload_bytes": current_app.config["MAX_CONTENT_LENGTH"]},
     }
