@@ -53,6 +53,26 @@ class EndlessBody:
     _at_end = False
 
 
+def multipart(content, filename, **fields):
+    """The multipart body, built in memory: the test client's own encoder spools bodies over
+    500 KB to a temporary file it never closes."""
+    data = content.encode() if isinstance(content, str) else content
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+                 f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'.encode())
+    return b"".join(parts) + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+@pytest.fixture
+def upload(client):
+    """``upload(text, filename, **fields)`` -> the response, for bodies of any size."""
+    def post(content, filename="data.csv", **fields):
+        return client.post("/api/datasets", input_stream=io.BytesIO(
+            multipart(content, filename, **fields)), content_type=multipart_type())
+    return post
+
+
 def tmp_files(app):
     return list((Path(app.config["DATA_DIR"]) / "tmp").iterdir())
 
@@ -246,3 +266,16 @@ def test_a_column_is_widened_only_where_a_chunk_needs_it(tmp_path, monkeypatch):
     assert frame.loc[5_001, 3] == np.float32(300.5) and len(frame) == 6_000
     assert seen[-1] == 1.0 and seen == sorted(seen)
     assert os.path.getsize(path) > 0
+
+
+# --- defaults that scale -------------------------------------------------------------------------
+
+def test_the_default_run_on_a_large_image_dataset_is_sized_for_it(client, upload, small_chunks):
+    created = upload(digits_csv(20_000), "digits.csv", label_column="label").get_json()
+    run = client.post("/api/runs", json={"dataset_id": created["id"]}).get_json()
+    config = client.get(f"/api/runs/{run['id']}").get_json()["config"]
+    client.post(f"/api/runs/{run['id']}/cancel")
+    assert (config["epochs"], config["batch_size"], config["synthetic_digits"]) == (12, 128, 0)
+    mine = client.post("/api/runs", json={"dataset_id": created["id"], "epochs": 3}).get_json()
+    assert client.get(f"/api/runs/{mine['id']}").get_json()["config"]["epochs"] == 3
+    client.post(f"/api/runs/{mine['id']}/cancel")

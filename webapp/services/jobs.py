@@ -37,7 +37,7 @@ HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "
 INTERRUPTED_MESSAGE = "the server stopped during training"
 LOST_MESSAGE = "the training process ended unexpectedly (exit status {})"
 # The config a training process needs (it builds a bare Flask app from it).
-WORKER_CONFIG_KEYS = ("DATA_DIR", "HISTORY_WRITE_INTERVAL", "TRAINING_NICE")
+WORKER_CONFIG_KEYS = ("DATA_DIR", "HISTORY_WRITE_INTERVAL", "DATASET_CACHE_SIZE", "TRAINING_NICE")
 # Imported once by the fork server, so that every training process starts ready.
 PRELOAD = ["webapp.services.jobs", "webapp.services.datasets", "webapp.services.reports",
            "nncore.fitting", "nncore.model"]
@@ -257,7 +257,9 @@ def _train(run_id, event, stopping, check_server):
         check_server()
         last_write[0] = time.monotonic()
         epoch, epochs = record.get("epoch", 0), record.get("epochs")
-        elapsed = time.monotonic() - started
+        # The training's own clock: loading the data and drawing synthetic digits before
+        # the first epoch would otherwise be spread over every epoch still to come.
+        elapsed = record.get("seconds") or (time.monotonic() - started)
         eta = elapsed / epoch * (epochs - epoch) if epoch and epochs else None
         progress = {"epoch": epoch, "epochs": epochs,
                     "eta_seconds": None if eta is None else round(eta, 1)}

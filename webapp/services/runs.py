@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 from flask import current_app
 
-from nncore.config import LIMITS, check_network_size
+from nncore.config import check_network_size
 from nncore.digits.pen_digits import is_digit_classes
+from nncore.fitting import large_image_defaults
 
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
@@ -39,14 +40,9 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def server_limits():
-    """nncore's bounds on a training configuration, tightened by the server's ``LIMITS``."""
-    return {**LIMITS, **current_app.config["LIMITS"]}
-
-
 def check_limits(config):
     """Refuse configurations beyond the server's limits (``config``: a TrainConfig)."""
-    limits = server_limits()
+    limits = current_app.config["LIMITS"]
     layers = list(config.hidden_layers)
     if len(layers) > limits["max_layers"]:
         raise BadRequest(f"hidden_layers: at most {limits['max_layers']} hidden layers "
@@ -115,7 +111,7 @@ def create_run(body, jobs):
     fields = dict(body)
     dataset_id = _dataset_id(fields.pop("dataset_id", None))
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
-    config = parse_config(fields)
+    config = parse_config({**large_image_defaults(summary), **fields})
     try:
         check_network_size(config, summary["n_features"], len(summary["classes"]))
     except ValueError as exc:
