@@ -37,7 +37,7 @@ HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "
 INTERRUPTED_MESSAGE = "the server stopped during training"
 LOST_MESSAGE = "the training process ended unexpectedly (exit status {})"
 # The config a training process needs (it builds a bare Flask app from it).
-WORKER_CONFIG_KEYS = ("DATA_DIR", "HISTORY_WRITE_INTERVAL", "DATASET_CACHE_SIZE", "TRAINING_NICE")
+WORKER_CONFIG_KEYS = ("DATA_DIR", "HISTORY_WRITE_INTERVAL", "TRAINING_NICE")
 # Imported once by the fork server, so that every training process starts ready.
 PRELOAD = ["webapp.services.jobs", "webapp.services.datasets", "webapp.services.reports",
            "nncore.fitting", "nncore.model"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from flask import current_app
 
-from nncore.config import check_network_size
+from nncore.config import LIMITS, check_network_size
 from nncore.digits.pen_digits import is_digit_classes
 from nncore.fitting import large_image_defaults
 
@@ -40,9 +40,14 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def server_limits():
+    """nncore's bounds on a training configuration, tightened by the server's ``LIMITS``."""
+    return {**LIMITS, **current_app.config["LIMITS"]}
+
+
 def check_limits(config):
     """Refuse configurations beyond the server's limits (``config``: a TrainConfig)."""
-    limits = current_app.config["LIMITS"]
+    limits = server_limits()
     layers = list(config.hidden_layers)
     if len(layers) > limits["max_layers"]:
         raise BadRequest(f"hidden_layers: at most {limits['max_layers']} hidden layers "
