@@ -37,6 +37,17 @@ def class_name(value) -> str:
     return text
 
 
+def column_table(encoding: dict) -> list[dict]:
+    """The rows of the dataset page's column table, from an encoding dict, label first."""
+    rows = [{"name": encoding.get("label"), "kind": "label", "blanks": encoding.get("label_blanks", 0),
+             "examples": encoding.get("label_examples", []), "action": encoding.get("label_action", ""),
+             "blank_tokens": []}]
+    rows += [{k: c.get(k) for k in ("name", "kind", "blanks", "examples", "action", "blank_tokens")}
+             | {"n_categories": len(c.get("categories", [])) if c.get("kind") == "category" else None}
+             for c in encoding.get("columns", [])]
+    return rows
+
+
 def natural_key(name: str):
     """Sort key: numbers by value first, then text with digit runs compared as numbers."""
     try:
@@ -59,7 +70,8 @@ class Dataset:
     """Features ``X`` (n, d) float64 and labels ``y`` (n,) int64 indices into ``classes``.
 
     ``notes`` records anything the loader repaired or assumed (a dropped header row, a text
-    encoding guessed), for the user to see.
+    encoding guessed), for the user to see. ``encoding`` (tables) says how each raw column
+    became features: its rows are also the dataset page's column table.
     """
 
     X: np.ndarray
@@ -69,6 +81,8 @@ class Dataset:
     feature_names: list[str] | None = None
     image: ImageGeometry | None = None
     notes: list[str] = field(default_factory=list)
+    # tables: ``encoding.Encoding.to_dict()``, how raw rows became X (None: X is the file's)
+    encoding: dict | None = None
 
     def __post_init__(self):
         self.X = np.asarray(self.X, dtype=np.float64)
@@ -131,6 +145,7 @@ class Dataset:
             "feature_max": None if empty else float(self.X.max()),
             "image": None if self.image is None else self.image.to_dict(),
             "notes": list(self.notes),
+            "columns": None if self.encoding is None else column_table(self.encoding),
         }
 
     def __repr__(self):

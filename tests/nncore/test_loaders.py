@@ -175,12 +175,9 @@ MALFORMED = [
     (_csv("1,2,a\n3,4,b\n5,abc,a\n"), {}, 'row 3, column 2: "abc" is not a number'),
     (_xlsx({"S": [[1, 2, "a"], [3, "abc", "b"]]}), {},
      r'Sheet "S", row 2, column 2: "abc" is not a number \(cell B2\)'),
-    (_csv("1,2,a\n3,,b\n5,6,a\n"), {}, "row 2, column 2: the cell is empty"),
-    (_xlsx({"S": [[1, 2, "a"], [3, None, "b"], [1, 1, "a"]]}), {},
-     "row 2, column 2: the cell is empty"),
-    (_csv("1,2,a\n3,nan,b\n"), {}, "row 2, column 2: the cell is NaN"),
     (_csv("1,2,a\n3,inf,b\n"), {}, '"inf" is not a finite number'),
-    (_csv("1,2,a\n3,4,\n"), {}, "row 2, column 3: the label is empty"),
+    (_csv("1,2,a\n3,4,\n"), {}, r"only one data row \(1 row without a label dropped\)"),
+    (_csv("1,2,a\n3,4,NA\n5,6,a\n"), {}, "every row has the same label"),
     (_csv("1,2,7\n3,4,7\n"), {}, "every row has the same label"),
     (_csv("label\n1\n2\n"), {}, "only one column"),
     (_csv("1,2,a\n"), {}, "only one data row"),
@@ -197,10 +194,27 @@ MALFORMED = [
     (_xlsx({"X": X6, "y": [[1, 2]] * 6}), {}, 'Sheet "y" has 2 columns'),
     (_xlsx({"X": X6, "y": Y6}), {"y_sheet": "y", "label_column": "a"}, "not both"),
     (_xlsx({"X": [[1], [2]], "y": [[1], [1]]}), {}, "same label"),
-    (_xlsx({"S": [[1, 2, 1], [3, "#DIV/0!", 2]]}), {}, "spreadsheet error #DIV/0!"),
     (_xlsx({"S": [[1, 2, 1], [3, "=A2*2", 2]]}), {},
      r"row 2, column 2: the cell holds a formula \(=A2\*2\) with no saved result"),
 ]
+
+
+# Blanks used to be refused; a spreadsheet as people have it has them, so they are filled
+# (the median of the column), and a third column says which cell was blank.
+BLANKS_FILLED = [
+    (_csv("1,2,a\n3,,b\n5,6,a\n"), [[1, 2, 0], [3, 4, 1], [5, 6, 0]]),
+    (_xlsx({"S": [[1, 2, "a"], [3, None, "b"], [1, 1, "a"]]}), [[1, 2, 0], [3, 1.5, 1], [1, 1, 0]]),
+    (_csv("1,2,a\n3,nan,b\n5,4,b\n"), [[1, 2, 0], [3, 3, 1], [5, 4, 0]]),
+    (_csv("1,2,a\n3,?,b\n5,4,b\n"), [[1, 2, 0], [3, 3, 1], [5, 4, 0]]),
+    (_xlsx({"S": [[1, 2, 1], [3, "#DIV/0!", 2]]}), [[1, 2, 0], [3, 2, 1]]),   # unknown value
+]
+
+
+@pytest.mark.parametrize("make, X", BLANKS_FILLED)
+def test_blank_numbers_are_filled_with_the_median(tmp_path, make, X):
+    ds = load_dataset(make(tmp_path))
+    assert ds.X.tolist() == X
+    assert any("Blank numbers filled" in note for note in ds.notes)
 
 
 @pytest.mark.parametrize("make, kwargs, message", MALFORMED)

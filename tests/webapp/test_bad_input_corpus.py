@@ -217,8 +217,12 @@ CASES = [
          "only one column"),
     Case("csv text in feature cells", upload("1,2,a\n3,x,b\n5,6,a\n", "text.csv"), 400,
          'row 2, column 2: "x" is not a number'),
-    Case("csv NaN cell", upload("1,2,a\n3,nan,b\n5,6,a\n", "nan.csv"), 400, "the cell is NaN"),
-    Case("csv empty cell", upload("1,2,a\n3,,b\n5,6,a\n", "hole.csv"), 400, "the cell is empty"),
+    # blanks (and NaN, NA, ?) in a number column are filled with its median, plus a was-blank
+    # feature: spreadsheets as people have them
+    Case("csv NaN cell", upload("1,2,a\n3,nan,b\n5,6,a\n", "nan.csv"), 201, "",
+         extra={"n_features": 3}),
+    Case("csv empty cell", upload("1,2,a\n3,,b\n5,6,a\n", "hole.csv"), 201, "",
+         extra={"n_features": 3}),
     Case("csv with a BOM", upload(lambda ctx: "\ufeff" + blobs_csv(5), "bom.csv"), 201, "",
          extra={"n_features": 4, "classes": ["blue", "green", "red"]}),
     Case("csv in cp1252", upload(("a,b,label\n1,2,caf\u00e9\n3,4,na\u00efve\n5,6,caf\u00e9\n"
