@@ -181,7 +181,7 @@ def _drawing_profile(dataset, train_idx):
     """Measure how the training images draw their digits (box size, stroke), for the canvas."""
     if dataset.image is None:
         return None
-    from nncore.digits.drawing import measure_profile
+    from nncore.digits.ink import measure_profile
     from nncore.data.images import to_images
     geometry = dataset.image
     images = to_images(dataset.X[train_idx], geometry)

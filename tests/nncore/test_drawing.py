@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from nncore.digits.drawing import (default_profile, features_from_image, features_from_strokes,
-                            measure_profile, processed_pixels, render_strokes)
+from nncore.digits.drawing import features_from_image, features_from_strokes, processed_pixels
+from nncore.digits.ink import default_profile, measure_profile, render_strokes
 from nncore.data.images import ImageGeometry
 
 MNIST_GEOM = ImageGeometry(28, 28, "C", 0.0, 255.0)
