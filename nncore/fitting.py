@@ -8,6 +8,7 @@ augmentation), so changing, say, the architecture does not change which rows are
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -69,6 +70,59 @@ def large_image_defaults(summary) -> dict:
     if summary.get("image") is None or (summary.get("n_samples") or 0) < LARGE_IMAGE_ROWS:
         return {}
     return {"epochs": 12, "batch_size": 128, "synthetic_digits": 0}
+
+
+#: updates (mini-batch steps) a table's default run aims at: enough for a small table to
+#: converge (150 rows in batches of 64 for 60 epochs made 120), cut short by early stopping
+TABLE_STEPS = 4000
+#: row passes (rows x epochs) a table's default run may take, so a large table stays quick
+TABLE_ROW_PASSES = 1_500_000
+#: epochs without a lower validation cost before a table's run stops (the best weights kept)
+TABLE_PATIENCE = 25
+
+
+def default_settings(summary) -> tuple[dict, str]:
+    """The settings a run takes when the request leaves them out, and why, in one line.
+
+    The one place that adapts the defaults to a dataset: pictures keep ``TrainConfig``'s
+    (tuned for hand-drawn digits: augmentation, synthetic pen digits), large picture sets take
+    ``large_image_defaults``, tables take ``table_defaults``. ``summary`` is
+    ``Dataset.summary()``; a request's own settings go on top of the returned dict.
+    """
+    if summary.get("image") is not None:
+        large = large_image_defaults(summary)
+        if large:
+            return large, (f"{summary.get('n_samples', 0):,} pictures: {large['epochs']} epochs "
+                           f"of batches of {large['batch_size']}, no synthetic digits")
+        return {}, "pictures: the drawing-pad defaults (augmentation, synthetic pen digits)"
+    return table_defaults(summary)
+
+
+def table_defaults(summary) -> tuple[dict, str]:
+    """Defaults for a table of ``n_samples`` rows, ``n_features`` features, k classes.
+
+    One relu layer about twice as wide as the input (32 to 256 units); batches of 32 (64 from
+    10,000 rows); epochs from a budget of ``TABLE_STEPS`` updates, at most
+    ``TABLE_ROW_PASSES`` row passes; early stopping on the validation cost keeps the best
+    weights (so no weight averaging); a light L2 penalty, since early stopping already guards
+    against fitting noise; no picture steps.
+    """
+    n = int(summary.get("n_samples") or 0)
+    d = int(summary.get("n_features") or 1)
+    k = len(summary.get("classes") or ()) or 2
+    width = int(min(256, max(32, 2 ** math.ceil(math.log2(max(2 * (d + k), 2))))))
+    n_train = max(1, round(0.8 * n))
+    batch = 32 if n < 10_000 else 64
+    steps_per_epoch = max(1, math.ceil(n_train / batch))
+    epochs = math.ceil(TABLE_STEPS / steps_per_epoch)
+    epochs = int(max(1, min(max(epochs, 20), TABLE_ROW_PASSES // n_train, 1000)))
+    settings = {"hidden_layers": [width], "batch_size": batch, "epochs": epochs,
+                "l2": 0.01, "patience": TABLE_PATIENCE, "average_last": 0.0,
+                "augment": False, "synthetic_digits": 0}
+    reason = (f"{n:,} rows, {d} features, {k} classes: {width} relu units, up to {epochs} epochs "
+              f"of batches of {batch} (~{epochs * steps_per_epoch:,} updates), stopping "
+              f"{TABLE_PATIENCE} epochs after the best validation cost and keeping its weights")
+    return settings, reason
 
 
 def build_network(dataset, config: TrainConfig, rng):
@@ -147,7 +201,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
                     learning_rate=config.effective_learning_rate, epochs=config.epochs,
                     batch_size=config.batch_size, l2=config.l2,
                     rng=np.random.default_rng(train_seq), X_val=X_val, y_val=y_val,
-                    patience=config.patience, callback=callback, augment=augment,
+                    patience=config.patience if X_val is not None else None, callback=callback, augment=augment,
                     schedule=config.lr_schedule, average_last=config.average_last)
     seconds = time.perf_counter() - started
 
@@ -159,7 +213,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
     cm = (confusion_matrix(y_val, val_pred, k) if val_pred is not None
           else confusion_matrix(y_train, train_pred, k))
     model = Model(network, dataset.classes, scaler, image=dataset.image,
-                  profile=profile, config=config.to_dict())
+                  profile=profile, config=config.to_dict(), encoding=dataset.encoding)
     result = {
         "history": history,
         "train_accuracy": float(accuracy(y_train, train_pred)),
@@ -170,6 +224,7 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None):
         "synthetic_digits": int(n_synthetic),
         "seconds": seconds,
         "stopped": history.get("stopped"),
+        "best_epoch": history.get("best_epoch"),
         "val_indices": [int(i) for i in val_idx],
         "val_predictions": [int(p) for p in val_pred] if val_pred is not None else [],
         "confusion_matrix": np.asarray(cm).astype(int).tolist(),

@@ -2,8 +2,9 @@
 
 A `Network` only knows scaled inputs and class indices. A `Model` adds what turns file rows
 into predictions and back: the input `Scaler` fitted on the training rows, the class names as
-the file gave them, the image geometry (for pictures and drawings) and the drawing profile
-measured on the training images. It saves to one ``.npz``: the weights as plain arrays and the
+the file gave them, the image geometry (for pictures and drawings), the drawing profile
+measured on the training images and, for tables, the column encoding (category vocabularies,
+fill values) that reads a raw row as training read the file. It saves to one ``.npz``: the weights as plain arrays and the
 metadata as one JSON string, so loading never needs pickle (``allow_pickle=False``).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from nncore.data import safety
 from nncore.nn.convnet import ConvNetwork
+from nncore.data.encoding import Encoding
 from nncore.data.images import ImageGeometry
 from nncore.nn.network import Network
 from nncore.data.scaling import Scaler
@@ -39,15 +41,21 @@ class Model:
         Drawing profile measured on the training images (see `nncore.digits.drawing`).
     config : dict
         The training settings, for the record.
+    encoding : dict or None
+        Tables: how raw rows (text categories, blanks) become features
+        (``nncore.data.encoding.Encoding.to_dict()``); None when the features are the cells.
     """
 
-    def __init__(self, network, classes, scaler, image=None, profile=None, config=None):
+    def __init__(self, network, classes, scaler, image=None, profile=None, config=None,
+                 encoding=None):
         self.network = network
         self.classes = [str(c) for c in classes]
         self.scaler = scaler
         self.image = image
         self.profile = profile
         self.config = dict(config or {})
+        self.encoding = encoding
+        self._encoder = None if encoding is None else Encoding.from_dict(encoding)
 
     def __repr__(self):
         return (f"Model({self.network!r}, classes={self.classes!r}, "
@@ -79,6 +87,21 @@ class Model:
         """Class names (as the dataset names them) for each row, shape (n,)."""
         return np.asarray(self.classes)[self.predict_indices(X_raw)]
 
+    def encode_row(self, row: dict):
+        """One raw row ``{column: value}`` (as in the file) -> ((1, n_features) raw features,
+        notes on blanks and unseen categories); ``ValueError`` for unknown columns or values
+        of the wrong type."""
+        if self._encoder is None:
+            raise ValueError("this model was trained on numeric features only: send "
+                             "features (a list of numbers) instead of a row")
+        return self._encoder.transform_row(row)
+
+    def encode_frame(self, frame, where=""):
+        """Raw rows (a DataFrame with the file's columns) -> (n, n_features) raw features."""
+        if self._encoder is None:
+            raise ValueError("this model takes numeric features only")
+        return self._encoder.transform(frame, where)
+
     # --- persistence ---------------------------------------------------------------------
 
     def metadata(self) -> dict:
@@ -97,6 +120,7 @@ class Model:
             "image": self.image.to_dict() if self.image else None,
             "profile": self.profile,
             "config": self.config,
+            "encoding": self.encoding,
         }
 
     def save(self, path) -> None:
@@ -138,7 +162,8 @@ class Model:
             target[...] = source
         image = ImageGeometry.from_dict(meta["image"]) if meta.get("image") else None
         return cls(network, meta["classes"], Scaler.from_dict(meta["scaler"]), image=image,
-                   profile=meta.get("profile"), config=meta.get("config"))
+                   profile=meta.get("profile"), config=meta.get("config"),
+                   encoding=meta.get("encoding"))
 
 
 def _rebuild(meta):

@@ -225,8 +225,10 @@ def _as_number(column, data, blank, n, forced) -> Column:
 
 
 def _is_row_counter(present) -> bool:
-    start = present[0]
-    return start in (0, 1) and np.array_equal(present, start + np.arange(present.size))
+    """1, 2, 3, ... (or from 0), perhaps with the gaps of rows dropped for a blank label."""
+    steps = np.diff(present)
+    return bool(present[0] in (0, 1) and np.all(steps >= 1) and np.all(present == np.round(present))
+                and present[-1] - present[0] <= 1.1 * present.size)
 
 
 def _as_category(column, values, blank, n, forced) -> Column:

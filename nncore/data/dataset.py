@@ -145,7 +145,9 @@ class Dataset:
             "feature_max": None if empty else float(self.X.max()),
             "image": None if self.image is None else self.image.to_dict(),
             "notes": list(self.notes),
-            "columns": None if self.encoding is None else column_table(self.encoding),
+            # a picture's pixels are not worth a table of 784 rows
+            "columns": (None if self.encoding is None or self.image is not None
+                        else column_table(self.encoding)),
         }
 
     def __repr__(self):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.data.columns import (
-    ROLES, CellProblem, Column, classify, example_values, is_blank_token,
+    BLANK_TOKENS, ROLES, CellProblem, Column, classify, example_values, is_blank_token,
 )
 from nncore.data.dataset import Dataset, class_name
 from nncore.data.encoding import Encoding
@@ -101,17 +101,35 @@ def has_header(table: Table) -> bool:
         return False
     first, probe = rows[0], rows[1:1 + _HEADER_PROBE_ROWS]
     is_num = lambda v: _is_number(v, table.decimal_comma)  # noqa: E731
+    is_text = lambda v: isinstance(v, str) and not is_num(v) and not _is_blank(v)  # noqa: E731
+    # numbers below, blanks ("", ?, NA) allowed among them
     evidence = sum(1 for j, v in enumerate(first)
-                   if isinstance(v, str) and not is_num(v) and not _is_blank(v)
-                   and all(is_num(r[j]) for r in probe))
+                   if is_text(v) and any(is_num(r[j]) for r in probe)
+                   and all(is_num(r[j]) or _is_blank_token(r[j]) for r in probe))
     if not evidence:
-        return False
+        return _is_text_header(first, probe, is_text)
     numbers = [float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)
                for v in first if is_num(v)]
     if len(numbers) <= len(first) / 2:
         return True
     start = numbers[0]
     return start in (0, 1) and numbers == [start + k for k in range(len(numbers))]
+
+
+def _is_blank_token(v) -> bool:
+    return _is_blank(v) or (isinstance(v, str) and v.strip().lower() in BLANK_TOKENS)
+
+
+def _is_text_header(first, probe, is_text) -> bool:
+    """A first row of distinct text names over text columns: a header when no name comes back
+    in its column below and at least one column repeats its values (categories), which names
+    never do."""
+    if not all(is_text(v) for v in first) or len({str(v).strip() for v in first}) < len(first):
+        return False
+    below = [[str(r[j]).strip() for r in probe if not _is_blank(r[j])] for j in range(len(first))]
+    if any(str(v).strip() in values for v, values in zip(first, below)):
+        return False
+    return any(len(set(values)) < len(values) for values in below)
 
 
 def drop_header(table: Table) -> list[str]:
@@ -314,6 +332,7 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
         raise ValueError(f"{where} has a header row but no data rows.")
     names, has_header_names = column_names(frame.columns)
     frame = frame.set_axis(names, axis=1)
+    raw = frame
     roles = _check_roles(roles, names, where)
     chosen = [n for n, r in roles.items() if r == "label"]
     if len(chosen) > 1:
@@ -356,7 +375,8 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
     feature_names = (encoding.feature_names if has_header_names or not plain else None)
     image = detect_image_geometry(X) if plain else None
     dataset = _finish(X, labels, name, feature_names, notes, where, image=image)
-    dataset.encoding = None if image is not None else encoding.to_dict()
+    dataset.encoding = encoding.to_dict()
+    dataset.raw = raw           # every row as read, so that a change of roles can redo this
     return dataset
 
 
@@ -437,9 +457,9 @@ def _row_counters(block) -> np.ndarray:
     n = block.shape[0]
     if n < 20:
         return np.zeros(block.shape[1], dtype=bool)
-    start = block[0]
-    steps = np.arange(n, dtype=np.float64)[:, None]
-    return np.isin(start, (0.0, 1.0)) & np.all(block == start + steps, axis=0)
+    start, steps = block[0], np.diff(block, axis=0)
+    return (np.isin(start, (0.0, 1.0)) & np.all(steps >= 1, axis=0)
+            & np.all(block == np.round(block), axis=0) & (block[-1] - start <= 1.1 * n))
 
 
 def _features(frame, encoding, where) -> np.ndarray:

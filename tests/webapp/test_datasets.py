@@ -197,3 +197,43 @@ def test_tutorial_labels_show_ten_as_zero(client):
     body = response.get_json()
     assert "10" in body["classes"]
     assert body["display_names"]["10"] == "0" and body["display_names"]["3"] == "3"
+
+
+PENGUINS_CSV = "island,bill,sex,species\n" + "".join(
+    f"{isl},{bill},{sex},{sp}\n" for isl, bill, sex, sp in [
+        ("Biscoe", 47.1, "male", "Gentoo"), ("Dream", 38.2, "female", "Adelie"),
+        ("Torgersen", "NA", "male", "Adelie"), ("Biscoe", 49.0, "?", "Gentoo"),
+        ("Dream", 46.5, "female", "Chinstrap"), ("Dream", 45.9, "male", "Chinstrap")] * 6)
+
+
+def test_a_table_with_text_and_blanks_is_described_column_by_column(client, upload):
+    created = upload(PENGUINS_CSV, "penguins.csv").get_json()
+    kinds = {c["name"]: c["kind"] for c in created["columns"]}
+    assert kinds == {"species": "label", "island": "category", "bill": "number", "sex": "category"}
+    assert created["roles_changeable"] and "relu units" in created["default_run"]["reason"]
+    assert [f["name"] for f in created["row_form"]] == ["island", "bill", "sex"]
+    changed = client.patch(f"/api/datasets/{created['id']}", json={"roles": {"sex": "ignored"}})
+    assert changed.status_code == 200
+    assert {c["name"]: c["kind"] for c in changed.get_json()["columns"]}["sex"] == "ignored"
+    for roles, message in [({"nope": "ignored"}, 'no column "nope"'), ({"bill": "x"}, "role"),
+                           ({"island": "ignored", "bill": "ignored"}, "no column can be used"), ("sex", "roles")]:
+        refused = client.patch(f"/api/datasets/{created['id']}", json={"roles": roles})
+        assert refused.status_code == 400 and message in refused.get_json()["error"], roles
+    after = client.get(f"/api/datasets/{created['id']}").get_json()
+    assert after["n_features"] == changed.get_json()["n_features"]
+
+
+def test_a_row_of_raw_values_is_predicted(client, upload, wait_for_run):
+    created = upload(PENGUINS_CSV, "penguins.csv").get_json()
+    run = client.post("/api/runs", json={"dataset_id": created["id"], "epochs": 30}).get_json()
+    assert wait_for_run(run["id"])["status"] == "completed"
+    url = f"/api/runs/{run['id']}/predict"
+    answer = client.post(url, json={"row": {"island": "Biscoe", "bill": "48", "sex": "male"}})
+    assert answer.status_code == 200 and set(answer.get_json()["probabilities"]) == {
+        "Adelie", "Chinstrap", "Gentoo"}
+    unseen = client.post(url, json={"row": {"island": "Mars", "bill": ""}}).get_json()
+    assert any("Mars" in note for note in unseen["notes"])
+    for row, message in [({"wings": 2}, "unknown column"), ({"bill": "long"}, "must be a number"),
+                         ({"bill": {"a": 1}}, "single value"), ("x", "must be an object")]:
+        refused = client.post(url, json={"row": row})
+        assert refused.status_code == 400 and message in refused.get_json()["error"]

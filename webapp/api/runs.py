@@ -3,7 +3,7 @@ from flask import Blueprint, Response, request, send_file
 
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
-from webapp.services import corrections, reports, runs
+from webapp.services import corrections, reports, rows, runs
 
 bp = Blueprint("runs", __name__)
 
@@ -44,7 +44,10 @@ def delete(run_id):
 
 @bp.post("/runs/<int:run_id>/predict")
 def predict(run_id):
-    return runs.predict(run_id, json_body())
+    body = json_body()
+    if isinstance(body, dict) and "row" in body:
+        return rows.predict_row(run_id, body["row"])
+    return runs.predict(run_id, body)
 
 
 @bp.post("/runs/<int:run_id>/corrections")

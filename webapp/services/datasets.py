@@ -5,6 +5,7 @@ Arrays live in ``DATA_DIR/datasets/<id>.npz`` (``X``, ``y``, ``classes``, option
 ``allow_pickle=False``. The image geometry and display names live in the database so that the
 user can correct them without rewriting the arrays.
 """
+import json
 import logging
 import os
 import re
@@ -17,6 +18,8 @@ import numpy as np
 from flask import current_app
 
 from nncore.data.dataset import Dataset
+from nncore.data.encoding import Encoding
+from nncore.fitting import default_settings
 from nncore.data.images import ImageGeometry, to_images
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
@@ -63,6 +66,9 @@ def _save_arrays(dataset):
     }
     if dataset.feature_names:
         arrays["feature_names"] = np.asarray([str(n) for n in dataset.feature_names], dtype=str)
+    if dataset.encoding is not None:       # JSON text: read back without pickle
+        arrays["encoding"] = np.array(json.dumps(dataset.encoding))
+    arrays.update(_raw_arrays(dataset))
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -70,6 +76,42 @@ def _save_arrays(dataset):
         remove_quietly(tmp)
         raise storage_error(exc, "the dataset") from exc
     return tmp
+
+
+#: tables up to this many cells keep their raw cells, so that column roles can be changed
+MAX_RAW_CELLS = 5_000_000
+
+
+def _raw_arrays(dataset):
+    """A table's cells as read (text; blanks ""), for ``change_roles``: ``raw_columns``,
+    ``raw_rows`` (the file's row numbers) and ``raw_<j>`` per column. None for pictures."""
+    raw = getattr(dataset, "raw", None)
+    if raw is None or dataset.encoding is None or dataset.image is not None \
+            or raw.size > MAX_RAW_CELLS:
+        return {}
+    arrays = {"raw_columns": np.asarray([str(c) for c in raw.columns], dtype=str),
+              "raw_rows": np.asarray(raw.index, dtype=np.int64)}
+    for j in range(raw.shape[1]):
+        values = raw.iloc[:, j]
+        arrays[f"raw_{j}"] = np.asarray(values.where(values.notna(), "").astype(str), dtype=str)
+    return arrays
+
+
+def raw_frame(dataset_id):
+    """The stored raw cells of a table as a DataFrame of text, or None when not kept."""
+    import pandas as pd
+
+    path = data_dir() / get_row(dataset_id)["path"]
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if "raw_columns" not in f:
+                return None
+            columns = [str(c) for c in f["raw_columns"]]
+            data = {c: f[f"raw_{j}"].astype(object) for j, c in enumerate(columns)}
+            index = f["raw_rows"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise Conflict(f"the files of dataset {dataset_id} are missing or damaged") from exc
+    return pd.DataFrame(data, index=index, columns=columns)
 
 
 @contextmanager
@@ -113,7 +155,7 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     """
     tmp = _save_arrays(dataset)
     db = get_db()
-    summary = dataset.summary()
+    summary = table_summary(dataset)
     if added_samples is not None:
         summary["added_samples"] = int(added_samples)
     names = default_display_names(dataset.classes)
@@ -132,6 +174,18 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
         os.replace(tmp, data_dir() / relative)
         db.execute("UPDATE datasets SET path = ? WHERE id = ?", (relative, dataset_id))
     return dataset_id
+
+
+def table_summary(dataset):
+    """``dataset.summary()`` plus what the pages need of a table: the try-a-row form's fields
+    and the default run's settings with the one-line reason for them."""
+    summary = dataset.summary()
+    if dataset.encoding is not None and dataset.image is None:
+        summary["row_form"] = Encoding.from_dict(dataset.encoding).form()
+    summary["roles_changeable"] = bool(_raw_arrays(dataset))
+    settings, reason = default_settings(summary)
+    summary["default_run"] = {"settings": settings, "reason": reason}
+    return summary
 
 
 def register_builtin_sample():
@@ -234,6 +288,10 @@ def summarise(row):
         "feature_max": summary.get("feature_max"),
         "image": loads(row["image"]),
         "notes": summary.get("notes", []),
+        "columns": summary.get("columns"),
+        "row_form": summary.get("row_form"),
+        "default_run": summary.get("default_run"),
+        "roles_changeable": bool(summary.get("roles_changeable")),
         "source": row["source"],
         "parent_id": row["parent_id"],
         "added_samples": (n_samples - parent_samples) if parent_samples is not None else 0,
@@ -265,11 +323,12 @@ def load(dataset_id):
             y = f["y"].astype(np.int64)
             classes = [str(c) for c in f["classes"]]
             feature_names = [str(n) for n in f["feature_names"]] if "feature_names" in f else None
+            encoding = json.loads(str(f["encoding"])) if "encoding" in f else None
     except (OSError, KeyError, ValueError) as exc:
         raise Conflict(f"the files of dataset {dataset_id} are missing or damaged") from exc
     image = loads(row["image"])
     dataset = Dataset(X=X, y=y, classes=classes, name=row["name"], feature_names=feature_names,
-                      image=ImageGeometry.from_dict(image) if image else None)
+                      image=ImageGeometry.from_dict(image) if image else None, encoding=encoding)
     _cache.put(key, dataset)
     return dataset
 
@@ -322,10 +381,12 @@ def image_geometry(base, changes):
 def update_dataset(dataset_id, changes):
     if not isinstance(changes, dict):
         raise BadRequest("request body must be a JSON object")
-    unknown = set(changes) - {"display_names", "image", "name"}
+    unknown = set(changes) - {"display_names", "image", "name", "roles"}
     if unknown:
         raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
-                         "(allowed: display_names, image, name)")
+                         "(allowed: display_names, image, name, roles)")
+    if "roles" in changes:
+        change_roles(dataset_id, changes["roles"])
     row = get_row(dataset_id)
     summary = summarise(row)
     db = get_db()
@@ -345,6 +406,43 @@ def update_dataset(dataset_id, changes):
                    (clean_name(changes["name"]), dataset_id))
     db.commit()
     return get_summary(dataset_id)
+
+
+def change_roles(dataset_id, roles):
+    """Redo a table's columns with the user's ``roles`` (``{column: number | category |
+    ignored | label | auto}``) from its raw cells; the dataset is rewritten in place only once
+    the new one is complete, so a refused change leaves it as it was."""
+    from nncore.data.tables import from_frame
+
+    if not isinstance(roles, dict) or not all(isinstance(k, str) for k in roles):
+        raise BadRequest("roles must be an object mapping a column name to its role")
+    row = get_row(dataset_id)
+    old = loads(row["summary"], {})
+    raw = raw_frame(dataset_id)
+    if raw is None:
+        raise Conflict("the columns of this dataset cannot be changed (it is not a table, or "
+                       "too large for its cells to be kept)")
+    label = next((c["name"] for c in old.get("columns") or [] if c.get("kind") == "label"), None)
+    roles = {**old.get("roles", {}), **roles}
+    if any(r == "label" for c, r in roles.items() if c != label):
+        roles.pop(label, None)          # a new label: the old one becomes a column again
+    elif label is not None and label not in roles:
+        roles[label] = "label"
+    try:
+        dataset = from_frame(raw, None, row["name"], "The table", roles=roles)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    summary = table_summary(dataset)
+    summary["roles"] = {c: r for c, r in roles.items() if r != "auto"}
+    summary["notes"] = [n for n in old.get("notes", []) if n.startswith("The file is not")] \
+        + summary["notes"]
+    tmp = _save_arrays(dataset)
+    db = get_db()
+    names = default_display_names(dataset.classes)
+    with _committed_with(db, tmp):
+        db.execute("UPDATE datasets SET summary = ?, display_names = ? WHERE id = ?",
+                   (dumps(summary), dumps(names), dataset_id))
+        os.replace(tmp, data_dir() / row["path"])
 
 
 def delete_dataset(dataset_id, jobs):
@@ -380,7 +478,8 @@ def _grown(dataset, X_new, labels, name=None):
     return Dataset(X=np.vstack([dataset.X, np.asarray(X_new, dtype=np.float64)]),
                    y=np.concatenate([dataset.y, [index[label] for label in labels]]).astype(np.int64),
                    classes=list(dataset.classes), name=name or dataset.name,
-                   feature_names=dataset.feature_names, image=dataset.image)
+                   feature_names=dataset.feature_names, image=dataset.image,
+                   encoding=dataset.encoding)
 
 
 def derive_with_rows(parent_id, X_new, labels):
