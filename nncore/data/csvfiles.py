@@ -122,6 +122,8 @@ def _from_frame(frame, label, header, name) -> Dataset:
     columns = [j for j in frame.columns if j != label]
     for j in columns:
         values = frame[j]
+        if values.dtype.kind in "iub":          # whole numbers hold no blanks
+            continue
         if values.dtype == object:
             numbers = pd_to_numeric(values)
             bad = numbers.isna()
