@@ -102,8 +102,11 @@ def cmd_predict(args) -> int:
     from nncore.model import Model
 
     model = Model.load(args.model)
-    X, labels = load_features(args.data, n_features=model.n_features,
-                              label_column=args.label_column)
+    if model.encoding is not None and str(args.data).lower().endswith((".csv", ".tsv", ".txt")):
+        X, labels = _raw_rows(model, args.data)
+    else:
+        X, labels = load_features(args.data, n_features=model.n_features,
+                                  label_column=args.label_column)
     predictions = model.predict(X)
     acc = None
     if labels is not None:
@@ -116,6 +119,29 @@ def cmd_predict(args) -> int:
         if acc is not None:
             print(f"accuracy {acc:.2%} on {len(predictions)} rows", file=sys.stderr)
     return 0
+
+
+def _raw_rows(model, path):
+    """New rows of a table as the file writes them (text categories, blanks), read through
+    the model's column encoding; the label column, when present, scores the predictions."""
+
+    from nncore.data.columns import is_blank_token
+    from nncore.data.csvfiles import read_csv
+    from nncore.data.dataset import class_name
+    from nncore.data.tables import column_names, split_header, table_frame
+
+    table = read_csv(Path(path))
+    header = split_header(table, "rows to predict")
+    if header is None:
+        raise ValueError(f"{Path(path).name} needs a header row naming its columns, as the "
+                         "training file did")
+    frame = table_frame(table, header)
+    frame = frame.set_axis(column_names(frame.columns)[0], axis=1)
+    X = model.encode_frame(frame, table.where)
+    label = model.encoding.get("label")
+    if label not in frame.columns or is_blank_token(frame[label]).any():
+        return X, None
+    return X, frame[label].map(class_name).tolist()
 
 
 def cmd_gradcheck(args) -> int:

@@ -29,6 +29,67 @@ function showSummary() {
     `${formatNumber(dataset.feature_min, 3)} … ${formatNumber(dataset.feature_max, 3)}`;
   showAdded();
   showCounts();
+  showColumns();
+}
+
+const ROLES = ["number", "category", "ignored", "label"];
+
+/** The column table: one row per column with its kind as a select, to change its role. */
+function showColumns() {
+  const card = document.querySelector("[data-testid=columns-card]");
+  card.hidden = !dataset.columns;
+  if (!dataset.columns) return;
+  document.querySelector("[data-testid=default-run]").textContent =
+    dataset.default_run ? `Default run: ${dataset.default_run.reason}.` : "";
+  const body = card.querySelector("tbody");
+  body.replaceChildren();
+  for (const column of dataset.columns) {
+    const row = el("tr");
+    row.dataset.column = column.name;
+    row.dataset.kind = column.kind;
+    const kind = el("select");
+    kind.name = column.name;
+    kind.setAttribute("aria-label", `Role of ${column.name}`);
+    kind.disabled = !dataset.roles_changeable;
+    for (const role of ROLES) {
+      const option = el("option", null, role);
+      option.value = role;
+      option.selected = role === column.kind;
+      kind.append(option);
+    }
+    const kindCell = el("td");
+    kindCell.append(kind);
+    const tokens = column.blank_tokens && column.blank_tokens.length
+      ? ` (${column.blank_tokens.map((t) => `“${t}”`).join(", ")})` : "";
+    row.append(el("th", null, column.name), kindCell, el("td", null, `${column.blanks}${tokens}`),
+      el("td", "muted", (column.examples || []).join(", ")), el("td", null, column.action));
+    row.firstChild.scope = "row";
+    body.append(row);
+  }
+  document.querySelector("[data-testid=save-roles]").disabled = !dataset.roles_changeable;
+}
+
+function setUpRolesForm() {
+  const form = document.querySelector("[data-testid=roles-form]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const roles = {};
+    for (const select of form.querySelectorAll("select")) {
+      const column = dataset.columns.find((c) => c.name === select.name);
+      if (column && select.value !== column.kind) roles[select.name] = select.value;
+    }
+    const status = document.querySelector("[data-testid=roles-status]");
+    showError("roles-error", "");
+    status.textContent = "Reading the columns again…";
+    try {
+      dataset = await sendJSON("PATCH", urls.dataset, { roles });
+      showSummary();
+      status.textContent = "Done.";
+    } catch (err) {
+      status.textContent = "";
+      showError("roles-error", err.message);
+    }
+  });
 }
 
 /** A dataset derived from another: "+ 3 of your drawings, added to <parent>". */
@@ -394,6 +455,7 @@ async function start() {
     const [body, options] = await Promise.all([getJSON(urls.dataset), getJSON(urls.options)]);
     dataset = body;
     showSummary();
+    setUpRolesForm();
     showNameEditor();
     showImageControls();
     loadSamples();

@@ -330,6 +330,58 @@ function setUpDrawPad() {
   $("draw-section").hidden = false;
 }
 
+// ---- try a row (tables) -------------------------------------------------------------------
+
+/** One field per column: a select of the categories, or a text box for a number. */
+function setUpRowForm(fields) {
+  const box = $("row-fields");
+  box.replaceChildren();
+  for (const field of fields) {
+    const label = el("label", "field");
+    label.append(el("span", null, field.name));
+    let input;
+    if (field.kind === "category") {
+      input = el("select");
+      input.append(Object.assign(el("option", null, "(blank)"), { value: "" }));
+      for (const value of field.categories) input.append(Object.assign(el("option", null, value), { value }));
+      if (field.categories.length) input.value = field.categories[0];
+    } else {
+      input = el("input");
+      input.type = "text";
+      input.inputMode = "decimal";
+      input.value = field.fill === null || field.fill === undefined ? "" : String(field.fill);
+    }
+    input.name = field.name;
+    label.append(input);
+    box.append(label);
+  }
+  $("row-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const row = {};
+    for (const input of $("row-form").querySelectorAll("input, select")) row[input.name] = input.value;
+    $("row-error").hidden = true;
+    try {
+      const body = await sendJSON("POST", urls.predict, { row });
+      showRowPrediction(body);
+    } catch (err) {
+      $("row-error").textContent = err.message;
+      $("row-error").hidden = false;
+    }
+  });
+  $("row-section").hidden = false;
+}
+
+function showRowPrediction(body) {
+  const shown = $("row-prediction");
+  shown.dataset.label = body.label;
+  $("row-prediction-name").textContent = displayName(dataset, body.label);
+  const labels = Object.keys(body.probabilities);
+  drawRowBars($("row-probabilities"), labels.map((label) => ({
+    label: displayName(dataset, label), value: body.probabilities[label], highlight: label === body.label,
+  })));
+  $("row-notes").replaceChildren(...(body.notes || []).map((note) => el("li", null, note)));
+}
+
 async function showCompleted(run) {
   showResults(run);
   try {
@@ -338,6 +390,7 @@ async function showCompleted(run) {
     dataset = null;
   }
   if (dataset && dataset.image) setUpDrawPad();
+  else if (dataset && dataset.row_form) setUpRowForm(dataset.row_form);
   showReport();
 }
 
@@ -368,6 +421,16 @@ function setUpButtons() {
   });
 }
 
+/** "Chosen for this table: ..." when the run kept the settings the dataset suggested. */
+function showChosen(config, chosen) {
+  const node = $("run-defaults");
+  if (!node || !chosen) return;
+  const kept = Object.entries(chosen.settings).every(([key, value]) =>
+    JSON.stringify(config[key]) === JSON.stringify(value));
+  node.textContent = kept ? `Chosen for this dataset: ${chosen.reason}.` : "";
+  node.hidden = !kept;
+}
+
 async function start() {
   makeCharts();
   setUpButtons();
@@ -380,6 +443,7 @@ async function start() {
     $("run-config").textContent = describeConfig(run.config);
     getJSON(fillUrl(urls.datasetApi, run.dataset_id)).then((d) => {
       link.textContent = d.name || link.textContent;
+      showChosen(run.config, d.default_run);
     }).catch(() => {});
   } catch (err) {
     showError(err.message);
