@@ -14,12 +14,10 @@ import csv
 import io
 import re
 
-import numpy as np
-
 from nncore.data import fastcsv, safety
 from nncore.data.dataset import Dataset
 from nncore.data.tables import (
-    Table, _cell_problem, _finish, from_table, has_header, label_index, normalise,
+    Table, from_frame, from_table, has_header, label_index, normalise,
 )
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
@@ -111,47 +109,9 @@ def _load_fast(path, label_column, name, progress) -> Dataset | None:
     frame = fastcsv.read_frame(path, delimiter, skip, n_cols, dtypes, progress)
     if frame is None:
         return None
-    return _from_frame(frame, label, header, name)
-
-
-def _from_frame(frame, label, header, name) -> Dataset:
-    where = "The CSV file"
-    if len(frame) < 2:
-        raise ValueError(f"{where} has only one data row; at least two samples of two "
-                         "different classes are needed.")
-    columns = [j for j in frame.columns if j != label]
-    for j in columns:
-        values = frame[j]
-        if values.dtype.kind in "iub":          # whole numbers hold no blanks
-            continue
-        if values.dtype == object:
-            numbers = pd_to_numeric(values)
-            bad = numbers.isna()
-        else:
-            bad = values.isna()
-        if bad.any():
-            row = bad.idxmax()
-            problem = _cell_problem(values[row]) or "the cell is empty"
-            raise ValueError(f"{where}, row {row}, column {j + 1}: {problem}. Every feature "
-                             "cell must hold a number.")
-    labels = frame[label]
-    if labels.isna().any():
-        row = labels.isna().idxmax()
-        raise ValueError(f"{where}, row {row}, column {label + 1}: the label is empty. Every "
-                         "row needs a label.")
-    features = frame[columns]
-    # pandas holds columns: the rows come out column-major. Made row-major in the narrow
-    # dtype (1 or 4 bytes a cell), then widened: the transpose at 8 bytes a cell is 5x slower.
-    narrow = np.result_type(*features.dtypes)
-    X = np.ascontiguousarray(features.to_numpy(dtype=narrow)).astype(np.float64)
-    names = None if header is None else [header[j] or f"column {j + 1}" for j in columns]
-    return _finish(X, labels.tolist(), name, names, [], where)
-
-
-def pd_to_numeric(values):
-    import pandas as pd
-
-    return pd.to_numeric(values, errors="coerce")
+    if header is not None:
+        frame.columns = header
+    return from_frame(frame, label_column, name, "The CSV file")
 
 
 def read_csv(path) -> Table:
