@@ -4,7 +4,7 @@ For every table in ``../shared/data/tables`` (``manifest.json`` names each label
 every seed, one stratified 80/20 split; both learners see the same 80% and are scored on the
 same 20%:
 
-* the product: ``tables.from_frame`` on the training rows (column classification, fill values
+* the product: ``frames.from_frame`` on the training rows (column classification, fill values
   and vocabularies learnt there only), ``fitting.default_settings`` for the run, ``fit`` (which
   holds out a fifth of those rows for early stopping), the test rows read through the model's
   encoding exactly as a prediction request would be;
@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from nncore.config import TrainConfig  # noqa: E402
 from nncore.data.columns import BLANK_TOKENS  # noqa: E402
 from nncore.data.dataset import class_name  # noqa: E402
-from nncore.data.tables import from_frame  # noqa: E402
+from nncore.data.frames import from_frame  # noqa: E402
 from nncore.fitting import default_settings, fit  # noqa: E402
 
 TABLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "tables"

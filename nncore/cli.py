@@ -128,7 +128,8 @@ def _raw_rows(model, path):
     from nncore.data.columns import is_blank_token
     from nncore.data.csvfiles import read_csv
     from nncore.data.dataset import class_name
-    from nncore.data.tables import column_names, split_header, table_frame
+    from nncore.data.frames import column_names, table_frame
+    from nncore.data.tables import split_header
 
     table = read_csv(Path(path))
     header = split_header(table, "rows to predict")

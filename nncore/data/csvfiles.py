@@ -16,9 +16,8 @@ import re
 
 from nncore.data import fastcsv, safety
 from nncore.data.dataset import Dataset
-from nncore.data.tables import (
-    Table, from_frame, from_table, has_header, label_index, normalise,
-)
+from nncore.data.frames import from_frame, from_table
+from nncore.data.tables import Table, has_header, label_index, normalise
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 #: files from this size on try the pandas reader first

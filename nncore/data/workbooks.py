@@ -13,7 +13,8 @@ import warnings
 
 from nncore.data import safety
 from nncore.data.dataset import Dataset
-from nncore.data.tables import EXCEL_ERRORS, Table, from_sheets, from_table, normalise, shorten
+from nncore.data.frames import from_sheets, from_table
+from nncore.data.tables import EXCEL_ERRORS, Table, normalise, shorten
 
 # "calamine" (python-calamine, fast), "openpyxl", or None: calamine when it is installed.
 EXCEL_ENGINE = None

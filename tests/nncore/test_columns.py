@@ -10,7 +10,7 @@ from nncore.config import TrainConfig
 from nncore.data.columns import MAX_CATEGORIES
 from nncore.data.encoding import Encoding
 from nncore.data.loaders import load_dataset
-from nncore.data.tables import from_frame
+from nncore.data.frames import from_frame
 from nncore.fitting import default_settings, fit, table_defaults
 from nncore.model import Model
 

@@ -416,7 +416,7 @@ def change_roles(dataset_id, roles):
     """Redo a table's columns with the user's ``roles`` (``{column: number | category |
     ignored | label | auto}``) from its raw cells; the dataset is rewritten in place only once
     the new one is complete, so a refused change leaves it as it was."""
-    from nncore.data.tables import from_frame
+    from nncore.data.frames import from_frame
 
     if not isinstance(roles, dict) or not all(isinstance(k, str) for k in roles):
         raise BadRequest("roles must be an object mapping a column name to its role")
