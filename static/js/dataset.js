@@ -10,6 +10,7 @@ const page = readPageData();
 const urls = page.urls;
 const SAMPLES_PER_CLASS = 8;
 let dataset = null;
+let formOptions = null;     // /api/options, kept to refill the run form after a role change
 
 function showError(testid, message) {
   const node = document.querySelector(`[data-testid=${testid}]`);
@@ -84,6 +85,8 @@ function setUpRolesForm() {
     try {
       dataset = await sendJSON("PATCH", urls.dataset, { roles });
       showSummary();
+      showNameEditor();            // the label may be another column now: other classes
+      if (formOptions) fillRunForm(formOptions);   // and another default run
       status.textContent = "Done.";
     } catch (err) {
       status.textContent = "";
@@ -288,7 +291,10 @@ function optionNames(list) {
 
 function fillRunForm(options) {
   const form = document.querySelector("[data-testid=run-form]");
-  const defaults = options.defaults || {};
+  // The run this dataset gets by default (a table's width, epochs and early stopping), over
+  // the general defaults, so that pressing "Start training" unchanged trains that run.
+  const adapted = (dataset.default_run && dataset.default_run.settings) || {};
+  const defaults = { ...(options.defaults || {}), ...adapted };
   fillSelect(form.elements.activation, optionNames(options.activations), defaults.activation);
   fillSelect(form.elements.output, optionNames(options.outputs), defaults.output);
   fillSelect(form.elements.optimizer, optionNames(options.optimizers), defaults.optimizer);
@@ -454,6 +460,7 @@ async function start() {
   try {
     const [body, options] = await Promise.all([getJSON(urls.dataset), getJSON(urls.options)]);
     dataset = body;
+    formOptions = options;
     showSummary();
     setUpRolesForm();
     showNameEditor();

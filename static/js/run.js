@@ -374,6 +374,7 @@ function setUpRowForm(fields) {
 function showRowPrediction(body) {
   const shown = $("row-prediction");
   shown.dataset.label = body.label;
+  shown.classList.add("has-label");
   $("row-prediction-name").textContent = displayName(dataset, body.label);
   const labels = Object.keys(body.probabilities);
   drawRowBars($("row-probabilities"), labels.map((label) => ({
