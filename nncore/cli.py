@@ -43,12 +43,15 @@ def main(argv=None) -> int:
 # --- commands ------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    from nncore.fitting import fit
+    from nncore.fitting import default_settings, fit
 
     if args.out:
         _check_writable(args.out)               # before training, not after it
     dataset = _load(args.data, args)
-    config = TrainConfig.from_dict({
+    # what the command line leaves out takes the run this dataset gets by default (the web
+    # app's too): a table's width, epochs and early stopping, a large picture set's epochs
+    adapted, reason = default_settings(dataset.summary())
+    explicit = {
         key: value for key, value in {
             "hidden_layers": args.hidden, "activation": args.activation, "output": args.output,
             "optimizer": args.optimizer, "learning_rate": args.lr, "epochs": args.epochs,
@@ -58,7 +61,12 @@ def cmd_train(args) -> int:
             "conv_kernel": args.conv_kernel, "synthetic_digits": args.synthetic_digits,
             "lr_schedule": args.lr_schedule, "average_last": args.average_last,
         }.items() if value is not _UNSET
-    })
+    }
+    if explicit.get("average_last") and "patience" not in explicit:
+        # early stopping keeps the best epoch's weights, which would replace the averaged ones
+        # asked for; the request's averaging wins over the default's early stopping
+        adapted.pop("patience", None)
+    config = TrainConfig.from_dict({**adapted, **explicit})
     progress = _Progress(config.epochs, enabled=not args.quiet)
     model, result = fit(dataset, config, callback=progress.update)
     progress.close()
@@ -82,6 +90,10 @@ def cmd_train(args) -> int:
             f"blank {picture.vmin:g} .. ink {picture.vmax:g}")
         print(f"{dataset.name}: {dataset.n_samples} rows, {dataset.n_features} features, "
               f"{len(dataset.classes)} classes{pictures}")
+        if adapted:
+            given = sorted(key for key in adapted if key in explicit)
+            print(f"defaults for this dataset: {reason}"
+                  + (f" (given on the command line: {', '.join(given)})" if given else ""))
         print(f"learning rate {result['learning_rate']:g}"
               + ("" if config.learning_rate is not None else " (the default for "
                  f"{config.optimizer} with {config.activation} units)"))

@@ -52,10 +52,13 @@ def test_train_says_what_it_did(blobs_csv):
     assert trained.returncode == 0, trained.stderr
     lines = trained.stdout.strip().splitlines()
     assert lines[0] == "blobs.csv: 120 rows, 5 features, 3 classes"
-    assert lines[1] == "learning rate 0.001 (the default for adam with relu units)"
-    assert lines[2].startswith("trained ") and " for 8 epochs in " in lines[2]
-    assert lines[3] == "the model averages the weights of epochs 5-8"
-    assert lines[4].startswith("training accuracy ") and "validation accuracy" in lines[4]
+    # a table's own default run fills what the command line leaves out, and says so
+    assert lines[1].startswith("defaults for this dataset: 120 rows, 5 features, 3 classes: ")
+    assert lines[1].endswith("(given on the command line: average_last, epochs, hidden_layers)")
+    assert lines[2] == "learning rate 0.001 (the default for adam with relu units)"
+    assert lines[3].startswith("trained ") and " for 8 epochs in " in lines[3]
+    assert lines[4] == "the model averages the weights of epochs 5-8"
+    assert lines[5].startswith("training accuracy ") and "validation accuracy" in lines[5]
 
 
 def test_gradcheck_json():
