@@ -1,7 +1,8 @@
 """Uploads: the request body streamed into one temporary file, then parsed, with progress.
 
 The multipart body is parsed by werkzeug with a stream factory that writes the file part
-straight into ``DATA_DIR/tmp`` (never whole in memory, never a second spooled copy), bounded by
+straight into ``DATA_DIR/tmp`` (never whole in memory; under waitress the body was first held
+in waitress's own buffer, which spills to a temporary file past 512 KB), bounded by
 ``MAX_CONTENT_LENGTH``: a declared length over it is refused before a byte is read, a body
 without one as soon as it passes the limit. A full disk while writing answers 507 and leaves
 nothing behind. Parsing can run on a background thread (``start``) whose progress a client
