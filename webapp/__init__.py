@@ -15,14 +15,15 @@ from webapp.config import ROOT, Config, TestingConfig
 def create_app(test_config=None):
     """Build the app. ``test_config``: a mapping applied over :class:`TestingConfig`.
 
-    Without it the app uses :class:`Config` and ``WEBAPP_*`` environment variables
-    (``WEBAPP_DATA_DIR`` is set by ``python -m webapp --data-dir``).
+    Without it the app uses :class:`Config`, ``WEBAPP_*`` environment variables
+    (``WEBAPP_DATA_DIR`` is set by ``python -m webapp --data-dir``) and ``WORKER_TOKEN``.
     """
     app = Flask(__name__, template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "static"))
     if test_config is None:
         app.config.from_object(Config)
         app.config.from_prefixed_env("WEBAPP")
+        app.config["WORKER_TOKEN"] = os.environ.get("WORKER_TOKEN") or app.config["WORKER_TOKEN"]
     else:
         app.config.from_object(TestingConfig)
         app.config.from_mapping(test_config)
@@ -32,13 +33,14 @@ def create_app(test_config=None):
         os.makedirs(Path(app.config["DATA_DIR"]) / folder, exist_ok=True)
 
     from webapp import db, errors, security
-    from webapp.api import register_blueprints
+    from webapp.api import register_blueprints, worker
     from webapp.services.jobs import JobManager
 
     db.init_app(app)
     security.init_app(app)
     errors.register_error_handlers(app)
     register_blueprints(app)
+    app.register_blueprint(worker.bp, url_prefix="/api/worker")
     # The page blueprint is written separately; the API works on its own until it exists.
     if importlib.util.find_spec("webapp.pages") is not None:
         from webapp import pages
@@ -52,10 +54,8 @@ def create_app(test_config=None):
 
 
 def _start_up(app):
-    from webapp.db import get_db
     from webapp.services import datasets
-    from webapp.services.jobs import mark_interrupted
 
-    mark_interrupted(get_db())
+    app.extensions["jobs"].recover()
     if app.config["REGISTER_SAMPLE"]:
         datasets.register_builtin_sample()

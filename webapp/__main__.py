@@ -1,6 +1,12 @@
-"""``python -m webapp --host 127.0.0.1 --port 5000 --data-dir instance``: serve with waitress."""
+"""``python -m webapp --host 127.0.0.1 --port 5000 --data-dir instance``: serve with waitress.
+
+``python -m webapp --queue redis://HOST:PORT/DB [--workers N]`` queues trainings on Redis
+(``--workers 0``: none trained here); ``python -m webapp worker ...`` runs a training worker
+(see webapp/worker.py). Both read the shared secret from ``WORKER_TOKEN``.
+"""
 import argparse
 import ipaddress
+import json
 import logging
 import os
 import signal
@@ -17,6 +23,11 @@ def _is_loopback(host):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["worker"]:
+        from webapp import worker
+
+        return worker.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
@@ -26,7 +37,21 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--max-upload", type=int, default=None, metavar="MB",
                         help="largest upload accepted, in MB (default: 1024)")
+    parser.add_argument("--queue", default=None, metavar="redis://HOST:PORT/DB",
+                        help="queue trainings on this Redis database, for remote workers too "
+                             "(default: the embedded queue; needs WORKER_TOKEN)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N",
+                        help="trainings this server runs at once (default: 2; with --queue, "
+                             "0 leaves them all to remote workers)")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="another host name the server answers to, e.g. the name "
+                             "workers or a proxy use (repeatable; .example.org allows its "
+                             "subdomains)")
     args = parser.parse_args(argv)
+    problem = _check_training_options(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("webapp")
@@ -34,12 +59,24 @@ def main(argv=None):
         os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
     if args.max_upload is not None:
         os.environ["WEBAPP_MAX_CONTENT_LENGTH"] = str(args.max_upload * 1024 * 1024)
+    if args.queue is not None:
+        os.environ["WEBAPP_QUEUE_URL"] = json.dumps(args.queue)
+    if args.workers is not None:
+        os.environ["WEBAPP_MAX_WORKERS"] = str(args.workers)
+    logging.getLogger("huey").setLevel(logging.WARNING)
 
     from waitress import create_server
 
     from webapp import create_app
+    from webapp.db import SchemaTooNew
+    from webapp.security import own_host_names
 
-    app = create_app()
+    os.environ["WEBAPP_ALLOWED_HOSTS"] = json.dumps(own_host_names(args.host) + args.allow_host)
+    try:
+        app = create_app()
+    except SchemaTooNew as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if not _is_loopback(args.host):
         log.warning("listening on %s: the app has no login, anyone who can reach this address "
                     "can use it", args.host)
@@ -50,16 +87,17 @@ def main(argv=None):
             # waitress holds a body (spooled to disk) until it is whole before the app sees it;
             # its own cap, just above the app's, refuses a far larger one from its declared
             # length instead of storing it.
+            largest = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_MODEL_BYTES"]
+                          if args.queue else 0)
             server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"]
-                                   + 1024 * 1024)
+                                   max_request_body_size=largest + 1024 * 1024)
         except OSError as exc:
             print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
                   file=sys.stderr)
             return 2
         url_host = f"[{args.host}]" if ":" in args.host else args.host
         print(f"Serving on http://{url_host}:{server.effective_port}/ "
-              f"(data in {app.config['DATA_DIR']})", flush=True)
+              f"(data in {app.config['DATA_DIR']}; {app.extensions['jobs']!r})", flush=True)
         try:
             server.run()
         except KeyboardInterrupt:
@@ -69,6 +107,27 @@ def main(argv=None):
     finally:
         app.extensions["jobs"].shutdown(wait=True)
     return 0
+
+
+def _check_training_options(args):
+    """A message when --queue / --workers / WORKER_TOKEN do not go together, else None."""
+    from webapp.engine.queue import check_url
+
+    if args.workers is not None and args.workers < 0:
+        return "--workers must be 0 or more"
+    if args.queue is None:
+        if args.workers == 0:
+            return "--workers 0 needs --queue: without remote workers nothing would train"
+        return None
+    try:
+        check_url(args.queue)
+    except ValueError as exc:
+        return str(exc)
+    if not os.environ.get("WORKER_TOKEN"):
+        return ("WORKER_TOKEN is not set: with --queue, export a secret that the server and "
+                "its workers share, e.g. WORKER_TOKEN=$(python -c 'import secrets; "
+                "print(secrets.token_hex(16))')")
+    return None
 
 
 if __name__ == "__main__":

@@ -28,6 +28,24 @@ class Config:
     MODEL_CACHE_SIZE = 4
     # How often (seconds) a running training writes its history to the database at most.
     HISTORY_WRITE_INTERVAL = 0.2
+    # Where trainings are queued: None for the embedded queue (in the server's memory, trained by
+    # MAX_WORKERS workers of the server), or a Redis URL that remote workers also take runs
+    # from (python -m webapp --queue redis://HOST:PORT/DB; MAX_WORKERS may then be 0).
+    QUEUE_URL = None
+    # The secret remote workers present; outside tests it comes from the WORKER_TOKEN
+    # environment variable. Without it the worker API (/api/worker/...) refuses every call.
+    WORKER_TOKEN = None
+    # A remote worker writes at least every WORKER_HEARTBEAT_SECONDS; once it has been silent
+    # for WORKER_LEASE_SECONDS its run is marked 'interrupted' (and can be restarted).
+    WORKER_HEARTBEAT_SECONDS = 1.0
+    WORKER_LEASE_SECONDS = 20.0
+    # Bodies from authenticated workers: a trained model, and JSON (a run's final history and
+    # report can outgrow MAX_JSON_BYTES on large datasets).
+    MAX_MODEL_BYTES = 512 * 1024 * 1024
+    MAX_WORKER_JSON_BYTES = 64 * 1024 * 1024
+    # Host names the server answers to (the request's Host header); None: its own names
+    # (webapp/security.py). Any other is refused, which defeats DNS rebinding.
+    ALLOWED_HOSTS = None
     # The bounds on a training configuration are nncore's (nncore.config.LIMITS); entries here
     # tighten them for this server, e.g. {"max_epochs": 500} on a shared machine.
     LIMITS = {}

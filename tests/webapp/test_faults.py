@@ -7,14 +7,9 @@ by polling /api/health: no fixed sleeps.
 import io
 import json
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -22,80 +17,11 @@ import pytest
 
 from tests.conftest import ROOT, TERMINAL, bars_csv, blobs_csv
 from tests.helpers import client_run_getter, wait_for_epoch, wait_for_run
+from tests.processes import ServerProcess, call, multipart
 from webapp import create_app
 
 
 # --- the real server as a subprocess -----------------------------------------------------------
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(base, method, path, body=None, raw=None, headers=None):
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, json.loads(error.read())
-
-
-def multipart(filename, content):
-    boundary = "----corpus-boundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").encode() \
-        + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-
-
-class ServerProcess:
-    def __init__(self, data_dir, host="127.0.0.1", extra_env=None):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.output = Path(data_dir).parent / f"server-{self.port}.log"
-        self.log = open(self.output, "wb")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "webapp", "--host", host, "--port", str(self.port),
-             "--data-dir", str(data_dir)],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout=60):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.output.read_text()
-            try:
-                if call(self.base, "GET", "/api/health") == (200, {"status": "ok"}):
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("server not ready:\n" + self.output.read_text())
-
-    def text(self):
-        return self.output.read_text()
-
-    def kill(self):
-        self.process.kill()
-        self.process.wait(timeout=30)
-        self.log.close()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
 
 def wait_status(base, run_id, wanted, timeout=120):
     return wait_for_run(lambda i: call(base, "GET", f"/api/runs/{i}")[1], run_id, timeout,
@@ -325,6 +251,38 @@ def test_same_origin_requests_from_the_pages_work(client, blobs):
     response = client.post("/api/runs", json={"dataset_id": blobs, "hidden_layers": [2],
                                               "epochs": 1}, headers=headers)
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/api/datasets"), ("POST", "/api/runs"), ("GET", "/"), ("GET", "/api/health"),
+])
+def test_dns_rebinding_is_refused(client, blobs, method, path):
+    """A page on rebind.evil.example, its name re-pointed at this server: same-origin with
+    itself, so only the Host header gives it away."""
+    evil = {"Host": "rebind.evil.example", "Origin": "http://rebind.evil.example"}
+    response = client.open(path, method=method, json={"dataset_id": blobs, "epochs": 1},
+                           headers=evil)
+    assert response.status_code == 400
+    assert "unknown host name 'rebind.evil.example'" in response.get_json()["error"]
+    assert client.get("/api/runs").get_json()["runs"] == []
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1:5000", "[::1]:5000", "LOCALHOST"])
+def test_the_servers_own_names_are_allowed(client, host):
+    assert client.get("/api/health", headers={"Host": host}).status_code == 200
+
+
+def test_allow_host_adds_names(tmp_path):
+    server = ServerProcess(tmp_path / "data", extra_args=[
+        "--allow-host", "workbench.example", "--allow-host", ".lab.example"]).wait_ready()
+    try:
+        for host, status in (("workbench.example", 200), ("gpu1.lab.example", 200),
+                             ("lab.example", 200), ("evil.example", 400),
+                             ("workbench.example.evil", 400)):
+            got, _ = call(server.base, "GET", "/api/health", headers={"Host": host})
+            assert got == status, host
+    finally:
+        server.stop()
 
 
 def test_pages_carry_a_csp_without_inline_script(client):

@@ -26,6 +26,7 @@ from webapp.errors import BadRequest, Conflict, NotFound
 from webapp.services import (
     LRUCache, dumps, finite_number, loads, remove_quietly, storage_error,
 )
+from webapp.stores import runs as run_store
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
@@ -450,13 +451,14 @@ def change_roles(dataset_id, roles):
 
 
 def delete_dataset(dataset_id, jobs):
-    """Delete a dataset together with its runs (active ones are cancelled first)."""
-    from webapp.services import runs
-
+    """Delete a dataset together with its runs and their models (active runs stop: the
+    server's own workers are told at once, remote ones find the run gone)."""
     row = get_row(dataset_id)
+    for run_id, model_path in run_store.delete_for_dataset(dataset_id):
+        jobs.cancel(run_id)
+        if model_path:
+            remove_quietly(data_dir() / model_path)
     db = get_db()
-    for run in db.execute("SELECT id FROM runs WHERE dataset_id = ?", (dataset_id,)).fetchall():
-        runs.delete_run(run["id"], jobs)
     db.execute("UPDATE datasets SET parent_id = NULL WHERE parent_id = ?", (dataset_id,))
     db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
     db.commit()

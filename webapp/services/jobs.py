@@ -1,330 +1,206 @@
-"""Training in the background: a bounded pool of worker processes (or threads).
+"""Training in the background: the app's seam to the task-queue engine (Huey).
 
-Training is CPU-bound Python between numpy calls; in a thread it holds the GIL often enough to
-make predictions and pages wait (the load test measured a prediction p99 of about 200 ms with
-four trainings in threads). So by default each run trains in its own process, started by a
-``forkserver`` that has numpy and nncore imported already (start-up costs a fork, not an
-import), at a lower CPU priority (``TRAINING_NICE``) so the request threads come first. A
-bounded thread pool (``MAX_WORKERS``) waits on those processes, which is what queues runs.
-``TRAINING_PROCESSES = False`` trains in the worker threads themselves (tests that patch nncore).
+The views know ``JobManager``: ``submit(run_id)`` queues a run already stored as 'queued',
+``cancel(run_id)``, ``is_active(run_id)``, ``shutdown()``. Behind it, one of two modes:
 
-Each run gets a cancel ``Event`` (shared with its process); the training callback returns False
-once it is set, so a cancelled run stops after its current epoch. Every epoch the callback
-appends the record to the run's columnar history in the database (at most every
-``HISTORY_WRITE_INTERVAL`` seconds, and always at the end) with the progress and an estimate of
-the time left. The process writes to SQLite itself (WAL lets it and the server write in turn).
-A training process whose server died (its parent changed) stops without writing anything more:
-the next start-up marks the run 'interrupted'.
+- **embedded** (the default): the queue is in the server's memory (Huey's MemoryHuey) and
+  ``MAX_WORKERS`` consumer threads of the server take its tasks. Each thread only relays: the
+  training runs in a child process at a lower CPU priority (``engine.training``), so
+  predictions and pages stay fast. Nothing else needs to run.
+- **Redis** (``QUEUE_URL``): tasks go to Redis, where ``MAX_WORKERS`` consumers in the server
+  (0: none) and any number of remote workers (``python -m webapp worker``) take them. A
+  remote worker holds its run on a lease that every progress write renews; a watchman thread
+  marks 'interrupted' the runs whose worker fell silent (``WORKER_LEASE_SECONDS``).
+
+Either way a worker goes through the same steps (``engine.runner``) and the same server
+functions (``services.training``): the server's own workers call them directly
+(:class:`LocalServer`), remote ones over HTTP. Cancelling is a status change in the database;
+a worker reads it back with its next progress write (the server's own are told at once too).
+
+At start-up (:meth:`JobManager.recover`) runs that can no longer finish become
+'interrupted': with the embedded queue, every queued or running run (the queue and its workers
+died with the previous process); with Redis, only the running runs of the server's own
+workers, and the queued runs are put on the queue again (a duplicate message is harmless: the
+second claim of a run fails).
 """
-import json
 import logging
 import math
-import multiprocessing
-import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import numpy as np
-
-from webapp.db import get_db, now
-from webapp.services import dumps, remove_quietly, storage_error
+from webapp.engine import runner
+from webapp.engine.queue import (
+    QueueUnavailable, close, describe, enqueue, open_queue, register_training, start_consumer,
+)
+from webapp.errors import ApiError, Conflict, NotFound
+from webapp.services import training
+from webapp.stores import runs as run_store
 
 log = logging.getLogger(__name__)
 
-HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds")
 INTERRUPTED_MESSAGE = "the server stopped during training"
-LOST_MESSAGE = "the training process ended unexpectedly (exit status {})"
-# The config a training process needs (it builds a bare Flask app from it).
-WORKER_CONFIG_KEYS = ("DATA_DIR", "HISTORY_WRITE_INTERVAL", "TRAINING_NICE")
-# Imported once by the fork server, so that every training process starts ready.
-PRELOAD = ["webapp.services.jobs", "webapp.services.datasets", "webapp.services.reports",
-           "nncore.fitting", "nncore.model"]
-
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-_context = None
-_context_lock = threading.Lock()
+WATCH_INTERVAL = 1.0         # seconds between two looks for remote runs whose lease ran out
 
 
-def process_context():
-    """The multiprocessing context for training: forkserver (preloaded) where available."""
-    global _context
-    with _context_lock:
-        if _context is None:
-            # One BLAS thread per training process: several trainings already fill the cores,
-            # and idle BLAS threads spin. Read by numpy when the fork server imports it (the
-            # server's own numpy was initialised before, so it keeps its threads).
-            for name in BLAS_THREAD_VARIABLES:
-                os.environ.setdefault(name, "1")
-            if "forkserver" in multiprocessing.get_all_start_methods():
-                _context = multiprocessing.get_context("forkserver")
-                _context.set_forkserver_preload(PRELOAD)
-            else:
-                _context = multiprocessing.get_context("spawn")
-        return _context
+class LocalServer:
+    """The runner's server for the server's own workers: direct calls (in an app context)."""
 
+    worker = run_store.EMBEDDED_WORKER
 
-class ServerGone(Exception):
-    """Raised inside a training process whose server has died."""
+    def claim(self, run_id):
+        try:
+            return training.claim(run_id, self.worker)
+        except (Conflict, NotFound):
+            return None
 
+    def dataset(self, spec):
+        return training.dataset_file(spec["dataset"]["id"])[0]
 
-def empty_history():
-    return {key: [] for key in HISTORY_KEYS}
+    def model_path(self, run_id):
+        return training.upload_path(run_id)
 
+    def progress(self, run_id, start, columns, progress):
+        try:
+            return training.record(run_id, self.worker, start, columns, progress)
+        except (Conflict, NotFound) as exc:
+            raise runner.RunGone() from exc
 
-def _json_number(value):
-    """Floats as JSON allows them: NaN and infinities become null."""
-    if value is None or isinstance(value, (int, np.integer)):
-        return None if value is None else int(value)
-    value = float(value)
-    return value if math.isfinite(value) else None
+    def complete(self, run_id, model_path, history, summary):
+        training.complete(run_id, self.worker, history, summary)
+
+    def finish(self, run_id, status, error, history):
+        training.end(run_id, self.worker, status, error, history)
 
 
 class JobManager:
-    """Runs trainings for one app; ``submit(run_id)`` queues a run already stored as 'queued'."""
+    """Trainings for one app (see the module docstring for the two modes)."""
 
     def __init__(self, app):
         self.app = app
-        self.use_processes = bool(app.config.get("TRAINING_PROCESSES", True))
-        self.executor = ThreadPoolExecutor(max_workers=app.config["MAX_WORKERS"],
-                                           thread_name_prefix="training")
-        context = process_context() if self.use_processes else None
-        self._new_event = context.Event if context else threading.Event
-        # (read end, write end): the server keeps the write end open as long as it lives.
-        self._lifeline = context.Pipe(duplex=False) if context else None
-        self._stopping = self._new_event()
-        self._events = {}
-        self._processes = {}
+        config = app.config
+        self.queue_url = config.get("QUEUE_URL") or None
+        self.workers = int(config["MAX_WORKERS"])
+        self.lease_seconds = float(config["WORKER_LEASE_SECONDS"])
+        self.settings = runner.Settings(
+            write_interval=float(config["HISTORY_WRITE_INTERVAL"]),
+            heartbeat=float(config["WORKER_HEARTBEAT_SECONDS"]),
+            give_up=math.inf,        # the server is this process: it is never out of reach
+            use_processes=bool(config.get("TRAINING_PROCESSES", True)),
+            nice=int(config.get("TRAINING_NICE") or 0),
+            stopped_message=INTERRUPTED_MESSAGE)
+        self.huey = open_queue(self.queue_url)
+        self.task = register_training(self.huey, self._train)
+        self.started_at = time.time()
+        self._stops = {}                 # run id -> Event, for the runs this process trains
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
+        self._consumer = None
+        self._watchman = None
 
     def __repr__(self):
-        mode = "processes" if self.use_processes else "threads"
-        return (f"JobManager(max_workers={self.app.config['MAX_WORKERS']}, {mode}, "
-                f"active={len(self._events)})")
+        mode = "embedded" if self.queue_url is None else describe(self.queue_url)
+        return f"JobManager({mode}, workers={self.workers}, active={len(self._stops)})"
+
+    # --- the seam ------------------------------------------------------------------------------
+
+    def recover(self):
+        """At start-up, in an app context: settle the runs a previous process left behind."""
+        if self.queue_url is None:
+            run_store.interrupt_all(INTERRUPTED_MESSAGE)
+            return
+        run_store.interrupt_embedded(INTERRUPTED_MESSAGE)
+        queued = run_store.queued_ids()
+        try:
+            for run_id in queued:
+                enqueue(self.task, run_id)
+        except QueueUnavailable as exc:
+            log.warning("the training queue %s is unreachable (%s): %d queued runs wait for it",
+                        describe(self.queue_url), exc, len(queued))
+        self._watchman = threading.Thread(target=self._watch_leases, name="lease-watchman",
+                                          daemon=True)
+        self._watchman.start()
+        self._start_consumer()
 
     def submit(self, run_id):
-        with self._lock:
-            self._events[run_id] = self._new_event()
-        self.executor.submit(self._run, run_id)
+        """Queue a stored run; ``ApiError`` 503 when the queue cannot be reached."""
+        if self._stopping.is_set():
+            raise ApiError("the server is shutting down: start the run again later", 503)
+        self._start_consumer()
+        try:
+            enqueue(self.task, run_id)
+        except QueueUnavailable as exc:
+            log.warning("run %s not queued: the training queue is unreachable (%s)", run_id, exc)
+            raise ApiError(f"the training queue ({describe(self.queue_url or 'embedded')}) "
+                           "cannot be reached, so the run was not started: try again once it "
+                           "is back (datasets, pages and predictions keep working)", 503) from exc
 
     def cancel(self, run_id):
-        """Ask an active run to stop; False when this process is not training it."""
+        """Tell this process's worker training ``run_id`` to stop; False when none is.
+
+        Remote workers learn it from the database (the caller sets the status).
+        """
         with self._lock:
-            event = self._events.get(run_id)
-        if event is None:
-            return False
-        event.set()
-        return True
+            stop = self._stops.get(run_id)
+        if stop is not None:
+            stop.set()
+        return stop is not None
 
     def is_active(self, run_id):
+        """Whether a worker is training ``run_id``: one of this process's, or a remote one
+        whose lease is still valid."""
         with self._lock:
-            return run_id in self._events
+            if run_id in self._stops:
+                return True
+        if self.queue_url is None:
+            return False
+        with self.app.app_context():
+            return run_store.is_live(run_id, time.time() - self.lease_seconds)
 
     def shutdown(self, wait=True):
-        """Stop every training (they end as 'interrupted') and the workers."""
+        """Stop this process's trainings (they end as 'interrupted') and its workers.
+
+        Runs on remote workers go on; they report to the server once it is back.
+        """
         self._stopping.set()
         with self._lock:
-            for event in self._events.values():
-                event.set()
-        self.executor.shutdown(wait=wait, cancel_futures=True)
-        if wait and self._lifeline is not None:
-            for end in self._lifeline:
-                end.close()
-            self._lifeline = None
+            for stop in self._stops.values():
+                stop.set()
+            consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            consumer.stop(graceful=wait)
+        if self._watchman is not None and wait:
+            self._watchman.join()
+        close(self.huey)
 
-    # --- the worker --------------------------------------------------------------------------
+    # --- the workers ---------------------------------------------------------------------------
 
-    def _run(self, run_id):
+    def _start_consumer(self):
+        with self._lock:
+            if self._consumer is None and self.workers > 0 and not self._stopping.is_set():
+                self._consumer = start_consumer(self.huey, self.workers)
+
+    def _train(self, run_id):
+        """A consumer thread's task: train ``run_id`` (or nothing, if it is not queued)."""
+        if self._stopping.is_set():
+            return
+        stop = threading.Event()
+        with self._lock:
+            self._stops[run_id] = stop
         try:
-            with self._lock:
-                event = self._events[run_id]
-            if self._stopping.is_set():
-                return
-            if self.use_processes:
-                self._run_in_process(run_id, event)
-            else:
-                with self.app.app_context():
-                    train_run(run_id, event, self._stopping)
+            with self.app.app_context():
+                runner.run(run_id, LocalServer(), self.settings, stop, self._stopping)
         finally:
             with self._lock:
-                self._events.pop(run_id, None)
+                self._stops.pop(run_id, None)
 
-    def _run_in_process(self, run_id, event):
-        config = {key: self.app.config.get(key) for key in WORKER_CONFIG_KEYS}
-        lifeline = self._lifeline
-        if lifeline is None:   # shut down meanwhile
-            return
-        process = process_context().Process(
-            target=training_process, args=(config, run_id, event, self._stopping,
-                                           lifeline[0]),
-            name=f"training-run-{run_id}", daemon=True)
-        process.start()
-        process.join()
-        if process.exitcode != 0:  # killed, or crashed before it could record anything
-            log.error("the training process of run %s exited with %s", run_id, process.exitcode)
-            with self.app.app_context():
-                status = "interrupted" if self._stopping.is_set() else "failed"
-                message = INTERRUPTED_MESSAGE if self._stopping.is_set() \
-                    else LOST_MESSAGE.format(process.exitcode)
-                finish(run_id, status, message)
-
-
-def training_process(config, run_id, event, stopping, lifeline):
-    """Entry point of a training process: a bare Flask app (for get_db / current_app).
-
-    ``lifeline`` is the read end of a pipe whose write end only the server holds: when the
-    server dies (even by SIGKILL) the pipe reads EOF and the training stops at its next epoch
-    without writing anything (the parent pid does not tell: under forkserver it is the fork
-    server, which outlives the server while children hold it).
-    """
-    from flask import Flask
-
-    from webapp.db import close_db
-
-    def server_alive():
-        if lifeline.poll():
-            raise ServerGone()
-
-    try:
-        os.nice(int(config.get("TRAINING_NICE") or 0))
-    except OSError:
-        pass
-    app = Flask("webapp.training")
-    app.config.update(config)
-    app.teardown_appcontext(close_db)
-    with app.app_context():
-        try:
-            train_run(run_id, event, stopping, check_server=server_alive)
-        except ServerGone:
-            log.warning("the server stopped: training run %s abandoned", run_id)
-
-
-def finish(run_id, status, error=None, **columns):
-    """Record how a run ended, unless it already ended (cancelled or deleted meanwhile)."""
-    db = get_db()
-    sets = "".join(f", {name} = ?" for name in columns)
-    db.execute(
-        f"UPDATE runs SET status = ?, error = ?, finished_at = ?{sets}"
-        " WHERE id = ? AND status = 'running'",
-        (status, error, now(), *columns.values(), run_id),
-    )
-    db.commit()
-
-
-def train_run(run_id, event, stopping, check_server=lambda: None):
-    """Train one run (inside an app context); never raises for a failed training."""
-    try:
-        _train(run_id, event, stopping, check_server)
-    except ServerGone:
-        raise
-    except Exception as exc:  # never let a run take the worker down, nor stay "running"
-        log.exception("training run %s failed", run_id)
-        try:
-            finish(run_id, "failed", f"training failed unexpectedly ({type(exc).__name__}: {exc})")
-        except Exception:
-            log.exception("could not record the failure of run %s", run_id)
-
-
-def _train(run_id, event, stopping, check_server):
-    from flask import current_app
-
-    from nncore.config import TrainConfig
-    from nncore.fitting import fit
-    from nncore.nn.training import TrainingDiverged
-    from webapp.services import datasets, reports
-
-    db = get_db()
-    started = time.monotonic()
-    check_server()
-    claimed = db.execute(
-        "UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
-        (now(), run_id),
-    ).rowcount
-    db.commit()
-    if not claimed:  # cancelled or deleted while queued
-        return
-    row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-
-    history = empty_history()
-    interval = current_app.config["HISTORY_WRITE_INTERVAL"]
-    last_write = [0.0]
-
-    def write_progress(record, force=False, phase=None):
-        if not force and time.monotonic() - last_write[0] < interval:
-            return
-        check_server()
-        last_write[0] = time.monotonic()
-        epoch, epochs = record.get("epoch", 0), record.get("epochs")
-        # The training's own clock: loading the data and drawing synthetic digits before
-        # the first epoch would otherwise be spread over every epoch still to come. After the
-        # last epoch, predicting every row and storing the model take about 0.4 of an epoch.
-        elapsed = record.get("seconds") or (time.monotonic() - started)
-        eta = elapsed / epoch * (epochs - epoch + 0.4) if epoch and epochs else None
-        progress = {"epoch": epoch, "epochs": epochs,
-                    "eta_seconds": None if eta is None else round(eta, 1)}
-        if phase:                              # a preparation step before the first epoch
-            progress["phase"] = phase
-        db.execute("UPDATE runs SET history = ?, progress = ? WHERE id = ?",
-                   (dumps(history), dumps(progress), run_id))
-        db.commit()
-
-    last_record = {}
-
-    def callback(record):
-        check_server()
-        for key in HISTORY_KEYS:
-            history[key].append(_json_number(record.get(key)))
-        last_record.clear()
-        last_record.update(record)
-        write_progress(record)
-        return not event.is_set()
-
-    try:
-        config = TrainConfig.from_dict(json.loads(row["config"]))
-        dataset = datasets.load(row["dataset_id"])
-        model, result = fit(dataset, config, callback, phase=lambda text: write_progress(
-            {"epoch": 0, "epochs": config.epochs}, force=True, phase=text))
-    except TrainingDiverged as exc:
-        finish(run_id, "failed", str(exc), history=dumps(history))
-        return
-    except ValueError as exc:
-        finish(run_id, "failed", f"training failed: {exc}", history=dumps(history))
-        return
-    if last_record:
-        write_progress(last_record, force=True)
-    if event.is_set():
-        status = "interrupted" if stopping.is_set() else "cancelled"
-        finish(run_id, status, INTERRUPTED_MESSAGE if stopping.is_set() else None,
-               history=dumps(history))
-        return
-
-    check_server()
-    relative = f"models/{run_id}.npz"
-    path = Path(current_app.config["DATA_DIR"]) / relative
-    try:
-        model.save(path)  # writes a temporary file, then renames it into place
-    except OSError as exc:
-        finish(run_id, "failed", storage_error(exc, "the model").message, history=dumps(history))
-        return
-    summary = reports.result_summary(model, dataset, result)
-    if result.get("history"):
-        history = {key: [_json_number(v) for v in result["history"].get(key, history[key])]
-                   for key in HISTORY_KEYS}
-    check_server()
-    finish(run_id, "completed", None, history=dumps(history), result=dumps(summary),
-           model_path=relative)
-    # A run deleted while it trained leaves no model behind.
-    if db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
-        remove_quietly(path)
-
-
-def mark_interrupted(db):
-    """On start-up: runs a previous process left 'running' or 'queued' can never finish."""
-    db.execute(
-        "UPDATE runs SET status = 'interrupted', error = ?, finished_at = ?"
-        " WHERE status IN ('running', 'queued')",
-        (INTERRUPTED_MESSAGE, now()),
-    )
-    db.commit()
+    def _watch_leases(self):
+        while not self._stopping.wait(WATCH_INTERVAL):
+            try:
+                with self.app.app_context():
+                    ids = training.interrupt_stale(self.lease_seconds, self.started_at)
+            except Exception:
+                log.exception("could not check the workers' leases")
+                continue
+            for run_id in ids:
+                log.warning("run %s interrupted: its worker was silent for %g s", run_id,
+                            self.lease_seconds)

@@ -9,7 +9,7 @@ import numpy as np
 from nncore.data.images import to_images
 from nncore.nn.metrics import confusion_matrix
 from webapp.errors import Conflict
-from webapp.services import datasets, loads
+from webapp.services import datasets, loads, runs
 
 MAX_MISTAKES = 48
 MAX_HIDDEN_UNITS = 100
@@ -78,8 +78,6 @@ def _hidden_units(model, geometry):
 
 
 def build_report(run_id):
-    from webapp.services import runs
-
     row = runs.completed_row(run_id)
     result = loads(row["result"], {})
     if "confusion_matrix" not in result:

@@ -16,13 +16,12 @@ from nncore.config import LIMITS, check_network_size
 from nncore.digits.pen_digits import is_digit_classes
 from nncore.fitting import default_settings
 
-from webapp.db import get_db, now
-from webapp.errors import BadRequest, Conflict, NotFound
-from webapp.services import LRUCache, dumps, finite_number, loads, remove_quietly
+from webapp.errors import ApiError, BadRequest, Conflict, NotFound
+from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import datasets
-from webapp.services.jobs import HISTORY_KEYS, empty_history
+from webapp.stores import runs as run_store
+from webapp.stores.runs import HISTORY_KEYS, TERMINAL, empty_history
 
-TERMINAL = ("completed", "failed", "cancelled", "interrupted")
 PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
                       "stopped", "best_epoch", "averaged_epochs")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
@@ -97,16 +96,13 @@ def _dataset_id(value):
 # --- lifecycle ---------------------------------------------------------------------------------
 
 def _insert(dataset_id, config, jobs):
-    db = get_db()
-    cur = db.execute(
-        "INSERT INTO runs (dataset_id, status, config, history, progress, created_at)"
-        " VALUES (?, 'queued', ?, ?, ?, ?)",
-        (dataset_id, dumps(config.to_dict()), dumps(empty_history()),
-         dumps({"epoch": 0, "epochs": config.epochs, "eta_seconds": None}), now()),
-    )
-    db.commit()
-    jobs.submit(cur.lastrowid)
-    return {"id": cur.lastrowid, "status": "queued"}
+    run_id = run_store.insert(dataset_id, config.to_dict(), config.epochs)
+    try:
+        jobs.submit(run_id)
+    except ApiError:
+        run_store.delete(run_id)       # a run nobody will ever train is not kept
+        raise
+    return {"id": run_id, "status": "queued"}
 
 
 def create_run(body, jobs):
@@ -139,7 +135,7 @@ def restart_run(run_id, jobs):
 
 
 def get_row(run_id):
-    row = get_db().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+    row = run_store.get(run_id)
     if row is None:
         raise NotFound(f"run {run_id} not found")
     return row
@@ -158,6 +154,7 @@ def describe(row, with_history=True):
         "created_at": row["created_at"],
         "started_at": row["started_at"],
         "finished_at": row["finished_at"],
+        "worker": row["worker"],
     }
     if with_history:
         run["history"] = loads(row["history"], empty_history())
@@ -169,40 +166,31 @@ def get_run(run_id):
 
 
 def list_runs(dataset_id=None):
-    db = get_db()
-    if dataset_id is None:
-        rows = db.execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
-    else:
+    if dataset_id is not None:
         datasets.get_row(dataset_id)
-        rows = db.execute("SELECT * FROM runs WHERE dataset_id = ? ORDER BY id DESC",
-                          (dataset_id,)).fetchall()
-    return [describe(row, with_history=False) for row in rows]
+    return [describe(row, with_history=False) for row in run_store.rows(dataset_id)]
 
 
 def cancel_run(run_id, jobs):
     """Stop a queued or running run; it is 'cancelled' at once.
 
-    A queued run never starts (the worker only claims 'queued' rows). A running one stops at
-    the end of its current epoch, when the training callback sees the flag; its history is
+    A queued run never starts (a worker only claims 'queued' runs). A running one stops at
+    the end of its current epoch: the server's own workers are told at once, a remote one
+    with the answer to its next progress write (at most a heartbeat later). Its history is
     still written then, but its status no longer changes.
     """
     row = get_row(run_id)
     if row["status"] in TERMINAL:
         raise Conflict(f"run {run_id} has already finished (status: {row['status']})")
+    run_store.cancel(run_id)
     jobs.cancel(run_id)
-    db = get_db()
-    db.execute("UPDATE runs SET status = 'cancelled', finished_at = ?"
-               " WHERE id = ? AND status IN ('queued', 'running')", (now(), run_id))
-    db.commit()
     return get_run(run_id)
 
 
 def delete_run(run_id, jobs):
     row = get_row(run_id)
+    run_store.delete(run_id)
     jobs.cancel(run_id)
-    db = get_db()
-    db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-    db.commit()
     if row["model_path"]:
         path = model_file(row)
         _models.discard(str(path))

@@ -1,3 +1,5 @@
+-- The first release's schema (databases made before migrations existed are at user_version 0
+-- and already have these tables: IF NOT EXISTS makes this a no-op for them).
 -- Datasets: arrays live in DATA_DIR/datasets/<id>.npz; everything shown comes from here.
 CREATE TABLE IF NOT EXISTS datasets (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,100 @@
+"""The worker API (/api/worker/...): how remote workers claim, report and give back runs.
+
+Every call carries ``Authorization: Bearer <WORKER_TOKEN>`` and ``X-Worker: <host:pid>``.
+Without a token configured on the server the API is off (403); a wrong token gets 401 and a
+line in the server's log. The views are thin: ``webapp.services.training`` does the work.
+"""
+import hmac
+import json
+import logging
+import re
+
+from flask import Blueprint, current_app, request, send_file
+
+from webapp.errors import ApiError, BadRequest
+from webapp.services import training
+
+bp = Blueprint("worker", __name__)
+log = logging.getLogger(__name__)
+
+WORKER_NAME = re.compile(r"[A-Za-z0-9._:\-\[\]]{1,100}")
+
+
+@bp.before_request
+def require_token():
+    expected = current_app.config.get("WORKER_TOKEN")
+    if not expected:
+        raise ApiError("the worker API is off: start the server with --queue and WORKER_TOKEN "
+                       "set", 403)
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), expected.encode()):
+        log.warning("refused a worker call from %s (%s %s): wrong or missing WORKER_TOKEN",
+                    request.remote_addr, request.method, request.path)
+        raise ApiError("wrong worker token: the worker's WORKER_TOKEN differs from the "
+                       "server's", 401)
+
+
+def worker_name():
+    name = request.headers.get("X-Worker", "")
+    if not WORKER_NAME.fullmatch(name):
+        raise BadRequest("X-Worker must name the worker (letters, digits, . _ : - [ ])")
+    return name
+
+
+def body():
+    """The JSON object sent by a worker (its own size limit: final histories can be long)."""
+    limit = current_app.config["MAX_WORKER_JSON_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(f"the request body is too large: the limit is {limit // 2**20} MB", 413)
+    try:
+        data = json.loads(request.get_data(cache=False) or b"null")
+    except ValueError as exc:
+        raise BadRequest("request body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("request body must be a JSON object")
+    return data
+
+
+@bp.get("/hello")
+def hello():
+    """What a starting worker checks: its token works; the server's timing settings."""
+    return {"worker": worker_name(),
+            "heartbeat_seconds": current_app.config["WORKER_HEARTBEAT_SECONDS"],
+            "write_interval": current_app.config["HISTORY_WRITE_INTERVAL"],
+            "lease_seconds": current_app.config["WORKER_LEASE_SECONDS"]}
+
+
+@bp.post("/runs/<int:run_id>/claim")
+def claim(run_id):
+    return training.claim(run_id, worker_name())
+
+
+@bp.get("/datasets/<int:dataset_id>/arrays")
+def dataset_arrays(dataset_id):
+    path, version = training.dataset_file(dataset_id)
+    response = send_file(path, mimetype="application/octet-stream", etag=version,
+                         download_name=f"dataset-{dataset_id}.npz")
+    response.headers["X-Dataset-Version"] = version
+    return response
+
+
+@bp.post("/runs/<int:run_id>/progress")
+def progress(run_id):
+    data = body()
+    return training.record(run_id, worker_name(), data.get("start"), data.get("history"),
+                           data.get("progress"))
+
+
+@bp.put("/runs/<int:run_id>/model")
+def model(run_id):
+    request.max_content_length = current_app.config["MAX_MODEL_BYTES"]
+    return training.store_model(run_id, worker_name(), request.stream, request.content_length)
+
+
+@bp.post("/runs/<int:run_id>/finish")
+def finish(run_id):
+    data = body()
+    if data.get("status") == "completed":
+        return training.complete(run_id, worker_name(), data.get("history"), data.get("result"))
+    return training.end(run_id, worker_name(), data.get("status"), data.get("error"),
+                        data.get("history"))

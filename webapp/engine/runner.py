@@ -1,0 +1,196 @@
+"""What a worker does with one queued run, wherever it runs.
+
+1. ``server.claim(run_id)`` -> the run's spec, or None (cancelled or deleted while queued,
+   or already claimed: the message was a duplicate).
+2. ``server.dataset(spec)`` -> a local path to the dataset's arrays (the server's own file
+   for its embedded workers; a download, kept in a small cache, for remote ones).
+3. Train in a child process (``engine.training``) and relay its epochs with
+   ``server.progress(run_id, start, columns, progress)`` at most every ``write_interval``
+   seconds, and at least every ``heartbeat`` seconds even without news: that is the
+   heartbeat, and its answer says whether to stop (the run was cancelled).
+4. ``server.complete(run_id, model_path, history, summary)`` or
+   ``server.finish(run_id, status, error, history)``.
+
+``server`` is the same small interface for the server's own workers (direct calls into its
+services) and for remote ones (HTTP, see ``webapp.worker``). A server that cannot be reached
+is retried by the server object; ``progress`` answers None then, and the training goes on.
+"""
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from webapp.engine.training import Training
+from webapp.stores.runs import HISTORY_KEYS, empty_history
+
+log = logging.getLogger(__name__)
+
+LOST_MESSAGE = "the training process ended unexpectedly (exit status {})"
+TICK = 0.05                 # how often the relay looks at its stop flags (seconds)
+RETRY_SECONDS = 1.0         # between two progress writes the server did not take
+
+
+class RunGone(Exception):
+    """The server no longer lets this worker train the run (deleted, or given up on)."""
+
+
+class Refused(Exception):
+    """The server refuses this worker altogether (its token): no call can succeed."""
+
+
+@dataclass
+class Settings:
+    write_interval: float = 0.2       # seconds between two progress writes, at most
+    heartbeat: float = 1.0            # seconds between two progress writes, at least
+    give_up: float = 600.0            # stop a training the server has not heard for this long
+    use_processes: bool = True
+    nice: int = 10
+    stopped_message: str = "the worker stopped during training"
+
+
+class Relay:
+    """The epochs the child reported, and how far the server has them."""
+
+    def __init__(self, run_id, server, settings, epochs):
+        self.run_id, self.server, self.settings = run_id, server, settings
+        self.history = empty_history()
+        self.sent = 0                      # history entries the server has
+        self.progress = {"epoch": 0, "epochs": epochs, "eta_seconds": None}
+        self.started = time.monotonic()
+        self.last_try = -math.inf
+        self.last_heard = time.monotonic()
+        self.failing = self.dirty = self.urgent = False
+
+    def add(self, record, epochs):
+        for key in HISTORY_KEYS:
+            self.history[key].append(record.get(key))
+        epoch = record.get("epoch") or 0
+        epochs = epochs or self.progress["epochs"]
+        # The training's own clock: loading the data and drawing synthetic digits before
+        # the first epoch would otherwise be spread over every epoch still to come. After the
+        # last epoch, predicting every row and storing the model take about 0.4 of an epoch.
+        elapsed = record.get("seconds") or (time.monotonic() - self.started)
+        eta = elapsed / epoch * (epochs - epoch + 0.4) if epoch and epochs else None
+        self.progress = {"epoch": epoch, "epochs": epochs,
+                         "eta_seconds": None if eta is None else round(eta, 1)}
+        self.dirty = True
+
+    def phase(self, text):
+        self.progress = {**self.progress, "phase": text}
+        self.dirty = self.urgent = True
+
+    def due(self):
+        since = time.monotonic() - self.last_try
+        if self.failing:
+            return since >= RETRY_SECONDS
+        return self.urgent or since >= self.settings.heartbeat or (
+            self.dirty and since >= self.settings.write_interval)
+
+    def lost_touch(self):
+        return time.monotonic() - self.last_heard > self.settings.give_up
+
+    def flush(self):
+        """Send what the server lacks; returns True when the server says stop.
+
+        Raises :class:`RunGone` when the run is no longer this worker's.
+        """
+        self.last_try = time.monotonic()
+        self.urgent = False
+        columns = {key: self.history[key][self.sent:] for key in HISTORY_KEYS}
+        reply = self.server.progress(self.run_id, self.sent, columns, self.progress)
+        if reply is None:
+            self.failing = True
+            return False
+        self.failing = False
+        self.last_heard = time.monotonic()
+        self.sent = min(int(reply["have"]), len(self.history["epoch"]))
+        self.dirty = self.sent < len(self.history["epoch"])
+        return bool(reply["stop"])
+
+    def final_history(self, history=None):
+        """The relayed history, with what fit returned in its place where it did."""
+        return {key: (history or {}).get(key, self.history[key]) for key in HISTORY_KEYS}
+
+
+def run(run_id, server, settings, stop, stopping):
+    """Train ``run_id`` for ``server`` until it ends; never raises for a failed training.
+
+    ``stop``: an Event set to cancel this run (the server's own workers); ``stopping``: an
+    Event set when the worker shuts down (the run then ends as 'interrupted').
+    Returns the run's final status, or None when the run was not this worker's to train.
+    """
+    spec = server.claim(run_id)
+    if spec is None:
+        return None
+    relay = Relay(run_id, server, settings, spec["config"].get("epochs"))
+    training = None
+    try:
+        training = Training(spec, server.dataset(spec), server.model_path(run_id),
+                            use_processes=settings.use_processes, nice=settings.nice)
+        ending = _relay(training, relay, stop, stopping)
+        return _end(server, run_id, relay, ending, stopping, settings)
+    except RunGone:
+        log.info("run %s is no longer this worker's: training stopped", run_id)
+        return None
+    except Refused:
+        raise
+    except Exception as exc:  # never let a run take the worker down, nor stay "running"
+        log.exception("training run %s failed", run_id)
+        try:
+            server.finish(run_id, "failed",
+                          f"training failed unexpectedly ({type(exc).__name__}: {exc})",
+                          relay.final_history())
+        except Exception:
+            log.exception("could not record the failure of run %s", run_id)
+        return "failed"
+    finally:
+        if training is not None:
+            training.cancel()
+            training.join()
+
+
+def _relay(training, relay, stop, stopping):
+    """Pass the child's messages on until it ends; returns its ending message."""
+    ending = None
+    while ending is None:
+        if stop.is_set() or stopping.is_set():
+            training.cancel()
+        message = training.receive(TICK)
+        if message is not None:
+            kind = message[0]
+            if kind == "epoch":
+                relay.add(message[1], message[2])
+            elif kind == "phase":
+                relay.phase(message[1])
+            else:
+                ending = message
+        if relay.due() and relay.flush():
+            training.cancel()
+        if relay.lost_touch():
+            log.error("run %s: the server has not answered for %.0f s; giving up", relay.run_id,
+                      relay.settings.give_up)
+            training.cancel()
+            raise RunGone()
+    return ending
+
+
+def _end(server, run_id, relay, ending, stopping, settings):
+    """Report how the training ended; returns the status reported."""
+    relay.flush()
+    kind = ending[0]
+    if kind == "done":
+        _, history, summary = ending
+        server.complete(run_id, server.model_path(run_id), relay.final_history(history),
+                        summary)
+        return "completed"
+    if kind == "failed":
+        status, error = "failed", ending[1]
+    elif stopping.is_set():
+        status, error = "interrupted", settings.stopped_message
+    elif kind == "stopped":
+        status, error = "cancelled", None
+    else:                                   # ("lost", exit status)
+        log.error("the training process of run %s exited with %s", run_id, ending[1])
+        status, error = "failed", LOST_MESSAGE.format(ending[1])
+    server.finish(run_id, status, error, relay.final_history())
+    return status
