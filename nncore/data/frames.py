@@ -197,8 +197,11 @@ def _plain_number_columns(frame, label, roles) -> dict:
                  and pd.api.types.is_numeric_dtype(dtype) and dtype != bool]
     if not positions:
         return {}
-    block = frame.iloc[:, positions].to_numpy(dtype=np.float64)
-    finite = np.isfinite(block).all(axis=0)
+    # In the columns' common dtype, row-major: a picture table stays 1 byte a cell.
+    block = frame.iloc[:, positions]
+    block = np.ascontiguousarray(block.to_numpy(dtype=np.result_type(*block.dtypes)))
+    finite = (np.isfinite(block).all(axis=0) if block.dtype.kind == "f"
+              else np.ones(block.shape[1], dtype=bool))
     counter = _row_counters(block)
     medians = np.median(block, axis=0)
     head = block[:200]
@@ -214,11 +217,20 @@ def _plain_number_columns(frame, label, roles) -> dict:
 
 def _row_counters(block) -> np.ndarray:
     n = block.shape[0]
+    counters = np.zeros(block.shape[1], dtype=bool)
     if n < 20:
-        return np.zeros(block.shape[1], dtype=bool)
-    start, steps = block[0], np.diff(block, axis=0)
-    return (np.isin(start, (0.0, 1.0)) & np.all(steps >= 1, axis=0)
-            & np.all(block == np.round(block), axis=0) & (block[-1] - start <= 1.1 * n))
+        return counters
+    # A counter rises by at least 1 a row, so it spans n - 1 or more: only such columns are
+    # looked at closely (in float64, where differences cannot wrap around).
+    span = block.max(axis=0).astype(np.float64) - block.min(axis=0).astype(np.float64)
+    wide = np.flatnonzero(span >= n - 1)
+    if wide.size:
+        cols = block[:, wide].astype(np.float64)
+        start, steps = cols[0], np.diff(cols, axis=0)
+        counters[wide] = (np.isin(start, (0.0, 1.0)) & np.all(steps >= 1, axis=0)
+                          & np.all(cols == np.round(cols), axis=0)
+                          & (cols[-1] - start <= 1.1 * n))
+    return counters
 
 
 def _features(frame, encoding, where) -> np.ndarray:
@@ -228,7 +240,7 @@ def _features(frame, encoding, where) -> np.ndarray:
         # In the narrow common dtype first: the transpose from pandas' column blocks is then
         # a copy of 1 or 4 bytes a cell, not 8.
         narrow = np.result_type(*features.dtypes)
-        return features.to_numpy(dtype=narrow).astype(np.float64)
+        return np.ascontiguousarray(features.to_numpy(dtype=narrow)).astype(np.float64)
     return encoding.transform(frame, where)
 
 
