@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nncore.data import safety
+from nncore.data import format_checks, safety
 from nncore.data.csvfiles import load_csv, read_csv
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
@@ -119,11 +119,11 @@ def check_workbook(path) -> None:
         head = f.read(16)
     ext = path.suffix.lower()
     if head.startswith(safety.OLE_MAGIC):
-        safety.check_xls(path)
-    elif ext == ".ods" or safety.is_ods(path):
-        safety.check_ods(path)
+        format_checks.check_xls(path)
+    elif ext == ".ods" or format_checks.is_ods(path):
+        format_checks.check_ods(path)
     elif ext == ".xlsb":
-        safety.check_xlsb(path)
+        format_checks.check_xlsb(path)
     else:
         safety.check_xlsx(path)
 

@@ -11,7 +11,7 @@ import importlib.util
 import re
 import warnings
 
-from nncore.data import safety
+from nncore.data import format_checks, safety
 from nncore.data.dataset import Dataset
 from nncore.data.frames import from_sheets, from_table
 from nncore.data.tables import EXCEL_ERRORS, Table, normalise, shorten
@@ -151,7 +151,7 @@ def read_sheet(book, path, sheet) -> Table:
 
 def _is_xlsx(path) -> bool:
     return _is_zip(path) and not str(path).lower().endswith(CALAMINE_ONLY) \
-        and not safety.is_ods(path)
+        and not format_checks.is_ods(path)
 
 
 def _explain_empty(path, sheet, row, col):

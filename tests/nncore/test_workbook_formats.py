@@ -6,7 +6,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nncore.data import safety
+from nncore.data import format_checks, safety
 from nncore.data.loaders import load_dataset
 
 ROWS = [["f1", "f2", "label"], [1, 2.5, "cat"], [3, 4, "dog"], [5, 6.25, "cat"], [7, 8, "dog"]]
@@ -144,13 +144,13 @@ def u32(*values):
 def test_xlsb_far_cells_are_bounded_from_the_records():
     near = biff12(0x0000, u32(0)) + biff12(0x0002, u32(0, 0, 0))
     far = near + biff12(0x0000, u32(1_048_575)) + biff12(0x0002, u32(16_000, 0, 0))
-    safety._check_xlsb_sheet("sheet1.bin", near, safety.MAX_CELLS, safety.MAX_COLUMNS)
+    format_checks._check_xlsb_sheet("sheet1.bin", near, safety.MAX_CELLS, safety.MAX_COLUMNS)
     with pytest.raises(ValueError, match="1,048,576 rows x 16,001 columns"):
-        safety._check_xlsb_sheet("sheet1.bin", far, safety.MAX_CELLS, safety.MAX_COLUMNS)
+        format_checks._check_xlsb_sheet("sheet1.bin", far, safety.MAX_CELLS, safety.MAX_COLUMNS)
     declared = biff12(0x0094, u32(0, 9, 0, 999_999))
     with pytest.raises(ValueError, match="declares 10 rows x 1,000,000 columns"):
-        safety._check_xlsb_sheet("sheet1.bin", declared, safety.MAX_CELLS, safety.MAX_COLUMNS)
+        format_checks._check_xlsb_sheet("sheet1.bin", declared, safety.MAX_CELLS, safety.MAX_COLUMNS)
 
 
 def test_a_written_xlsb_passes_its_checks(tmp_path):
-    safety.check_xlsb(write_xlsb(tmp_path / "ok.xlsb", ROWS))
+    format_checks.check_xlsb(write_xlsb(tmp_path / "ok.xlsb", ROWS))
