@@ -1,11 +1,15 @@
 """What the benchmarks share: the real server as a subprocess on a free loopback port, a small
-keep-alive JSON client for its API, and waiting for runs to end (always with a deadline)."""
+keep-alive JSON client for its API, waiting for runs to end (always with a deadline), and for
+the queue mode a throw-away redis-server and remote training workers."""
 import http.client
 import json
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -56,6 +60,81 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+class RedisServer:
+    """``redis-server`` on a free loopback port, without persistence, in ``folder``."""
+
+    def __init__(self, folder):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.url = f"redis://{HOST}:{self.port}/0"
+        self.log = open(Path(folder) / "redis.log", "wb")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly",
+             "no", "--dir", str(folder)], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((HOST, self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+class Worker:
+    """``python -m webapp worker`` in a new empty temporary folder (no path to the data dir)."""
+
+    TRAFFIC = re.compile(r"run (\d+) (\w+); traffic with the server: (\d+) bytes sent, "
+                         r"(\d+) received")
+
+    def __init__(self, queue_url, port, token, concurrency=1):
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WEBAPP_")}
+        env.update({"PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT), "WORKER_TOKEN": token,
+                    "TMPDIR": str(self.folder)})
+        self.log_path = self.folder / "worker.log"
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "webapp", "worker", "--queue", queue_url, "--server",
+             f"http://{HOST}:{port}", "--concurrency", str(concurrency), "--scratch-dir",
+             str(self.folder / "scratch")],
+            cwd=self.folder, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout=60.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"a worker exited: {self.log_path.read_text()[-500:]}")
+            if "training runs from" in self.log_path.read_text():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("a worker did not start")
+
+    def traffic(self):
+        """``[(run id, status, bytes sent, bytes received), ...]`` from the worker's log."""
+        return [(int(i), status, int(sent), int(received)) for i, status, sent, received
+                in self.TRAFFIC.findall(self.log_path.read_text())]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _local = threading.local()

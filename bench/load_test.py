@@ -14,10 +14,21 @@ Reports errors, p50/p99/max latency of predictions (all, and while trainings wer
 of page loads, and the training comparison; exits 1 when a target is missed: no errors,
 prediction p99 under 50 ms while training, page p99 under 1 s, identical histories.
 Bounded: every request has a timeout, the whole run a deadline; only loopback is used.
+
+    .venv/bin/python bench/load_test.py --queue [--workers 4] [--runs 16]
+
+The same load on the Redis queue: a throw-away redis-server, the server with ``--workers 0``
+and ``--workers`` remote worker processes (each in an empty temporary folder), ``--runs``
+trainings (seeds 1..N) queued at once. Adds the throughput (runs per minute, from queueing
+the first to the end of the last) and each run's traffic with the server (the workers' logs:
+bytes sent and received per run; a worker's first run includes the dataset download). The
+histories are not retrained alone (the test suite compares remote and embedded training).
 """
 import argparse
 import json
 import os
+import secrets
+import statistics
 import sys
 import tempfile
 import threading
@@ -26,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from common import ROOT, Server, api, free_port, request, wait_runs
+from common import ROOT, RedisServer, Server, Worker, api, free_port, request, wait_runs
 TRAINING = {"hidden_layers": [64], "epochs": 15, "batch_size": 64, "augment": False}
 SEEDS = (1, 2, 3, 4)
 TARGETS = {"prediction_p99_ms": 50.0, "page_p99_ms": 1000.0}
@@ -105,6 +116,38 @@ def summarise(recorder, window):
     }
 
 
+def start(args, data_dir):
+    """The server, and in --queue mode Redis and the workers first; returns (port, parts).
+
+    ``parts``: what to stop afterwards, the server first (it then stops asking the queue).
+    """
+    port = free_port()
+    if not args.queue:
+        server = Server(data_dir, port)
+        server.wait_ready()
+        return port, [server]
+    token = secrets.token_hex(16)
+    redis = RedisServer(data_dir)
+    server = Server(data_dir, port, workers=0, extra_args=["--queue", redis.url],
+                    extra_env={"WORKER_TOKEN": token})
+    server.wait_ready()
+    workers = [Worker(redis.url, port, token) for _ in range(args.workers)]
+    for worker in workers:
+        worker.wait_ready()
+    return port, [server, *workers, redis]
+
+
+def traffic(workers, run_ids):
+    """Per-run bytes between the workers and the server, from the workers' logs."""
+    runs = [t for w in workers for t in w.traffic() if t[0] in run_ids]
+    if not runs:
+        return {}
+    sent, received = [t[2] for t in runs], [t[3] for t in runs]
+    return {"runs": len(runs), "sent_median_bytes": int(statistics.median(sent)),
+            "received_median_bytes": int(statistics.median(received)),
+            "received_max_bytes": max(received), "sent_max_bytes": max(sent)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
@@ -114,23 +157,27 @@ def main(argv=None):
     parser.add_argument("--skip-alone", action="store_true",
                         help="do not retrain each configuration alone to compare histories")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    parser.add_argument("--queue", action="store_true",
+                        help="train on a Redis queue with remote workers (needs redis-server)")
+    parser.add_argument("--workers", type=int, default=4, help="remote workers (--queue)")
+    parser.add_argument("--runs", type=int, default=16, help="trainings queued (--queue)")
     args = parser.parse_args(argv)
+    if args.queue:
+        args.skip_alone = True
 
     with np.load(ROOT / "data" / "digits_sample.npz", allow_pickle=False) as f:
         feature_rows = [row.astype(float).tolist() for row in f["X"][:50]]
 
     with tempfile.TemporaryDirectory(prefix="load-test-") as data_dir:
-        port = free_port()
-        server = Server(data_dir, port)
+        port, parts = start(args, data_dir)
         try:
-            server.wait_ready()
             sample = api(port, "GET", "/api/datasets")["datasets"][0]["id"]
             tiny = api(port, "POST", "/api/runs", {"dataset_id": sample, "hidden_layers": [16],
                                                    "epochs": 2, "augment": False, "seed": 0})
             wait_runs(port, [tiny["id"]], 120)
 
             # Four trainings at once, under load; the window closes when the last one ends.
-            seeds = SEEDS[:args.trainings]
+            seeds = range(1, args.runs + 1) if args.queue else SEEDS[:args.trainings]
             window = [time.monotonic(), None]
             loaded = [api(port, "POST", "/api/runs", {"dataset_id": sample, **TRAINING,
                                                       "seed": seed})["id"] for seed in seeds]
@@ -153,6 +200,11 @@ def main(argv=None):
             if not loaded:   # baseline: "while training" is the whole load
                 report["predictions_while_training"] = report["predictions"]
             report["trainings"] = {str(i): done.get(i, {}).get("status") for i in loaded}
+            if args.queue:
+                report["queue"] = {
+                    "workers": args.workers, "runs": len(loaded),
+                    "runs_per_minute": round(len(loaded) / training_seconds * 60, 1),
+                    "traffic_per_run": traffic(parts[1:-1], set(loaded))}
 
             # The same configurations alone, one after the other: identical histories?
             comparison = []
@@ -169,7 +221,8 @@ def main(argv=None):
                                        "final_cost_alone": (a.get("result") or {}).get("final_cost")})
             report["alone_vs_loaded"] = comparison
         finally:
-            server.stop()
+            for part in parts:
+                part.stop()
 
     during = report["predictions_while_training"]
     report["targets"] = TARGETS
@@ -180,7 +233,7 @@ def main(argv=None):
         and all(c["identical"] for c in comparison)
         and all(s == "completed" for s in report["trainings"].values()))
     report["settings"] = {"seconds": args.seconds, "rate": args.rate, "training": TRAINING,
-                          "seeds": list(seeds), "cpus": os.cpu_count(),
+                          "seeds": list(seeds), "cpus": os.cpu_count(), "queue": args.queue,
                           "load_average": [round(x, 2) for x in os.getloadavg()]}
     print_table(report)
     if args.json:
@@ -196,8 +249,12 @@ def print_table(report):
     for name, p in rows:
         print(f"{name:30} {p['n']:>6} {p['p50_ms']!s:>8} {p['p99_ms']!s:>8} {p['max_ms']!s:>8}")
     print(f"errors: {report['errors']}  {report['first_errors'] or ''}")
-    print(f"4 trainings at once took {report['training_seconds_4_at_once']} s; "
-          f"statuses {report['trainings']}")
+    print(f"{len(report['trainings'])} trainings at once took "
+          f"{report['training_seconds_4_at_once']} s; statuses {report['trainings']}")
+    if "queue" in report:
+        queue = report["queue"]
+        print(f"queue: {queue['workers']} remote workers, {queue['runs_per_minute']} runs per "
+              f"minute; traffic per run {queue['traffic_per_run']}")
     for c in report["alone_vs_loaded"]:
         print(f"seed {c['seed']}: final cost under load {c['final_cost_loaded']}, alone "
               f"{c['final_cost_alone']} -> {'identical' if c['identical'] else 'DIFFERENT'}")
