@@ -3,7 +3,8 @@ from flask import Blueprint, request, url_for
 
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
-from webapp.services import datasets, uploads
+from webapp.services import dataset_edits, datasets, uploads
+from webapp.services.samples import samples_of
 
 bp = Blueprint("datasets", __name__)
 
@@ -42,7 +43,7 @@ def show(dataset_id):
 
 @bp.patch("/datasets/<int:dataset_id>")
 def update(dataset_id):
-    return datasets.update_dataset(dataset_id, json_body())
+    return dataset_edits.update_dataset(dataset_id, json_body())
 
 
 @bp.delete("/datasets/<int:dataset_id>")
@@ -68,4 +69,4 @@ def samples(dataset_id):
         raise BadRequest("per_class must be a whole number from 1 to 64")
     overrides = {"order": request.args.get("order") or None,
                  "vmin": _query_number("vmin"), "vmax": _query_number("vmax")}
-    return datasets.samples(dataset_id, int(per_class), overrides)
+    return samples_of(dataset_id, int(per_class), overrides)

@@ -8,16 +8,22 @@ and pixel order) and is appended with that label to a dataset DERIVED from the r
 There is one per parent, created on first use; training on it learns from both. A run trained
 on a corrections dataset adds to that same dataset (not to a derived one of its own).
 
-Not here: storing arrays (``datasets.derive_with_rows`` / ``append_rows``), drawing -> row
+Not here: storing arrays (``derive_with_rows`` / ``append_rows``), drawing -> row
 (``nncore.digits.drawing``).
 """
+import os
 import threading
 
 import numpy as np
 
+from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry, from_images, to_images
+from webapp.db import get_db
 from webapp.errors import BadRequest
-from webapp.services import datasets, runs
+from webapp.services import datasets, dumps, loads, runs
+from webapp.services.datasets import (
+    MAX_NAME_LENGTH, committed_with, data_dir, get_row, load, save_arrays, store_dataset,
+)
 
 # Adding rewrites the dataset's file: one correction at a time, so none is lost and a parent
 # never gets two derived datasets.
@@ -75,14 +81,69 @@ def add_correction(run_id, body):
         if summary["source"] == "corrections":
             target_id = summary["id"]
         else:
-            target_id = datasets.corrections_dataset_of(summary["id"])
+            target_id = corrections_dataset_of(summary["id"])
         if target_id is None:
-            target_id = datasets.derive_with_rows(summary["id"], features[None], [label])
+            target_id = derive_with_rows(summary["id"], features[None], [label])
         else:
             target = datasets.get_summary(target_id)
             row = in_geometry(features, geometry, ImageGeometry.from_dict(target["image"]))
-            datasets.append_rows(target_id, np.asarray(row)[None], [label])
+            append_rows(target_id, np.asarray(row)[None], [label])
     target = datasets.get_summary(target_id)
     return {"dataset_id": target_id, "dataset_name": target["name"],
             "added_samples": target["added_samples"], "n_samples": target["n_samples"],
             "label": label, "display_label": target["display_names"].get(label, label)}
+
+
+# --- derived datasets: a parent's rows plus rows the user added --------------------------------
+
+CORRECTIONS_SUFFIX = " + your corrections"
+
+
+def corrections_dataset_of(parent_id):
+    """The id of the corrections dataset derived from ``parent_id`` (the oldest), or None."""
+    row = get_db().execute(
+        "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ? ORDER BY id LIMIT 1",
+        (parent_id,)).fetchone()
+    return None if row is None else row["id"]
+
+
+def _grown(dataset, X_new, labels, name=None):
+    """``dataset`` with rows ``X_new`` (m, d) labelled ``labels`` (m class names) appended."""
+    index = {c: i for i, c in enumerate(dataset.classes)}
+    return Dataset(X=np.vstack([dataset.X, np.asarray(X_new, dtype=np.float64)]),
+                   y=np.concatenate([dataset.y, [index[label] for label in labels]]).astype(np.int64),
+                   classes=list(dataset.classes), name=name or dataset.name,
+                   feature_names=dataset.feature_names, image=dataset.image,
+                   encoding=dataset.encoding)
+
+
+def derive_with_rows(parent_id, X_new, labels):
+    """Create the corrections dataset of ``parent_id``: the parent's rows, then ``X_new``.
+
+    It keeps the parent's class names, image geometry and display names; returns its id.
+    """
+    parent_row = get_row(parent_id)
+    parent = load(parent_id)
+    name = (parent_row["name"] or "dataset")[:MAX_NAME_LENGTH - len(CORRECTIONS_SUFFIX)]
+    grown = _grown(parent, X_new, labels, name=name + CORRECTIONS_SUFFIX)
+    return store_dataset(grown, "corrections", parent_id=parent_id,
+                         display_names=loads(parent_row["display_names"], {}),
+                         added_samples=len(X_new))
+
+
+def append_rows(dataset_id, X_new, labels):
+    """Add rows ``X_new`` (m, d) labelled ``labels`` to a stored dataset, in place.
+
+    The file is rewritten (temporary file, then renamed over the old one, so a reader sees the
+    old rows or the new ones, never half) and the summary, with its ``added_samples``, updated.
+    """
+    row = get_row(dataset_id)
+    old = loads(row["summary"], {})
+    grown = _grown(load(dataset_id), X_new, labels)
+    summary = {**grown.summary(), "notes": old.get("notes", []),
+               "added_samples": int(old.get("added_samples", 0)) + len(X_new)}
+    tmp = save_arrays(grown)
+    db = get_db()
+    with committed_with(db, tmp):
+        db.execute("UPDATE datasets SET summary = ? WHERE id = ?", (dumps(summary), dataset_id))
+        os.replace(tmp, data_dir() / row["path"])

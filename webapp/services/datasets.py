@@ -1,9 +1,12 @@
-"""Datasets: store uploads and the built-in sample, summarise, patch, show samples as images.
+"""Datasets: store uploads and the built-in sample, read and summarise them, delete them.
 
 Arrays live in ``DATA_DIR/datasets/<id>.npz`` (``X``, ``y``, ``classes``, optional
 ``feature_names``), written to a temporary name and moved into place, read with
 ``allow_pickle=False``. The image geometry and display names live in the database so that the
 user can correct them without rewriting the arrays.
+
+Not here: changing a dataset (``dataset_edits``), its rows as pictures (``samples``), datasets
+derived from a run's corrections (``corrections``), receiving the upload (``uploads``).
 """
 import json
 import logging
@@ -20,21 +23,19 @@ from flask import current_app
 from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
 from nncore.fitting import default_settings
-from nncore.data.images import ImageGeometry, to_images
+from nncore.data.images import ImageGeometry
 from webapp.db import get_db, now
 from webapp.errors import BadRequest, Conflict, NotFound
 from webapp.services import (
-    LRUCache, dumps, finite_number, loads, remove_quietly, storage_error,
+    LRUCache, dumps, loads, remove_quietly, storage_error,
 )
 from webapp.stores import runs as run_store
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
 MAX_DISPLAY_NAME_LENGTH = 40
-MAX_PER_CLASS = 64
-MAX_ADDED_SHOWN = 64          # the user's own drawings shown on a derived dataset's page
 
-_cache = LRUCache(2)
+cache = LRUCache(2)
 log = logging.getLogger(__name__)
 
 
@@ -59,7 +60,7 @@ def _compact(X):
     return X
 
 
-def _save_arrays(dataset):
+def save_arrays(dataset):
     """Write the dataset's arrays to a temporary .npz under DATA_DIR/datasets; return its path."""
     folder = data_dir() / "datasets"
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,7 +89,7 @@ MAX_RAW_CELLS = 5_000_000
 
 
 def _raw_arrays(dataset):
-    """A table's cells as read (text; blanks ""), for ``change_roles``: ``raw_columns``,
+    """A table's cells as read (text; blanks ""), for ``dataset_edits.change_roles``: ``raw_columns``,
     ``raw_rows`` (the file's row numbers) and ``raw_<j>`` per column. None for pictures."""
     raw = getattr(dataset, "raw", None)
     if raw is None or dataset.encoding is None or dataset.image is not None \
@@ -120,7 +121,7 @@ def raw_frame(dataset_id):
 
 
 @contextmanager
-def _committed_with(db, tmp):
+def committed_with(db, tmp):
     """Commit the block's database writes together with its rename of ``tmp``, or undo both.
 
     Whatever fails (disk full included), the transaction is rolled back and the temporary file
@@ -158,7 +159,7 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     ``display_names`` defaults to each class shown as itself; ``added_samples`` (derived
     datasets) counts the rows added to the parent's and is kept in the summary.
     """
-    tmp = _save_arrays(dataset)
+    tmp = save_arrays(dataset)
     db = get_db()
     summary = table_summary(dataset)
     if added_samples is not None:
@@ -166,7 +167,7 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     names = default_display_names(dataset.classes)
     names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
-    with _committed_with(db, tmp):
+    with committed_with(db, tmp):
         cur = db.execute(
             "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
             " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
@@ -319,7 +320,7 @@ def load(dataset_id):
     path = data_dir() / row["path"]
     # Rows added to a dataset rewrite its file under the same name; its summary changes then.
     key = (str(path), row["image"], row["name"], row["summary"])
-    cached = _cache.get(key)
+    cached = cache.get(key)
     if cached is not None:
         return cached
     try:
@@ -334,120 +335,11 @@ def load(dataset_id):
     image = loads(row["image"])
     dataset = Dataset(X=X, y=y, classes=classes, name=row["name"], feature_names=feature_names,
                       image=ImageGeometry.from_dict(image) if image else None, encoding=encoding)
-    _cache.put(key, dataset)
+    cache.put(key, dataset)
     return dataset
 
 
 # --- changing ----------------------------------------------------------------------------------
-
-def _display_names(value, classes, current):
-    if not isinstance(value, dict):
-        raise BadRequest("display_names must be an object mapping a class to its shown name")
-    names = dict(current)
-    for label, shown in value.items():
-        if label not in classes:
-            raise BadRequest(f"display_names: unknown class {label!r}")
-        if shown is None:
-            shown = label
-        if not isinstance(shown, str):
-            raise BadRequest(f"display_names: the name for class {label!r} must be text")
-        shown = "".join(ch for ch in shown if not unicodedata.category(ch).startswith("C")).strip()
-        if len(shown) > MAX_DISPLAY_NAME_LENGTH:
-            raise BadRequest(f"display_names: at most {MAX_DISPLAY_NAME_LENGTH} characters "
-                             f"(class {label!r})")
-        names[label] = shown or label
-    return names
-
-
-def image_geometry(base, changes):
-    """``base`` (a dict) with order/vmin/vmax from ``changes`` validated."""
-    if not isinstance(changes, dict):
-        raise BadRequest("image must be an object with order, vmin and vmax")
-    unknown = set(changes) - {"order", "vmin", "vmax", "height", "width"}
-    if unknown:
-        raise BadRequest(f"image: unknown field {sorted(unknown)[0]!r} "
-                         "(allowed: order, vmin, vmax)")
-    geometry = dict(base)
-    if changes.get("order") is not None:
-        if changes["order"] not in ("C", "F"):
-            raise BadRequest("image.order must be 'C' (row by row) or 'F' (column by column)")
-        geometry["order"] = changes["order"]
-    for field in ("vmin", "vmax"):
-        if changes.get(field) is not None:
-            geometry[field] = finite_number(changes[field], f"image.{field}")
-    for field in ("height", "width"):
-        if changes.get(field) is not None and changes[field] != base[field]:
-            raise BadRequest(f"image.{field} cannot be changed (it follows the feature count)")
-    if not geometry["vmin"] < geometry["vmax"]:
-        raise BadRequest("image.vmin (blank paper) must be less than image.vmax (full ink)")
-    return geometry
-
-
-def update_dataset(dataset_id, changes):
-    if not isinstance(changes, dict):
-        raise BadRequest("request body must be a JSON object")
-    unknown = set(changes) - {"display_names", "image", "name", "roles"}
-    if unknown:
-        raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
-                         "(allowed: display_names, image, name, roles)")
-    if "roles" in changes:
-        change_roles(dataset_id, changes["roles"])
-    row = get_row(dataset_id)
-    summary = summarise(row)
-    db = get_db()
-    if "display_names" in changes:
-        names = _display_names(changes["display_names"], summary["classes"],
-                               summary["display_names"])
-        db.execute("UPDATE datasets SET display_names = ? WHERE id = ?", (dumps(names), dataset_id))
-    if "image" in changes:
-        if summary["image"] is None:
-            raise Conflict("this dataset is not a set of images")
-        geometry = image_geometry(summary["image"], changes["image"])
-        db.execute("UPDATE datasets SET image = ? WHERE id = ?", (dumps(geometry), dataset_id))
-    if "name" in changes:
-        if not isinstance(changes["name"], str) or not clean_name(changes["name"]):
-            raise BadRequest("name must be non-empty text")
-        db.execute("UPDATE datasets SET name = ? WHERE id = ?",
-                   (clean_name(changes["name"]), dataset_id))
-    db.commit()
-    return get_summary(dataset_id)
-
-
-def change_roles(dataset_id, roles):
-    """Redo a table's columns with the user's ``roles`` (``{column: number | category |
-    ignored | label | auto}``) from its raw cells; the dataset is rewritten in place only once
-    the new one is complete, so a refused change leaves it as it was."""
-    from nncore.data.frames import from_frame
-
-    if not isinstance(roles, dict) or not all(isinstance(k, str) for k in roles):
-        raise BadRequest("roles must be an object mapping a column name to its role")
-    row = get_row(dataset_id)
-    old = loads(row["summary"], {})
-    raw = raw_frame(dataset_id)
-    if raw is None:
-        raise Conflict("the columns of this dataset cannot be changed (it is not a table, or "
-                       "too large for its cells to be kept)")
-    label = next((c["name"] for c in old.get("columns") or [] if c.get("kind") == "label"), None)
-    roles = {**old.get("roles", {}), **roles}
-    if any(r == "label" for c, r in roles.items() if c != label):
-        roles.pop(label, None)          # a new label: the old one becomes a column again
-    elif label is not None and label not in roles:
-        roles[label] = "label"
-    try:
-        dataset = from_frame(raw, None, row["name"], "The table", roles=roles)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from exc
-    summary = table_summary(dataset)
-    summary["roles"] = {c: r for c, r in roles.items() if r != "auto"}
-    summary["notes"] = [n for n in old.get("notes", []) if n.startswith("The file is not")] \
-        + summary["notes"]
-    tmp = _save_arrays(dataset)
-    db = get_db()
-    names = default_display_names(dataset.classes)
-    with _committed_with(db, tmp):
-        db.execute("UPDATE datasets SET summary = ?, display_names = ? WHERE id = ?",
-                   (dumps(summary), dumps(names), dataset_id))
-        os.replace(tmp, data_dir() / row["path"])
 
 
 def delete_dataset(dataset_id, jobs):
@@ -467,96 +359,5 @@ def delete_dataset(dataset_id, jobs):
 
 # --- derived datasets: a parent's rows plus rows the user added --------------------------------
 
-CORRECTIONS_SUFFIX = " + your corrections"
-
-
-def corrections_dataset_of(parent_id):
-    """The id of the corrections dataset derived from ``parent_id`` (the oldest), or None."""
-    row = get_db().execute(
-        "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ? ORDER BY id LIMIT 1",
-        (parent_id,)).fetchone()
-    return None if row is None else row["id"]
-
-
-def _grown(dataset, X_new, labels, name=None):
-    """``dataset`` with rows ``X_new`` (m, d) labelled ``labels`` (m class names) appended."""
-    index = {c: i for i, c in enumerate(dataset.classes)}
-    return Dataset(X=np.vstack([dataset.X, np.asarray(X_new, dtype=np.float64)]),
-                   y=np.concatenate([dataset.y, [index[label] for label in labels]]).astype(np.int64),
-                   classes=list(dataset.classes), name=name or dataset.name,
-                   feature_names=dataset.feature_names, image=dataset.image,
-                   encoding=dataset.encoding)
-
-
-def derive_with_rows(parent_id, X_new, labels):
-    """Create the corrections dataset of ``parent_id``: the parent's rows, then ``X_new``.
-
-    It keeps the parent's class names, image geometry and display names; returns its id.
-    """
-    parent_row = get_row(parent_id)
-    parent = load(parent_id)
-    name = (parent_row["name"] or "dataset")[:MAX_NAME_LENGTH - len(CORRECTIONS_SUFFIX)]
-    grown = _grown(parent, X_new, labels, name=name + CORRECTIONS_SUFFIX)
-    return store_dataset(grown, "corrections", parent_id=parent_id,
-                         display_names=loads(parent_row["display_names"], {}),
-                         added_samples=len(X_new))
-
-
-def append_rows(dataset_id, X_new, labels):
-    """Add rows ``X_new`` (m, d) labelled ``labels`` to a stored dataset, in place.
-
-    The file is rewritten (temporary file, then renamed over the old one, so a reader sees the
-    old rows or the new ones, never half) and the summary, with its ``added_samples``, updated.
-    """
-    row = get_row(dataset_id)
-    old = loads(row["summary"], {})
-    grown = _grown(load(dataset_id), X_new, labels)
-    summary = {**grown.summary(), "notes": old.get("notes", []),
-               "added_samples": int(old.get("added_samples", 0)) + len(X_new)}
-    tmp = _save_arrays(grown)
-    db = get_db()
-    with _committed_with(db, tmp):
-        db.execute("UPDATE datasets SET summary = ? WHERE id = ?", (dumps(summary), dataset_id))
-        os.replace(tmp, data_dir() / row["path"])
-
 
 # --- images ------------------------------------------------------------------------------------
-
-def unit_pixels(X, geometry):
-    """Rows of raw features -> upright images scaled to 0..1 (ink high), flattened row-major.
-
-    ``geometry`` is an ``ImageGeometry``: vmin is blank paper, vmax full ink.
-    """
-    images = to_images(np.asarray(X, dtype=np.float64), geometry)
-    pixels = np.clip((images - geometry.vmin) / (geometry.vmax - geometry.vmin), 0.0, 1.0)
-    return [np.round(p.ravel(), 3).tolist() for p in pixels]
-
-
-def samples(dataset_id, per_class=8, overrides=None):
-    """Up to ``per_class`` samples of each class as 0..1 upright pixels."""
-    if isinstance(per_class, bool) or not isinstance(per_class, int) \
-            or not 1 <= per_class <= MAX_PER_CLASS:
-        raise BadRequest(f"per_class must be a whole number from 1 to {MAX_PER_CLASS}")
-    summary = get_summary(dataset_id)
-    if summary["image"] is None:
-        raise Conflict("this dataset is not a set of images")
-    geometry = ImageGeometry.from_dict(image_geometry(summary["image"], overrides or {}))
-    dataset = load(dataset_id)
-    indices = []
-    for k in range(len(dataset.classes)):
-        indices.extend(np.flatnonzero(dataset.y == k)[:per_class].tolist())
-    # Rows added to a parent's (corrections) come last in the file: show the newest of them.
-    n_added = min(summary["added_samples"], MAX_ADDED_SHOWN, dataset.n_samples)
-    added = list(range(dataset.n_samples - n_added, dataset.n_samples))
-    pixels = unit_pixels(dataset.X[indices + added], geometry) if indices or added else []
-
-    def described(rows, images):
-        return [{"index": i, "label": dataset.classes[dataset.y[i]], "pixels": p}
-                for i, p in zip(rows, images)]
-
-    return {
-        "height": geometry.height,
-        "width": geometry.width,
-        "samples": described(indices, pixels[:len(indices)]),
-        "added": described(added, pixels[len(indices):]),
-    }

@@ -9,7 +9,7 @@ import numpy as np
 from nncore.data.images import to_images
 from nncore.nn.metrics import confusion_matrix
 from webapp.errors import Conflict
-from webapp.services import datasets, loads, runs
+from webapp.services import datasets, loads, runs, samples
 
 MAX_MISTAKES = 48
 MAX_HIDDEN_UNITS = 100
@@ -87,7 +87,7 @@ def build_report(run_id):
     predictions = np.asarray(result["predictions"], dtype=np.int64)
     wrong = np.flatnonzero(dataset.y[indices] != predictions)[:MAX_MISTAKES]
     geometry = dataset.image
-    pixels = (datasets.unit_pixels(dataset.X[indices[wrong]], geometry)
+    pixels = (samples.unit_pixels(dataset.X[indices[wrong]], geometry)
               if geometry is not None and len(wrong) else [None] * len(wrong))
     mistakes = [{"index": int(indices[j]), "true": dataset.classes[dataset.y[indices[j]]],
                  "predicted": dataset.classes[predictions[j]], "pixels": p}

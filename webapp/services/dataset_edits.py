@@ -1,0 +1,131 @@
+"""Changing a stored dataset: its class names, how its rows read as pictures, its name, and the
+roles of a table's columns (the columns are read again from the raw cells kept with it).
+
+Every change is validated first and refused with a 400 that names the field; the arrays and the
+database row are replaced together, so a refused change leaves the dataset as it was.
+"""
+from __future__ import annotations
+
+import os
+import unicodedata
+
+
+from webapp.db import get_db
+from webapp.errors import BadRequest, Conflict
+from webapp.services import (
+    dumps, finite_number, loads,
+)
+
+from webapp.services.datasets import (
+    MAX_DISPLAY_NAME_LENGTH, committed_with, save_arrays, clean_name, data_dir, default_display_names, get_row, get_summary, raw_frame, summarise, table_summary,
+)
+
+
+def _display_names(value, classes, current):
+    if not isinstance(value, dict):
+        raise BadRequest("display_names must be an object mapping a class to its shown name")
+    names = dict(current)
+    for label, shown in value.items():
+        if label not in classes:
+            raise BadRequest(f"display_names: unknown class {label!r}")
+        if shown is None:
+            shown = label
+        if not isinstance(shown, str):
+            raise BadRequest(f"display_names: the name for class {label!r} must be text")
+        shown = "".join(ch for ch in shown if not unicodedata.category(ch).startswith("C")).strip()
+        if len(shown) > MAX_DISPLAY_NAME_LENGTH:
+            raise BadRequest(f"display_names: at most {MAX_DISPLAY_NAME_LENGTH} characters "
+                             f"(class {label!r})")
+        names[label] = shown or label
+    return names
+
+
+def image_geometry(base, changes):
+    """``base`` (a dict) with order/vmin/vmax from ``changes`` validated."""
+    if not isinstance(changes, dict):
+        raise BadRequest("image must be an object with order, vmin and vmax")
+    unknown = set(changes) - {"order", "vmin", "vmax", "height", "width"}
+    if unknown:
+        raise BadRequest(f"image: unknown field {sorted(unknown)[0]!r} "
+                         "(allowed: order, vmin, vmax)")
+    geometry = dict(base)
+    if changes.get("order") is not None:
+        if changes["order"] not in ("C", "F"):
+            raise BadRequest("image.order must be 'C' (row by row) or 'F' (column by column)")
+        geometry["order"] = changes["order"]
+    for field in ("vmin", "vmax"):
+        if changes.get(field) is not None:
+            geometry[field] = finite_number(changes[field], f"image.{field}")
+    for field in ("height", "width"):
+        if changes.get(field) is not None and changes[field] != base[field]:
+            raise BadRequest(f"image.{field} cannot be changed (it follows the feature count)")
+    if not geometry["vmin"] < geometry["vmax"]:
+        raise BadRequest("image.vmin (blank paper) must be less than image.vmax (full ink)")
+    return geometry
+
+
+def update_dataset(dataset_id, changes):
+    if not isinstance(changes, dict):
+        raise BadRequest("request body must be a JSON object")
+    unknown = set(changes) - {"display_names", "image", "name", "roles"}
+    if unknown:
+        raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
+                         "(allowed: display_names, image, name, roles)")
+    if "roles" in changes:
+        change_roles(dataset_id, changes["roles"])
+    row = get_row(dataset_id)
+    summary = summarise(row)
+    db = get_db()
+    if "display_names" in changes:
+        names = _display_names(changes["display_names"], summary["classes"],
+                               summary["display_names"])
+        db.execute("UPDATE datasets SET display_names = ? WHERE id = ?", (dumps(names), dataset_id))
+    if "image" in changes:
+        if summary["image"] is None:
+            raise Conflict("this dataset is not a set of images")
+        geometry = image_geometry(summary["image"], changes["image"])
+        db.execute("UPDATE datasets SET image = ? WHERE id = ?", (dumps(geometry), dataset_id))
+    if "name" in changes:
+        if not isinstance(changes["name"], str) or not clean_name(changes["name"]):
+            raise BadRequest("name must be non-empty text")
+        db.execute("UPDATE datasets SET name = ? WHERE id = ?",
+                   (clean_name(changes["name"]), dataset_id))
+    db.commit()
+    return get_summary(dataset_id)
+
+
+def change_roles(dataset_id, roles):
+    """Redo a table's columns with the user's ``roles`` (``{column: number | category |
+    ignored | label | auto}``) from its raw cells; the dataset is rewritten in place only once
+    the new one is complete, so a refused change leaves it as it was."""
+    from nncore.data.frames import from_frame
+
+    if not isinstance(roles, dict) or not all(isinstance(k, str) for k in roles):
+        raise BadRequest("roles must be an object mapping a column name to its role")
+    row = get_row(dataset_id)
+    old = loads(row["summary"], {})
+    raw = raw_frame(dataset_id)
+    if raw is None:
+        raise Conflict("the columns of this dataset cannot be changed (it is not a table, or "
+                       "too large for its cells to be kept)")
+    label = next((c["name"] for c in old.get("columns") or [] if c.get("kind") == "label"), None)
+    roles = {**old.get("roles", {}), **roles}
+    if any(r == "label" for c, r in roles.items() if c != label):
+        roles.pop(label, None)          # a new label: the old one becomes a column again
+    elif label is not None and label not in roles:
+        roles[label] = "label"
+    try:
+        dataset = from_frame(raw, None, row["name"], "The table", roles=roles)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    summary = table_summary(dataset)
+    summary["roles"] = {c: r for c, r in roles.items() if r != "auto"}
+    summary["notes"] = [n for n in old.get("notes", []) if n.startswith("The file is not")] \
+        + summary["notes"]
+    tmp = save_arrays(dataset)
+    db = get_db()
+    names = default_display_names(dataset.classes)
+    with committed_with(db, tmp):
+        db.execute("UPDATE datasets SET summary = ?, display_names = ? WHERE id = ?",
+                   (dumps(summary), dumps(names), dataset_id))
+        os.replace(tmp, data_dir() / row["path"])
