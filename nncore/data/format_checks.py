@@ -15,7 +15,7 @@ import numpy as np
 
 from nncore.data.safety import (
     MAX_CELLS, MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO, MAX_ROWS, MAX_TOTAL_BYTES, check_no_dtd,
-    check_not_empty, check_ole, element_starts, open_zip_checked, read_head,
+    check_not_empty, check_ole, check_used_extent, element_starts, open_zip_checked, read_head,
 )
 
 MAX_XLS_BYTES = MAX_TOTAL_BYTES          # the old binary format is read whole into memory
@@ -195,9 +195,4 @@ def _check_xlsb_sheet(name, data: bytes, max_cells, max_columns):
                 raise ValueError(f"The sheet {sheet} declares {last_row:,} rows x "
                                  f"{last_col:,} columns; at most {max_columns:,} columns and "
                                  f"{max_cells:,} cells are accepted.")
-    if n_cols > max_columns:
-        raise ValueError(f"The sheet {sheet} uses {n_cols:,} columns; at most "
-                         f"{max_columns:,} are accepted.")
-    if n_rows * n_cols > max_cells:
-        raise ValueError(f"The sheet {sheet} spans {n_rows:,} rows x {n_cols:,} columns; at "
-                         f"most {max_cells:,} cells are accepted.")
+    check_used_extent(sheet, n_rows, n_cols, max_cells, max_columns)

@@ -133,6 +133,16 @@ def check_sheet_size(sheet, n_rows, n_cols, max_cells=MAX_CELLS, max_columns=MAX
                          f"{max_cells:,} cells are accepted. Save it as .csv.")
 
 
+def check_used_extent(sheet, n_rows, n_cols, max_cells, max_columns):
+    """Refuse a sheet whose cells, as found in its XML or records, reach too far."""
+    if n_cols > max_columns:
+        raise ValueError(f"The sheet {sheet} uses {n_cols:,} columns; at most "
+                         f"{max_columns:,} are accepted.")
+    if n_rows * n_cols > max_cells:
+        raise ValueError(f"The sheet {sheet} spans {n_rows:,} rows x {n_cols:,} columns; at "
+                         f"most {max_cells:,} cells are accepted.")
+
+
 def open_zip_checked(path, what, max_members, max_total_bytes, max_ratio):
     """A ``ZipFile`` of ``path`` whose directory passed the member, size and ratio bounds."""
     check_not_empty(path)
@@ -233,12 +243,7 @@ def _check_extent(name, xml: bytes, max_cells, max_columns):
         n_cols += _most_cells_in_a_row(xml, prefix)
     n_rows = max(n_rows, xml.count(b"<" + prefix + b"row"))
     sheet = name.rsplit("/", 1)[-1]
-    if n_cols > max_columns:
-        raise ValueError(f"The sheet {sheet} uses {n_cols:,} columns; at most "
-                         f"{max_columns:,} are accepted.")
-    if n_rows * n_cols > max_cells:
-        raise ValueError(f"The sheet {sheet} spans {n_rows:,} rows x {n_cols:,} columns; at "
-                         f"most {max_cells:,} cells are accepted.")
+    check_used_extent(sheet, n_rows, n_cols, max_cells, max_columns)
 
 
 def _most_cells_in_a_row(xml: bytes, prefix: bytes) -> int:
