@@ -26,6 +26,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_process(process, log):
+    """SIGTERM, then SIGKILL after 30 s; close the process's log."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
 class Server:
     """``python -m webapp`` as a subprocess on a temporary data dir."""
 
@@ -53,13 +64,7 @@ class Server:
         raise RuntimeError("the server did not become ready")
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        stop_process(self.process, self.log)
 
 
 class RedisServer:
@@ -87,9 +92,7 @@ class RedisServer:
         raise RuntimeError("redis-server did not start")
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
-        self.log.close()
+        stop_process(self.process, self.log)
 
 
 class Worker:
@@ -127,13 +130,7 @@ class Worker:
                 in self.TRAFFIC.findall(self.log_path.read_text())]
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        stop_process(self.process, self.log)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
