@@ -29,20 +29,24 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from webapp.engine import runner
+from webapp.engine import runner, training
 from webapp.engine.runner import Refused
-from webapp.engine.queue import check_url, describe, open_queue, register_training, \
-    start_consumer
+from webapp.engine.queue import (
+    QueueUnavailable, check_url, describe, enqueue, open_queue, register_training, start_consumer,
+)
 
 log = logging.getLogger("webapp.worker")
 
 REQUEST_TIMEOUT = 30.0
 RETRY_SECONDS = 1.0
 DATASET_CACHE = 4            # datasets kept in the scratch folder
+CACHE_GRACE = 60.0           # a training reads its dataset at start: older files may go
 CHUNK = 1024 * 1024
 STOPPED_MESSAGE = "the worker stopped during training"
 # How long a worker that starts waits for the server to answer at all.
 STARTUP_WAIT = 60.0
+# How long a stopping worker still tries to tell the server how its runs ended.
+STOP_WAIT = 5.0
 
 
 class Unreachable(Exception):
@@ -57,14 +61,16 @@ class ServerClient:
     per run, and logged when the run ends.
     """
 
-    def __init__(self, base, token, name, scratch, give_up):
+    def __init__(self, base, token, name, scratch, give_up, stopping=None):
         self.base = base.rstrip("/")
+        self.stopping = stopping or threading.Event()
         self.headers = {"Authorization": f"Bearer {token}", "X-Worker": name}
         self.name = name
         self.scratch = Path(scratch)
         self.give_up = give_up
         self.traffic = {}                  # run id -> [bytes sent, bytes received]
         self._lock = threading.Lock()
+        self._download_lock = threading.Lock()
         for folder in ("datasets", "models"):
             (self.scratch / folder).mkdir(parents=True, exist_ok=True)
 
@@ -92,8 +98,8 @@ class ServerClient:
                             "Content-Length": str(size)})
         request = urllib.request.Request(self.base + path, method=method, headers=headers)
         try:
-            with open(upload, "rb") if upload is not None else contextlib.nullcontext() as stream:
-                request.data = data if upload is None else stream
+            with _opened(upload) as stream:
+                request.data = data if stream is None else stream
                 with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
                     status, received = response.status, 0
                     if download is not None:
@@ -126,6 +132,8 @@ class ServerClient:
             try:
                 return self._call(method, path, **kwargs)
             except Unreachable as exc:
+                if self.stopping.is_set():
+                    deadline = min(deadline, time.monotonic() + STOP_WAIT)
                 if time.monotonic() > deadline:
                     raise
                 log.warning("the server did not answer (%s); retrying", exc)
@@ -149,24 +157,29 @@ class ServerClient:
         return None
 
     def dataset(self, spec):
-        """The dataset's arrays in the scratch folder, downloaded unless already there."""
+        """The dataset's arrays in the scratch folder, downloaded unless already there.
+
+        One download at a time: trainings started together on one dataset fetch it once.
+        """
         meta = spec["dataset"]
-        path = self.scratch / "datasets" / f"{meta['id']}-{meta['version']}.npz"
-        if path.is_file():
-            path.touch()
-            return path
-        part = path.with_suffix(".part")
-        status, _ = self._call_patiently("GET", f"/api/worker/datasets/{meta['id']}/arrays",
-                                         download=part, run_id=spec["run_id"])
-        if status != 200:
-            part.unlink(missing_ok=True)
-            raise runner.RunGone()
-        os.replace(part, path)
-        log.info("dataset %s downloaded (%.1f MB)", meta["id"], path.stat().st_size / 2**20)
-        cached = sorted((self.scratch / "datasets").glob("*.npz"),
-                        key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in cached[DATASET_CACHE:]:
-            old.unlink(missing_ok=True)
+        folder = self.scratch / "datasets"
+        path = folder / f"{meta['id']}-{meta['version']}.npz"
+        with self._download_lock:
+            if path.is_file():
+                path.touch()
+                return path
+            part = folder / f"{path.stem}.part"
+            status, _ = self._call_patiently("GET", f"/api/worker/datasets/{meta['id']}/arrays",
+                                             download=part, run_id=spec["run_id"])
+            if status != 200:
+                part.unlink(missing_ok=True)
+                raise runner.RunGone()
+            os.replace(part, path)
+            log.info("dataset %s downloaded (%.1f MB)", meta["id"], path.stat().st_size / 2**20)
+            cached = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in cached[DATASET_CACHE:]:
+                if time.time() - old.stat().st_mtime > CACHE_GRACE:
+                    old.unlink(missing_ok=True)
         return path
 
     def model_path(self, run_id):
@@ -212,6 +225,10 @@ class ServerClient:
                  status, sent, received)
 
 
+def _opened(path):
+    return contextlib.nullcontext() if path is None else open(path, "rb")
+
+
 def worker_name():
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -248,7 +265,8 @@ def main(argv=None):
     logging.getLogger("huey").setLevel(logging.WARNING)
     scratch = Path(args.scratch_dir or tempfile.mkdtemp(prefix="webapp-worker-")).resolve()
     name = worker_name()
-    client = ServerClient(args.server, token, name, scratch, args.give_up)
+    stopping = threading.Event()
+    client = ServerClient(args.server, token, name, scratch, args.give_up, stopping)
     try:
         settings = client.hello()
     except Refused as exc:
@@ -261,17 +279,24 @@ def main(argv=None):
     run_settings = runner.Settings(write_interval=float(settings["write_interval"]),
                                    heartbeat=float(settings["heartbeat_seconds"]),
                                    give_up=args.give_up, stopped_message=STOPPED_MESSAGE)
-    stopping = threading.Event()
 
     def train(run_id):
+        if stopping.is_set():          # taken off the queue as the worker stops: put it back
+            try:
+                enqueue(task, run_id)
+            except QueueUnavailable:
+                log.error("run %s could not be put back on the queue (it stays queued on the "
+                          "server, which queues it again when it starts)", run_id)
+            return
         try:
             runner.run(run_id, client, run_settings, threading.Event(), stopping)
         except Refused as exc:
             log.error("the server refused this worker (%s): stopping", exc)
             stopping.set()
 
+    training.warm_up()
     huey = open_queue(args.queue)
-    register_training(huey, train)
+    task = register_training(huey, train)
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
     consumer = start_consumer(huey, args.concurrency)
     print(f"Worker {name} training runs from {describe(args.queue)} for {args.server} "

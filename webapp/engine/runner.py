@@ -17,7 +17,9 @@ is retried by the server object; ``progress`` answers None then, and the trainin
 """
 import logging
 import math
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from webapp.engine.training import Training
@@ -125,8 +127,9 @@ def run(run_id, server, settings, stop, stopping):
     relay = Relay(run_id, server, settings, spec["config"].get("epochs"))
     training = None
     try:
-        training = Training(spec, server.dataset(spec), server.model_path(run_id),
-                            use_processes=settings.use_processes, nice=settings.nice)
+        with _heartbeats(relay):             # a download and a process start take a while
+            training = Training(spec, server.dataset(spec), server.model_path(run_id),
+                                use_processes=settings.use_processes, nice=settings.nice)
         ending = _relay(training, relay, stop, stopping)
         return _end(server, run_id, relay, ending, stopping, settings)
     except RunGone:
@@ -147,6 +150,32 @@ def run(run_id, server, settings, stop, stopping):
         if training is not None:
             training.cancel()
             training.join()
+
+
+@contextmanager
+def _heartbeats(relay):
+    """Keep the run's lease while the block prepares the training (nothing to relay yet)."""
+    done, gone = threading.Event(), []
+
+    def beat():
+        while not done.wait(relay.settings.heartbeat):
+            try:
+                relay.flush()
+            except RunGone:
+                gone.append(True)
+                return
+            except Exception:              # the relay loop will meet it again, and say so
+                log.exception("run %s: heartbeat failed", relay.run_id)
+
+    beater = threading.Thread(target=beat, name=f"heartbeat-{relay.run_id}", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beater.join()
+    if gone:
+        raise RunGone()
 
 
 def _relay(training, relay, stop, stopping):

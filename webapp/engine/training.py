@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import queue
 import threading
+from multiprocessing import forkserver
 
 import nncore.fitting
 from nncore.config import TrainConfig
@@ -57,6 +58,13 @@ def process_context():
             else:
                 _context = multiprocessing.get_context("spawn")
         return _context
+
+
+def warm_up():
+    """Start the fork server now (it imports numpy and nncore: seconds on a busy machine), so
+    that the first run does not wait for it."""
+    if process_context().get_start_method() == "forkserver":
+        forkserver.ensure_running()
 
 
 class ChannelClosed(Exception):

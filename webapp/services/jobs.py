@@ -43,33 +43,43 @@ WATCH_INTERVAL = 1.0         # seconds between two looks for remote runs whose l
 
 
 class LocalServer:
-    """The runner's server for the server's own workers: direct calls (in an app context)."""
+    """The runner's server for the server's own workers: direct calls into the services, each
+    in an app context of its own (the runner calls from more than one thread)."""
 
     worker = run_store.EMBEDDED_WORKER
 
+    def __init__(self, app):
+        self.app = app
+
     def claim(self, run_id):
-        try:
-            return training.claim(run_id, self.worker)
-        except (Conflict, NotFound):
-            return None
+        with self.app.app_context():
+            try:
+                return training.claim(run_id, self.worker)
+            except (Conflict, NotFound):
+                return None
 
     def dataset(self, spec):
-        return training.dataset_file(spec["dataset"]["id"])[0]
+        with self.app.app_context():
+            return training.dataset_file(spec["dataset"]["id"])[0]
 
     def model_path(self, run_id):
-        return training.upload_path(run_id)
+        with self.app.app_context():
+            return training.upload_path(run_id)
 
     def progress(self, run_id, start, columns, progress):
-        try:
-            return training.record(run_id, self.worker, start, columns, progress)
-        except (Conflict, NotFound) as exc:
-            raise runner.RunGone() from exc
+        with self.app.app_context():
+            try:
+                return training.record(run_id, self.worker, start, columns, progress)
+            except (Conflict, NotFound) as exc:
+                raise runner.RunGone() from exc
 
     def complete(self, run_id, model_path, history, summary):
-        training.complete(run_id, self.worker, history, summary)
+        with self.app.app_context():
+            training.complete(run_id, self.worker, history, summary)
 
     def finish(self, run_id, status, error, history):
-        training.end(run_id, self.worker, status, error, history)
+        with self.app.app_context():
+            training.end(run_id, self.worker, status, error, history)
 
 
 class JobManager:
@@ -187,8 +197,7 @@ class JobManager:
         with self._lock:
             self._stops[run_id] = stop
         try:
-            with self.app.app_context():
-                runner.run(run_id, LocalServer(), self.settings, stop, self._stopping)
+            runner.run(run_id, LocalServer(self.app), self.settings, stop, self._stopping)
         finally:
             with self._lock:
                 self._stops.pop(run_id, None)
