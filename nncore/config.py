@@ -28,6 +28,7 @@ LIMITS = {
     "max_conv_blocks": 3,
     "max_conv_filters": 64,
     "max_synthetic_digits": 20_000,
+    "max_pen_digits": 30_000,
 }
 
 #: Adam's step when none is given, by hidden activation.  Adam's usual 0.001 suits relu layers.
@@ -51,12 +52,10 @@ def default_learning_rate(optimizer: str, activation: str) -> float:
 class TrainConfig:
     """Everything that decides how a network is built and trained.
 
-    The defaults are the settings that read hand-drawn digits best when trained on the
-    built-in sample within a wait a person accepts (one 512-unit relu layer, softmax, Adam,
-    60 epochs with image augmentation, 4,000 synthetic pen digits, the weights of the last 15
-    epochs averaged: ~70 s on 2 cores, 98% validation accuracy; measured with
-    ``bench/bench_drawn_digits.py``: sigmoid [256] read 83% of drawn digits, relu [512] 90%,
-    with synthetic digits and weight averaging 96%).
+    The defaults suit pictures: one 512-unit relu layer, softmax, Adam, 60 epochs with image
+    augmentation, the weights of the last quarter of the epochs averaged. For pictures of the
+    ten digits (the drawing pad's use) ``fitting.default_settings`` narrows this to what reads
+    drawn digits best in a wait a person accepts, with synthetic and real pen digits added.
     `Network` itself keeps the tutorials' sigmoid default; their network as a run is
     ``hidden_layers=[25], activation="sigmoid", output="sigmoid", l2=1``.
     """
@@ -77,6 +76,7 @@ class TrainConfig:
     conv_filters: list[int] = field(default_factory=list)   # e.g. [16, 32]; [] = no conv blocks
     conv_kernel: int = 3                    # side of the square conv kernels (odd: 'same' padding)
     synthetic_digits: int | None = None     # pen digits added to training; None: auto (see fit)
+    pen_digits: int | None = None           # real pen digits rendered into training; None: auto
     lr_schedule: str = "constant"           # learning rate over the epochs: constant or cosine
     average_last: float = 0.25              # share of the final epochs whose weights are averaged
 
@@ -94,7 +94,8 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(unknown)}; valid settings are: "
                              f"{', '.join(sorted(known))}")
-        nullable = {"learning_rate", "batch_size", "patience", "augment", "synthetic_digits"}
+        nullable = {"learning_rate", "batch_size", "patience", "augment", "synthetic_digits",
+                    "pen_digits"}
         defaults = cls()
         values = {}
         for name in known:
@@ -125,6 +126,8 @@ class TrainConfig:
             average_last=_float_in("average_last", values["average_last"], 0.0, 1.0),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
                                        LIMITS["max_synthetic_digits"]),
+            pen_digits=_optional(_int_in, "pen_digits", values["pen_digits"], 0,
+                                 LIMITS["max_pen_digits"]),
         )
 
     def to_dict(self) -> dict:

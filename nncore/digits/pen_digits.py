@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from nncore.digits.drawing import features_from_strokes, fit_to_pad
+from nncore.digits.strokes import vary
 
 __all__ = ["TEMPLATES", "DIGITS", "draw_digit", "synthetic_digits", "is_digit_classes"]
 
@@ -288,33 +289,6 @@ TEMPLATES = {
 }
 
 
-# --------------------------------------------------------------------------- variation
-
-def _vary(strokes, rng):
-    """A person's version of a template: width, slant, rotation, smooth wobble, pen lifts."""
-    width = _u(rng, 0.55, 1.1)
-    slant = _u(rng, -0.05, 0.35)                   # x moves right as the pen goes up
-    angle = np.deg2rad(_u(rng, -8, 8))
-    cos, sin = np.cos(angle), np.sin(angle)
-    wobble = rng.normal(0.0, 0.035, (2, 3))         # smooth displacement: a few low modes
-    phase = rng.uniform(0, 2 * np.pi, (2, 3))
-    out = []
-    for s in strokes:
-        x, y = np.asarray(s, dtype=np.float64).T
-        modes = [np.sin(np.pi * y + phase[0, 0]), np.sin(np.pi * x + phase[0, 1]),
-                 np.sin(2 * np.pi * (x + y) + phase[0, 2])]
-        x = x + sum(w * m for w, m in zip(wobble[0], modes))
-        modes = [np.sin(np.pi * x + phase[1, 0]), np.sin(np.pi * y + phase[1, 1]),
-                 np.sin(2 * np.pi * (x - y) + phase[1, 2])]
-        y = y + sum(w * m for w, m in zip(wobble[1], modes))
-        x = (x - 0.5) * width + slant * (0.5 - y)
-        y = y - 0.5
-        q = np.column_stack([cos * x - sin * y, sin * x + cos * y])
-        q += rng.normal(0.0, 0.015, 2)              # the pen lands a little off between strokes
-        out.append(q)
-    return out
-
-
 def draw_digit(digit, rng, template=None):
     """Strokes of one synthetic ``digit`` (str) on a ``CANVAS`` px pad, y down."""
     options = TEMPLATES[str(digit)]
@@ -322,7 +296,7 @@ def draw_digit(digit, rng, template=None):
         shares = np.array([w for _, w in options], dtype=np.float64)
         template = int(rng.choice(len(options), p=shares / shares.sum()))
     make = options[template][0]
-    return fit_to_pad(_vary(make(rng), rng), CANVAS, FILL)
+    return fit_to_pad(vary(make(rng), rng), CANVAS, FILL)
 
 
 def is_digit_classes(classes) -> bool:

@@ -310,6 +310,7 @@ function fillRunForm(options) {
   form.elements.patience.value = defaults.patience ?? "";
   form.elements.conv_filters.value = (defaults.conv_filters || []).join(", ");
   form.elements.synthetic_digits.value = defaults.synthetic_digits ?? "";
+  form.elements.pen_digits.value = defaults.pen_digits ?? "";
   form.elements.average_last.value = defaults.average_last ?? 0;
   syncBatchField(form);
   showLearningRateHint(form, options);
@@ -403,6 +404,12 @@ function readRunForm(form, limits) {
   if (synthetic === "") config.synthetic_digits = null;
   else if (!INTEGER.test(synthetic) || Number(synthetic) > maxSynthetic) errors.synthetic_digits = `A whole number from 0 to ${maxSynthetic}, or empty for auto.`;
   else config.synthetic_digits = Number(synthetic);
+
+  const pen = value("pen_digits");
+  const maxPen = limits.max_pen_digits;
+  if (pen === "") config.pen_digits = null;
+  else if (!INTEGER.test(pen) || Number(pen) > maxPen) errors.pen_digits = `A whole number from 0 to ${maxPen}, or empty for auto.`;
+  else config.pen_digits = Number(pen);
 
   return { config, errors };
 }

@@ -13,7 +13,7 @@ from tests.helpers import wait_for_run
 PENDIGITS = Path(__file__).resolve().parents[2].parent / "shared/data/pendigits_dev.json"
 # Small networks keep every training in these tests to a second or two.
 TINY_RUN = {"hidden_layers": [16], "epochs": 2, "batch_size": 128, "validation_split": 0.2, "seed": 0,
-            "synthetic_digits": 0}
+            "synthetic_digits": 0, "pen_digits": 0}
 
 
 class Api:

@@ -22,11 +22,12 @@ def test_form_checks_fields_before_sending(page, live_server, api):
     page.get_by_test_id("field-validation_split").fill("1.5")
     page.get_by_test_id("field-conv_filters").fill("16, 99")
     page.get_by_test_id("field-synthetic_digits").fill("lots")
+    page.get_by_test_id("field-pen_digits").fill("-3")
     expect(page.get_by_test_id("field-average_last")).to_have_value("0.25")   # the default
     page.get_by_test_id("field-average_last").fill("1.5")
     page.get_by_test_id("start-run").click()
     for field in ("hidden_layers", "epochs", "learning_rate", "validation_split", "conv_filters",
-                  "synthetic_digits", "average_last"):
+                  "synthetic_digits", "pen_digits", "average_last"):
         expect(page.locator(f"[data-error-for={field}]")).not_to_be_empty()
     expect(page.get_by_test_id("run-error")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/datasets/\d+$"))

@@ -86,6 +86,18 @@ def test_bad_synthetic_digits(value, message):
     assert TrainConfig.from_dict({"synthetic_digits": "300"}).synthetic_digits == 300
 
 
+@pytest.mark.parametrize("value, message", [
+    (-1, "pen_digits must be between 0 and 30000"),
+    (30001, "pen_digits must be between 0 and 30000"),
+    (True, "pen_digits"),
+])
+def test_bad_pen_digits(value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig.from_dict({"pen_digits": value})
+    assert TrainConfig.from_dict({"pen_digits": None}).pen_digits is None
+    assert TrainConfig.from_dict({"pen_digits": "300"}).pen_digits == 300
+
+
 def test_lr_schedule_is_a_registry_name():
     assert TrainConfig.from_dict({"lr_schedule": "cosine"}).lr_schedule == "cosine"
     with pytest.raises(ValueError, match="lr_schedule must be one of: constant, cosine"):

@@ -377,3 +377,18 @@ def test_synthetic_digits_only_for_digit_pictures(client, bars, blobs):
         started = client.post("/api/runs", json={"dataset_id": blobs, "synthetic_digits": value,
                                                  "epochs": 1})
         assert started.status_code == 202
+
+
+def test_pen_digits_only_for_digit_pictures(client, bars, blobs):
+    """Real pen digits are refused up front for data that is not pictures of 0-9."""
+    for dataset in (bars, blobs):
+        refused = client.post("/api/runs", json={"dataset_id": dataset, "pen_digits": 100})
+        assert refused.status_code == 400
+        assert "real pen digits are only added to pictures of the digits 0-9" in \
+            refused.get_json()["error"]
+    too_many = client.post("/api/runs", json={"dataset_id": blobs, "pen_digits": 10**6})
+    assert too_many.status_code == 400 and "pen_digits" in too_many.get_json()["error"]
+    for value in (None, 0):
+        started = client.post("/api/runs", json={"dataset_id": blobs, "pen_digits": value,
+                                                 "epochs": 1})
+        assert started.status_code == 202

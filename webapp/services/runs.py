@@ -124,6 +124,10 @@ def create_run(body, jobs):
                                         and is_digit_classes(summary.get("classes", []))):
         raise BadRequest("synthetic_digits: synthetic pen digits are only added to pictures of "
                          "the digits 0-9; leave it empty (auto) or 0 for this dataset")
+    if config.pen_digits and not (summary.get("image")
+                                  and is_digit_classes(summary.get("classes", []))):
+        raise BadRequest("pen_digits: real pen digits are only added to pictures of the digits "
+                         "0-9; leave it empty (auto) or 0 for this dataset")
     return _insert(dataset_id, config, jobs)
 
 

@@ -1,0 +1,54 @@
+"""Benchmark: the default run on the built-in sample, as a user starts it in the web app.
+
+Starts ``python -m webapp`` on a temporary data dir (one training at a time, one BLAS thread
+per training, as the app runs them), posts ``POST /api/runs`` with only the built-in dataset's
+id (what "Train with defaults" sends), and polls every 0.5 s until the run has completed. It
+reports the wall time from the request to "completed" (issue 15's target: at most 60 s), the
+validation accuracy, and the time-left estimate's error: for each epoch from the third on, the
+estimate when first seen against the time the run really took from then (target: 25%).
+
+    .venv/bin/python bench/bench_default_run.py [--repeats 1] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_upload import default_run  # noqa: E402
+from common import Server, api, free_port  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=1, help="default runs, one after another")
+    parser.add_argument("--json", action="store_true", help="print one JSON object last")
+    args = parser.parse_args(argv)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-default-run-") as folder:
+        server = Server(folder, free_port(), workers=1)
+        try:
+            server.wait_ready()
+            sample = api(server.port, "GET", "/api/datasets")["datasets"][0]["id"]
+            for _ in range(args.repeats):
+                run = default_run(server.port, sample)
+                runs.append(run)
+                print(f"default run: {run['hidden_layers']} x {run['epochs']} epochs: "
+                      f"{run['seconds']} s from the request to completed (target <= 60), "
+                      f"validation accuracy {run['val_accuracy']:.4f}; time left at epoch 3: "
+                      f"estimated {run['eta_at_epoch_3']} s, took {run['remaining_at_epoch_3']} s "
+                      f"(worst error from epoch 3 on: {run['eta_max_error_from_epoch_3']}, "
+                      f"target 0.25)")
+        finally:
+            server.stop()
+    if args.json:
+        print(json.dumps({"runs": [{k: v for k, v in r.items() if k != "eta_trace"}
+                                   for r in runs]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
