@@ -22,6 +22,18 @@ from bench_upload import default_run  # noqa: E402
 from common import Server, api, free_port  # noqa: E402
 
 
+def worst_estimate_error(trace):
+    """The largest relative error of the time-left estimates from epoch 3 on, each judged when
+    first seen; the poll that found the run completed still shows the last epoch's estimate
+    (a fraction of a second) against nothing left, so it does not count."""
+    first = {}
+    for epoch, eta, remaining in trace:
+        if remaining > 0.05:
+            first.setdefault(epoch, (eta, remaining))
+    errors = [abs(eta - left) / left for epoch, (eta, left) in first.items() if epoch >= 3]
+    return round(max(errors), 3) if errors else None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=1, help="default runs, one after another")
@@ -35,6 +47,7 @@ def main(argv=None) -> int:
             sample = api(server.port, "GET", "/api/datasets")["datasets"][0]["id"]
             for _ in range(args.repeats):
                 run = default_run(server.port, sample)
+                run["eta_max_error_from_epoch_3"] = worst_estimate_error(run["eta_trace"])
                 runs.append(run)
                 print(f"default run: {run['hidden_layers']} x {run['epochs']} epochs: "
                       f"{run['seconds']} s from the request to completed (target <= 60), "
