@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -56,24 +57,33 @@ def check_ods(path, *, max_members=MAX_MEMBERS, max_total_bytes=MAX_TOTAL_BYTES,
     cells repeated at the end of a row and empty rows after the last value (which spreadsheet
     programs write to fill the grid) do not count.
     """
+    limits = (max_members, max_total_bytes, max_ratio)
+    with _archive(path, "a LibreOffice .ods spreadsheet", limits, "content.xml", "This is a zip archive but not an .ods spreadsheet (no "
+                  "content.xml inside). Upload an .ods, .xlsx or .csv file.",
+                  "The spreadsheet", ".ods") as zf:
+        if "mimetype" in zf.namelist() and zf.read("mimetype").strip() != ODS_MIMETYPE:
+            kind = zf.read("mimetype")[:80].decode("ascii", "replace")
+            raise ValueError(f"This OpenDocument file is not a spreadsheet ({kind}). "
+                             "Upload an .ods, .xlsx or .csv file.")
+        for info in zf.infolist():
+            if info.filename.lower().endswith((".xml", ".rdf")):
+                check_no_dtd(info.filename, read_head(zf, info))
+        _check_ods_extent(zf.read("content.xml"), max_cells, max_columns)
+
+
+@contextmanager
+def _archive(path, what, limits, member, missing, noun, extension):
+    """The zip archive at ``path`` after ``open_zip_checked`` and a check that it holds
+    ``member`` (else ``missing`` is the message); a damaged archive, found then or while the
+    caller reads it, becomes one message naming ``noun`` and ``extension``."""
     try:
-        with open_zip_checked(path, "a LibreOffice .ods spreadsheet", max_members,
-                               max_total_bytes, max_ratio) as zf:
-            names = set(zf.namelist())
-            if "content.xml" not in names:
-                raise ValueError("This is a zip archive but not an .ods spreadsheet (no "
-                                 "content.xml inside). Upload an .ods, .xlsx or .csv file.")
-            if "mimetype" in names and zf.read("mimetype").strip() != ODS_MIMETYPE:
-                kind = zf.read("mimetype")[:80].decode("ascii", "replace")
-                raise ValueError(f"This OpenDocument file is not a spreadsheet ({kind}). "
-                                 "Upload an .ods, .xlsx or .csv file.")
-            for info in zf.infolist():
-                if info.filename.lower().endswith((".xml", ".rdf")):
-                    check_no_dtd(info.filename, read_head(zf, info))
-            _check_ods_extent(zf.read("content.xml"), max_cells, max_columns)
+        with open_zip_checked(path, what, *limits) as zf:
+            if member not in zf.namelist():
+                raise ValueError(missing)
+            yield zf
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as e:
-        raise ValueError("The spreadsheet is damaged or incomplete (perhaps the upload was cut "
-                         f"short) and cannot be opened as .ods: {e}.") from None
+        raise ValueError(f"{noun} is damaged or incomplete (perhaps the upload was cut "
+                         f"short) and cannot be opened as {extension}: {e}.") from None
 
 
 _ODS_REPEAT = re.compile(
@@ -137,23 +147,15 @@ def check_xlsb(path, *, max_members=MAX_MEMBERS, max_total_bytes=MAX_TOTAL_BYTES
     Its sheets are binary records instead of XML: the declared extent and the row and column
     of every cell are read from them (a reader allocates the rectangle they span).
     """
-    try:
-        with open_zip_checked(path, "an Excel .xlsb workbook", max_members,
-                               max_total_bytes, max_ratio) as zf:
-            names = set(zf.namelist())
-            if "xl/workbook.bin" not in names:
-                raise ValueError("This is a zip archive but not an Excel .xlsb workbook "
-                                 "(no xl/workbook.bin inside). Upload an .xlsb, .xlsx or "
-                                 ".csv file.")
-            for info in zf.infolist():
-                if info.filename.lower().endswith((".xml", ".rels")):
-                    check_no_dtd(info.filename, read_head(zf, info))
-                elif info.filename.startswith("xl/worksheets/") \
-                        and info.filename.endswith(".bin"):
-                    _check_xlsb_sheet(info.filename, zf.read(info), max_cells, max_columns)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, NotImplementedError) as e:
-        raise ValueError("The workbook is damaged or incomplete (perhaps the upload was cut "
-                         f"short) and cannot be opened as .xlsb: {e}.") from None
+    limits = (max_members, max_total_bytes, max_ratio)
+    with _archive(path, "an Excel .xlsb workbook", limits, "xl/workbook.bin", "This is a zip archive but not an Excel .xlsb workbook "
+                  "(no xl/workbook.bin inside). Upload an .xlsb, .xlsx or .csv file.",
+                  "The workbook", ".xlsb") as zf:
+        for info in zf.infolist():
+            if info.filename.lower().endswith((".xml", ".rels")):
+                check_no_dtd(info.filename, read_head(zf, info))
+            elif info.filename.startswith("xl/worksheets/") and info.filename.endswith(".bin"):
+                _check_xlsb_sheet(info.filename, zf.read(info), max_cells, max_columns)
 
 
 def _check_xlsb_sheet(name, data: bytes, max_cells, max_columns):
