@@ -224,7 +224,8 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
     config = config or TrainConfig()
     if len(dataset.classes) < 2:
         raise ValueError("training needs at least two classes")
-    split_seq, init_seq, train_seq, synth_seq, pen_seq = np.random.SeedSequence(config.seed).spawn(5)
+    seeds = np.random.SeedSequence(config.seed).spawn(5)
+    split_seq, init_seq, train_seq, synth_seq, pen_seq = seeds
     train_idx, val_idx = stratified_split(dataset.y, config.validation_split,
                                           np.random.default_rng(split_seq))
 

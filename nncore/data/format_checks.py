@@ -58,8 +58,9 @@ def check_ods(path, *, max_members=MAX_MEMBERS, max_total_bytes=MAX_TOTAL_BYTES,
     programs write to fill the grid) do not count.
     """
     limits = (max_members, max_total_bytes, max_ratio)
-    with _archive(path, "a LibreOffice .ods spreadsheet", limits, "content.xml", "This is a zip archive but not an .ods spreadsheet (no "
-                  "content.xml inside). Upload an .ods, .xlsx or .csv file.",
+    with _archive(path, "a LibreOffice .ods spreadsheet", limits, "content.xml",
+                  "This is a zip archive but not an .ods spreadsheet (no content.xml inside). "
+                  "Upload an .ods, .xlsx or .csv file.",
                   "The spreadsheet", ".ods") as zf:
         if "mimetype" in zf.namelist() and zf.read("mimetype").strip() != ODS_MIMETYPE:
             kind = zf.read("mimetype")[:80].decode("ascii", "replace")
@@ -148,8 +149,9 @@ def check_xlsb(path, *, max_members=MAX_MEMBERS, max_total_bytes=MAX_TOTAL_BYTES
     of every cell are read from them (a reader allocates the rectangle they span).
     """
     limits = (max_members, max_total_bytes, max_ratio)
-    with _archive(path, "an Excel .xlsb workbook", limits, "xl/workbook.bin", "This is a zip archive but not an Excel .xlsb workbook "
-                  "(no xl/workbook.bin inside). Upload an .xlsb, .xlsx or .csv file.",
+    with _archive(path, "an Excel .xlsb workbook", limits, "xl/workbook.bin",
+                  "This is a zip archive but not an Excel .xlsb workbook (no xl/workbook.bin "
+                  "inside). Upload an .xlsb, .xlsx or .csv file.",
                   "The workbook", ".xlsb") as zf:
         for info in zf.infolist():
             if info.filename.lower().endswith((".xml", ".rels")):
