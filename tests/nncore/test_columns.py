@@ -155,6 +155,10 @@ def test_table_defaults_fit_the_table():
     assert small["patience"] and small["augment"] is False and "150 rows" in reason
     big, _ = table_defaults({"n_samples": 100_000, "n_features": 20, "classes": ["a", "b"]})
     assert big["epochs"] * 80_000 <= 1_500_000
-    pictures, why = default_settings({"n_samples": 5000, "n_features": 784, "classes": list("0123456789"),
+    digits, why = default_settings({"n_samples": 5000, "n_features": 784,
+                                    "classes": list("0123456789"),
+                                    "image": {"height": 28, "width": 28}})
+    assert digits == {"hidden_layers": [256], "epochs": 30} and "drawing-pad" in why
+    pictures, why = default_settings({"n_samples": 5000, "n_features": 784, "classes": list("abc"),
                                       "image": {"height": 28, "width": 28}})
     assert pictures == {} and "pictures" in why
