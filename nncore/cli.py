@@ -349,4 +349,4 @@ def _parser():
 def _data_options(parser):
     parser.add_argument("--x-sheet", default=None, help="sheet holding the features (tutorial layout: X)")
     parser.add_argument("--y-sheet", default=None, help="sheet holding the labels (tutorial layout: y)")
-    parser.add_argument("--label-column", default=None, help="label column name (default: the last)")
+    parser.add_argument("--label-column", default=None, help="label column name (default: one named label, target or class, else the last)")
