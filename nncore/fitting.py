@@ -81,6 +81,10 @@ TABLE_ROW_PASSES = 1_500_000
 TABLE_PATIENCE = 25
 
 
+#: pictures narrower or shorter than this many pixels train like tables (see default_settings)
+SMALL_PICTURE_SIDE = 16
+
+
 def default_settings(summary) -> tuple[dict, str]:
     """The settings a run takes when the request leaves them out, and why, in one line.
 
@@ -88,8 +92,19 @@ def default_settings(summary) -> tuple[dict, str]:
     (tuned for hand-drawn digits: augmentation, synthetic pen digits), large picture sets take
     ``large_image_defaults``, tables take ``table_defaults``. ``summary`` is
     ``Dataset.summary()``; a request's own settings go on top of the returned dict.
+
+    Pictures under ``SMALL_PICTURE_SIDE`` pixels a side train like tables: the drawing-pad
+    steps work in pixels (shifts up to 1.2 px, a 3x3 pen-width blend, synthetic pen strokes),
+    sized on 20x20 and 28x28 digits; under 16 px one pixel is over a sixteenth of the picture,
+    so they redraw the digit instead of moving it (UCI's 8x8 digits: 95.3% in 18 s with them,
+    98.1% in 0.7 s as a table).
     """
-    if summary.get("image") is not None:
+    image = summary.get("image")
+    if image is not None and min(image["height"], image["width"]) < SMALL_PICTURE_SIDE:
+        settings, reason = table_defaults(summary)
+        return settings, (f"{image['height']}x{image['width']} pictures, too small for the "
+                          f"drawing-pad steps, train like a table: {reason}")
+    if image is not None:
         large = large_image_defaults(summary)
         if large:
             return large, (f"{summary.get('n_samples', 0):,} pictures: {large['epochs']} epochs "

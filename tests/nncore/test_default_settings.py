@@ -1,0 +1,62 @@
+"""default_settings: which defaults a dataset's shape earns (pictures, small pictures, tables)."""
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nncore.config import TrainConfig
+from nncore.data.frames import from_frame
+from nncore.fitting import SMALL_PICTURE_SIDE, default_settings, fit, table_defaults
+
+DIGITS = list("0123456789")
+
+
+def pictures(side, n=5000):
+    return {"n_samples": n, "n_features": side * side, "classes": DIGITS,
+            "image": {"height": side, "width": side, "order": "C", "vmin": 0, "vmax": 16}}
+
+
+@pytest.mark.parametrize("side", [SMALL_PICTURE_SIDE, 20, 28])
+def test_pictures_from_16_pixels_keep_the_drawing_pad_defaults(side):
+    settings, reason = default_settings(pictures(side))
+    assert settings == {} and "drawing-pad" in reason
+
+
+def test_small_pictures_train_like_a_table():
+    settings, reason = default_settings(pictures(8, n=1437))
+    as_table, _ = table_defaults(pictures(8, n=1437))
+    assert settings == as_table and "8x8 pictures" in reason
+    config = TrainConfig.from_dict(settings)
+    assert config.augment is False and config.synthetic_digits == 0
+    assert config.average_last == 0 and config.patience
+
+
+def test_small_pictures_win_over_the_large_picture_defaults():
+    settings, _ = default_settings(pictures(8, n=50_000))
+    assert settings["augment"] is False and settings["hidden_layers"]
+
+
+def test_the_8x8_digits_train_quickly_and_well():
+    datasets = pytest.importorskip("sklearn.datasets")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    digits = datasets.load_digits()
+    frame = pd.DataFrame(digits.data, columns=[f"p{i}" for i in range(64)])
+    frame["target"] = digits.target
+    dataset = from_frame(frame, "target", "digits")
+    assert dataset.image is not None and dataset.image.height == 8
+    settings, _ = default_settings(dataset.summary())
+    started = time.perf_counter()
+    with threadpoolctl.threadpool_limits(1):    # one BLAS thread, as the app's trainings run
+        _, result = fit(dataset, TrainConfig.from_dict(settings))
+    assert time.perf_counter() - started < 20
+    assert result["val_accuracy"] >= 0.95 and result["synthetic_digits"] == 0
+
+
+def test_table_defaults_scale_with_the_table():
+    small, reason = table_defaults({"n_samples": 150, "n_features": 4, "classes": ["a", "b", "c"]})
+    big, _ = table_defaults({"n_samples": 100_000, "n_features": 20, "classes": ["a", "b"]})
+    assert "150 rows" in reason and small["patience"] and small["augment"] is False
+    assert big["epochs"] * 80_000 <= 1_500_000 and big["batch_size"] >= small["batch_size"]
+    assert np.all(np.diff([table_defaults({"n_samples": 1000, "n_features": d, "classes": ["a", "b"]})
+                           [0]["hidden_layers"][0] for d in (2, 30, 300)]) >= 0)
