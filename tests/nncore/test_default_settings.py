@@ -1,13 +1,13 @@
 """default_settings: which defaults a dataset's shape earns (pictures, small pictures, tables)."""
 import time
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from nncore.config import TrainConfig
 from nncore.data.frames import from_frame
-from nncore.fitting import SMALL_PICTURE_SIDE, default_settings, fit, table_defaults
+from nncore.fitting import (SMALL_PICTURE_SIDE, TABLE_L2, TABLE_WIDTH, default_settings, fit,
+                            table_defaults)
 
 DIGITS = list("0123456789")
 
@@ -58,5 +58,7 @@ def test_table_defaults_scale_with_the_table():
     big, _ = table_defaults({"n_samples": 100_000, "n_features": 20, "classes": ["a", "b"]})
     assert "150 rows" in reason and small["patience"] and small["augment"] is False
     assert big["epochs"] * 80_000 <= 1_500_000 and big["batch_size"] >= small["batch_size"]
-    assert np.all(np.diff([table_defaults({"n_samples": 1000, "n_features": d, "classes": ["a", "b"]})
-                           [0]["hidden_layers"][0] for d in (2, 30, 300)]) >= 0)
+    for d in (2, 30, 300):               # one wide layer, held back by the L2 prior
+        chosen, _ = table_defaults({"n_samples": 1000, "n_features": d, "classes": ["a", "b"]})
+        assert chosen["hidden_layers"] == [TABLE_WIDTH] and chosen["l2"] == TABLE_L2
+
