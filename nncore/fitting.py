@@ -115,6 +115,19 @@ def default_settings(summary) -> tuple[dict, str]:
     return table_defaults(summary)
 
 
+def with_defaults(summary, requested: dict) -> dict:
+    """A request's settings on top of the dataset's defaults (``default_settings``).
+
+    A request that asks for weight averaging (``average_last``) and says nothing of
+    ``patience`` drops the defaults' early stopping: it keeps the best epoch's weights, which
+    would silently replace the averaged ones asked for.
+    """
+    defaults = dict(default_settings(summary)[0])
+    if requested.get("average_last") and "patience" not in requested:
+        defaults.pop("patience", None)
+    return {**defaults, **requested}
+
+
 def table_defaults(summary) -> tuple[dict, str]:
     """Defaults for a table of ``n_samples`` rows, ``n_features`` features, k classes.
 

@@ -7,7 +7,7 @@ import pytest
 from nncore.config import TrainConfig
 from nncore.data.frames import from_frame
 from nncore.fitting import (SMALL_PICTURE_SIDE, TABLE_L2, TABLE_WIDTH, default_settings, fit,
-                            table_defaults)
+                            table_defaults, with_defaults)
 
 DIGITS = list("0123456789")
 
@@ -62,3 +62,16 @@ def test_table_defaults_scale_with_the_table():
         chosen, _ = table_defaults({"n_samples": 1000, "n_features": d, "classes": ["a", "b"]})
         assert chosen["hidden_layers"] == [TABLE_WIDTH] and chosen["l2"] == TABLE_L2
 
+
+
+@pytest.mark.parametrize("requested, patience", [
+    ({"epochs": 5}, 25),                                # the defaults' early stopping
+    ({"average_last": 0.5}, None),                      # averaging asked for: no early stopping
+    ({"average_last": 0.5, "patience": 3}, 3),          # both asked for: as asked
+    ({"average_last": 0.0}, 25),
+])
+def test_a_request_goes_on_top_of_the_defaults(requested, patience):
+    table = {"n_samples": 300, "n_features": 4, "classes": ["a", "b"]}
+    merged = with_defaults(table, requested)
+    assert merged.get("patience") == patience and merged["hidden_layers"] == [TABLE_WIDTH]
+    assert all(merged[k] == v for k, v in requested.items())
