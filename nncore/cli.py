@@ -43,7 +43,7 @@ def main(argv=None) -> int:
 # --- commands ------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    from nncore.fitting import default_settings, fit
+    from nncore.fitting import default_settings, fit, with_defaults
 
     if args.out:
         _check_writable(args.out)               # before training, not after it
@@ -62,11 +62,7 @@ def cmd_train(args) -> int:
             "lr_schedule": args.lr_schedule, "average_last": args.average_last,
         }.items() if value is not _UNSET
     }
-    if explicit.get("average_last") and "patience" not in explicit:
-        # early stopping keeps the best epoch's weights, which would replace the averaged ones
-        # asked for; the request's averaging wins over the default's early stopping
-        adapted.pop("patience", None)
-    config = TrainConfig.from_dict({**adapted, **explicit})
+    config = TrainConfig.from_dict(with_defaults(dataset.summary(), explicit))
     progress = _Progress(config.epochs, enabled=not args.quiet)
     model, result = fit(dataset, config, callback=progress.update)
     progress.close()
@@ -349,4 +345,4 @@ def _parser():
 def _data_options(parser):
     parser.add_argument("--x-sheet", default=None, help="sheet holding the features (tutorial layout: X)")
     parser.add_argument("--y-sheet", default=None, help="sheet holding the labels (tutorial layout: y)")
-    parser.add_argument("--label-column", default=None, help="label column name (default: the last)")
+    parser.add_argument("--label-column", default=None, help="label column name (default: one named label, target or class, else the last)")

@@ -124,6 +124,12 @@ TABLE_STEPS = 4000
 TABLE_ROW_PASSES = 1_500_000
 #: epochs without a lower validation cost before a table's run stops (the best weights kept)
 TABLE_PATIENCE = 25
+#: relu units in a table's one hidden layer
+TABLE_WIDTH = 256
+#: L2 strength of a table's run: the penalty is ``TABLE_L2 / (2 n) * sum W**2``
+TABLE_L2 = 1.0
+#: pictures narrower or shorter than this many pixels train like tables (see default_settings)
+SMALL_PICTURE_SIDE = 16
 
 
 def default_settings(summary) -> tuple[dict, str]:
@@ -133,8 +139,19 @@ def default_settings(summary) -> tuple[dict, str]:
     pictures of the ten digits take ``drawing_pad_defaults``, large picture sets
     ``large_image_defaults``, tables ``table_defaults``. ``summary`` is
     ``Dataset.summary()``; a request's own settings go on top of the returned dict.
+
+    Pictures under ``SMALL_PICTURE_SIDE`` pixels a side train like tables: the drawing-pad
+    steps work in pixels (shifts up to 1.2 px, a 3x3 pen-width blend, synthetic pen strokes),
+    sized on 20x20 and 28x28 digits; under 16 px one pixel is over a sixteenth of the picture,
+    so they redraw the digit instead of moving it (UCI's 8x8 digits: 95.3% in 18 s with them,
+    98.1% in 0.7 s as a table).
     """
-    if summary.get("image") is not None:
+    image = summary.get("image")
+    if image is not None and min(image["height"], image["width"]) < SMALL_PICTURE_SIDE:
+        settings, reason = table_defaults(summary)
+        return settings, (f"{image['height']}x{image['width']} pictures, too small for the "
+                          f"drawing-pad steps, train like a table: {reason}")
+    if image is not None:
         large = large_image_defaults(summary)
         if large:
             return large, (f"{summary.get('n_samples', 0):,} pictures: {large['epochs']} epochs "
@@ -147,30 +164,49 @@ def default_settings(summary) -> tuple[dict, str]:
     return table_defaults(summary)
 
 
+def with_defaults(summary, requested: dict) -> dict:
+    """A request's settings on top of the dataset's defaults (``default_settings``).
+
+    A request that asks for weight averaging (``average_last``) and says nothing of
+    ``patience`` drops the defaults' early stopping: it keeps the best epoch's weights, which
+    would silently replace the averaged ones asked for.
+    """
+    defaults = dict(default_settings(summary)[0])
+    if requested.get("average_last") and "patience" not in requested:
+        defaults.pop("patience", None)
+    return {**defaults, **requested}
+
+
 def table_defaults(summary) -> tuple[dict, str]:
     """Defaults for a table of ``n_samples`` rows, ``n_features`` features, k classes.
 
-    One relu layer about twice as wide as the input (32 to 256 units); batches of 32 (64 from
-    10,000 rows); epochs from a budget of ``TABLE_STEPS`` updates, at most
-    ``TABLE_ROW_PASSES`` row passes; early stopping on the validation cost keeps the best
-    weights (so no weight averaging); a light L2 penalty, since early stopping already guards
-    against fitting noise; no picture steps.
+    * One layer of ``TABLE_WIDTH`` (256) relu units whatever the table's shape: with early
+      stopping and weight decay a wide layer costs small tables nothing, while layers sized
+      from the input (32 units for 8 features) underfit (measured on 21 tables, 20 splits
+      each: Auto's 3 origins 76% with 32 units, 79% with 256, 80% with the L2 below).
+    * L2 = ``TABLE_L2`` (1): a Gaussian prior on the weights whose weight against the data
+      falls as 1/n, so it holds a wide layer back on 300 rows and fades on 10,000 (0.01 left
+      the wide layer free to overfit: Carseats 74.7% against 77.5%).
+    * Batches of 32 (64 from 10,000 rows); epochs from a budget of ``TABLE_STEPS`` updates,
+      at most ``TABLE_ROW_PASSES`` row passes, so the run scales with the rows.
+    * Early stopping on the validation cost after ``TABLE_PATIENCE`` epochs without a new
+      best keeps the best weights (hence no weight averaging); no picture steps.
     """
     n = int(summary.get("n_samples") or 0)
     d = int(summary.get("n_features") or 1)
     k = len(summary.get("classes") or ()) or 2
-    width = int(min(256, max(32, 2 ** math.ceil(math.log2(max(2 * (d + k), 2))))))
     n_train = max(1, round(0.8 * n))
     batch = 32 if n < 10_000 else 64
     steps_per_epoch = max(1, math.ceil(n_train / batch))
     epochs = math.ceil(TABLE_STEPS / steps_per_epoch)
     epochs = int(max(1, min(max(epochs, 20), TABLE_ROW_PASSES // n_train, 1000)))
-    settings = {"hidden_layers": [width], "batch_size": batch, "epochs": epochs,
-                "l2": 0.01, "patience": TABLE_PATIENCE, "average_last": 0.0,
+    settings = {"hidden_layers": [TABLE_WIDTH], "batch_size": batch, "epochs": epochs,
+                "l2": TABLE_L2, "patience": TABLE_PATIENCE, "average_last": 0.0,
                 "augment": False, "synthetic_digits": 0}
-    reason = (f"{n:,} rows, {d} features, {k} classes: {width} relu units, up to {epochs} epochs "
-              f"of batches of {batch} (~{epochs * steps_per_epoch:,} updates), stopping "
-              f"{TABLE_PATIENCE} epochs after the best validation cost and keeping its weights")
+    reason = (f"{n:,} rows, {d} features, {k} classes: {TABLE_WIDTH} relu units, L2 "
+              f"{TABLE_L2:g}, up to {epochs} epochs of batches of {batch} "
+              f"(~{epochs * steps_per_epoch:,} updates), stopping {TABLE_PATIENCE} epochs after "
+              "the best validation cost and keeping its weights")
     return settings, reason
 
 
@@ -241,7 +277,9 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
                                         np.random.default_rng(synth_seq))
         X_train = np.vstack([X_train, scaler.transform(X_syn)])
         y_train = np.concatenate([y_train, y_syn])
-    if pen_strokes is None and dataset.image is not None:
+    wants_pen = config.pen_digits if config.pen_digits is not None \
+        else use_augmentation(dataset, config)
+    if pen_strokes is None and dataset.image is not None and wants_pen:
         pen_strokes = _default_pen_strokes()
     n_pen = pen_digit_count(dataset, config, pen_strokes)
     if n_pen:

@@ -96,6 +96,11 @@ class Model:
                              "features (a list of numbers) instead of a row")
         return self._encoder.transform_row(row)
 
+    def row_form(self) -> list[dict] | None:
+        """The try-a-row fields of the columns as this model reads them (``Encoding.form``);
+        None for a model of numeric features only."""
+        return None if self._encoder is None else self._encoder.form()
+
     def encode_frame(self, frame, where=""):
         """Raw rows (a DataFrame with the file's columns) -> (n, n_features) raw features."""
         if self._encoder is None:

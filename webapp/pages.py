@@ -47,6 +47,7 @@ def run_urls(run_id):
         "restart": url_for("runs.restart", run_id=run_id),
         "report": url_for("runs.report", run_id=run_id),
         "predict": url_for("runs.predict", run_id=run_id),
+        "rowForm": url_for("runs.row_form", run_id=run_id),
         "corrections": url_for("runs.correct", run_id=run_id),
         "gradcheck": url_for("runs.gradcheck", run_id=run_id),
         "model": url_for("runs.model", run_id=run_id),

@@ -70,7 +70,8 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
         as parsed (numeric dtypes, or objects: text, numbers, blanks as NaN/None/"").
         The index is the file's row numbers, for messages.
     label_column : str, int or None
-        The label column by name or 1-based position ("first", "last", -1); None: the last.
+        The label column by name or 1-based position ("first", "last", -1); None: a column
+        named label, target or class, else the last (``tables.default_label_index``).
     name, where, notes
         Dataset name, how messages start ('The CSV file', 'Sheet "S"'), notes so far.
     roles : dict, optional
@@ -100,6 +101,9 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
         label = names.index(chosen[0])
     else:
         label = label_index(label_column, names if has_header_names else None, n_cols, where)
+        if label_column is None and label != n_cols - 1:
+            notes.append(f'The label is the column "{names[label]}" (found by its name); '
+                         "name another label column to change it.")
     if n_cols < 2:
         raise ValueError(f"{where} has only one column (the labels): there are no "
                          "feature columns. Put the features in columns next to the labels.")

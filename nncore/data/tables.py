@@ -234,9 +234,34 @@ def column_labels(table: Table, col: int) -> list[str]:
     return names
 
 
+#: header names that mark the label column when none is named, in order of preference.
+#: "y" is left out: beside an "x" it is as often a coordinate as the label, and a table whose
+#: label is "y" almost always puts it last, where the default looks anyway.
+LABEL_NAMES = ("label", "target", "class")
+
+
+def default_label_index(header, n_cols) -> int:
+    """The label column when the user names none: the last, unless another column is named
+    like a label (``LABEL_NAMES``, any case; Kaggle's MNIST CSV puts ``label`` first).  A last
+    column that is itself named so stays the label."""
+    last = n_cols - 1
+    if header is None:
+        return last
+    folded = [str(h).strip().lower() for h in header]
+    if folded[last] in LABEL_NAMES:
+        return last
+    for name in LABEL_NAMES:
+        if name in folded:
+            return folded.index(name)
+    return last
+
+
 def label_index(label_column, header, n_cols, where) -> int:
+    """The 0-based label column: ``label_column`` by header name (exact, else a unique match
+    in any case), "first"/"last", or 1-based position (negative from the end); None: the
+    default (``default_label_index``)."""
     if label_column is None:
-        return n_cols - 1
+        return default_label_index(header, n_cols)
     wanted = str(label_column).strip()
     if header is not None:
         if wanted in header:

@@ -371,6 +371,17 @@ function setUpRowForm(fields) {
   $("row-section").hidden = false;
 }
 
+/** The fields of the run's own model: a change of the dataset's roles since it trained does
+ * not change the columns it reads. */
+async function setUpRunRowForm() {
+  try {
+    const form = await getJSON(urls.rowForm);
+    if (form.fields) setUpRowForm(form.fields);
+  } catch (_) {
+    setUpRowForm(dataset.row_form);
+  }
+}
+
 function showRowPrediction(body) {
   const shown = $("row-prediction");
   shown.dataset.label = body.label;
@@ -391,7 +402,7 @@ async function showCompleted(run) {
     dataset = null;
   }
   if (dataset && dataset.image) setUpDrawPad();
-  else if (dataset && dataset.row_form) setUpRowForm(dataset.row_form);
+  else if (dataset && dataset.row_form) await setUpRunRowForm();
   showReport();
 }
 

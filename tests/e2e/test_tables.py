@@ -47,7 +47,7 @@ def test_a_table_with_categories_and_blanks_trains_and_predicts_a_row(page, live
     expect(table.locator("tr[data-column=sex]")).to_have_attribute("data-kind", "category")
     expect(page.get_by_test_id("dataset-classes")).to_have_text("3")
     expect(page.get_by_test_id("name-Gentoo")).to_have_value("Gentoo")   # the new label's classes
-    expect(page.get_by_test_id("field-hidden_layers")).to_have_value("32")  # the adapted default
+    expect(page.get_by_test_id("field-hidden_layers")).to_have_value("256")  # the adapted default
     expect(page.get_by_test_id("default-run")).to_contain_text("relu units")
     page.screenshot(path=tmp_path / "table-dataset.png", full_page=True)
 

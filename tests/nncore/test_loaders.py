@@ -139,6 +139,32 @@ def test_csv_layouts(tmp_path, text):
     assert ds.X.tolist() == [[1, 2], [3, 4.5], [5, 6]]
 
 
+@pytest.mark.parametrize("text, classes, features", [
+    ("label,f1,f2\n3,1,2\n10,3,4\n", ["3", "10"], ["f1", "f2"]),          # Kaggle's MNIST layout
+    ("f1,Target,f2\n1,a,2\n3,b,4\n", ["a", "b"], ["f1", "f2"]),
+    ("class,f1,target\n1,2,a\n3,4,b\n", ["a", "b"], ["class", "f1"]),   # last column named so
+    ("target,f1,CLASS\n1,2,a\n3,4,b\n", ["a", "b"], ["target", "f1"]),
+    ("label,target,f1\na,1,2\nb,3,4\n", ["a", "b"], ["target", "f1"]),  # label before target
+    ("x,y,fruit\n1,2,a\n3,4,b\n", ["a", "b"], ["x", "y"]),             # "y" beside "x": a coordinate
+])
+def test_a_column_named_like_a_label_is_the_default_label(tmp_path, text, classes, features):
+    ds = load_dataset(csv_file(tmp_path / "d.csv", text))
+    assert ds.classes == classes and ds.feature_names == features
+    moved = [n for n in ds.notes if "found by its name" in n]
+    assert bool(moved) == (not text.split("\n")[0].lower().endswith(("target", "class", "fruit")))
+
+
+def test_a_named_label_column_still_wins_over_the_default(tmp_path):
+    ds = load_dataset(csv_file(tmp_path / "d.csv", "label,f1,f2\n1,2,a\n3,4,b\n"), label_column="f2")
+    assert ds.classes == ["a", "b"] and ds.feature_names == ["label", "f1"] and ds.notes == []
+
+
+def test_a_label_column_found_by_name_in_a_workbook(tmp_path):
+    rows = [["Label", "a", "b"], ["cat", 1, 2], ["dog", 3, 4]]
+    ds = load_dataset(workbook(tmp_path / "t.xlsx", {"S": rows}))
+    assert ds.classes == ["cat", "dog"] and ds.X.tolist() == [[1, 2], [3, 4]]
+
+
 def test_csv_without_header_numeric_labels(tmp_path):
     ds = load_dataset(csv_file(tmp_path / "d.csv", "1,2,3.0\n3,4,10\n5,6,3\n"))
     assert ds.classes == ["3", "10"] and ds.feature_names is None
@@ -259,6 +285,7 @@ def test_builtin_tutorial_workbook(engine):
     ("a,b\n1,2\n3,4\n", None),
     ("1,2,x\n3,4,y\n", ["x", "y"]),
     ("a,b,label\n1,2,3.0\n3,4,10\n", ["3", "10"]),
+    ("label,a,b\n3.0,1,2\n10,3,4\n", ["3", "10"]),       # as training found it: by name
 ])
 def test_load_features_csv(tmp_path, text, labels):
     X, got = loaders.load_features(csv_file(tmp_path / "p.csv", text), n_features=2)

@@ -237,3 +237,23 @@ def test_a_row_of_raw_values_is_predicted(client, upload, wait_for_run):
                          ({"bill": {"a": 1}}, "single value"), ("x", "must be an object")]:
         refused = client.post(url, json={"row": row})
         assert refused.status_code == 400 and message in refused.get_json()["error"]
+
+
+def test_a_run_keeps_its_own_row_form_after_the_roles_change(client, upload, wait_for_run):
+    created = upload(PENGUINS_CSV, "penguins.csv").get_json()
+    run = client.post("/api/runs", json={"dataset_id": created["id"], "epochs": 5}).get_json()
+    assert wait_for_run(run["id"])["status"] == "completed"
+    client.patch(f"/api/datasets/{created['id']}", json={"roles": {"sex": "ignored"}})
+    now = client.get(f"/api/datasets/{created['id']}").get_json()["row_form"]
+    assert [f["name"] for f in now] == ["island", "bill"]
+    form = client.get(f"/api/runs/{run['id']}/row-form")
+    assert form.status_code == 200
+    assert [f["name"] for f in form.get_json()["fields"]] == ["island", "bill", "sex"]
+    url = f"/api/runs/{run['id']}/predict"
+    answer = client.post(url, json={"row": {"island": "Dream", "bill": "40", "sex": "female"}})
+    assert answer.status_code == 200 and answer.get_json()["notes"] == []
+    refused = client.post(url, json={"row": {"bill": "long"}})
+    assert refused.status_code == 400
+    message = refused.get_json()["error"]
+    assert "must be a number" in message and "before the dataset's column roles were changed" in message
+    assert '"sex" (category then, ignored now)' in message and f"/api/runs/{run['id']}/row-form" in message

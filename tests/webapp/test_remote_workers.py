@@ -18,7 +18,7 @@ from tests.processes import (
 TOKEN = "test-worker-token-0123456789"
 LEASE_SECONDS = 5
 RUN = {"hidden_layers": [8], "epochs": 40, "batch_size": 8, "augment": False}
-LONG = {"hidden_layers": [8], "epochs": 400, "batch_size": 1, "augment": False}
+LONG = {"hidden_layers": [8], "epochs": 400, "batch_size": 1, "augment": False, "patience": None}
 
 
 class Cluster:

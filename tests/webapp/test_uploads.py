@@ -271,7 +271,8 @@ def test_a_column_is_widened_only_where_a_chunk_needs_it(tmp_path, monkeypatch):
 # --- defaults that scale -------------------------------------------------------------------------
 
 def test_the_default_run_on_a_large_image_dataset_is_sized_for_it(client, upload, small_chunks):
-    created = upload(digits_csv(20_000), "digits.csv", label_column="label").get_json()
+    # 16x16: the smallest pictures that keep the drawing-pad defaults (8x8 train like tables)
+    created = upload(digits_csv(20_000, n_pixels=256), "digits.csv", label_column="label").get_json()
     run = client.post("/api/runs", json={"dataset_id": created["id"]}).get_json()
     config = client.get(f"/api/runs/{run['id']}").get_json()["config"]
     client.post(f"/api/runs/{run['id']}/cancel")

@@ -50,6 +50,11 @@ def predict(run_id):
     return runs.predict(run_id, body)
 
 
+@bp.get("/runs/<int:run_id>/row-form")
+def row_form(run_id):
+    return rows.row_form(run_id)
+
+
 @bp.post("/runs/<int:run_id>/corrections")
 def correct(run_id):
     return corrections.add_correction(run_id, json_body()), 201

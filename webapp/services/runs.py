@@ -14,7 +14,7 @@ from flask import current_app
 
 from nncore.config import LIMITS, check_network_size
 from nncore.digits.pen_digits import is_digit_classes
-from nncore.fitting import default_settings
+from nncore.fitting import with_defaults
 
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
@@ -112,7 +112,7 @@ def create_run(body, jobs):
     fields = dict(body)
     dataset_id = _dataset_id(fields.pop("dataset_id", None))
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
-    config = parse_config({**default_settings(summary)[0], **fields})
+    config = parse_config(with_defaults(summary, fields))
     try:
         check_network_size(config, summary["n_features"], len(summary["classes"]))
     except ValueError as exc:

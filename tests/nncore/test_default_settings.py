@@ -1,0 +1,77 @@
+"""default_settings: which defaults a dataset's shape earns (pictures, small pictures, tables)."""
+import time
+
+import pandas as pd
+import pytest
+
+from nncore.config import TrainConfig
+from nncore.data.frames import from_frame
+from nncore.fitting import (SMALL_PICTURE_SIDE, TABLE_L2, TABLE_WIDTH, default_settings, fit,
+                            table_defaults, with_defaults)
+
+DIGITS = list("0123456789")
+
+
+def pictures(side, n=5000):
+    return {"n_samples": n, "n_features": side * side, "classes": DIGITS,
+            "image": {"height": side, "width": side, "order": "C", "vmin": 0, "vmax": 16}}
+
+
+@pytest.mark.parametrize("side", [SMALL_PICTURE_SIDE, 20, 28])
+def test_pictures_from_16_pixels_keep_the_drawing_pad_defaults(side):
+    settings, reason = default_settings(pictures(side))
+    assert settings == {"hidden_layers": [256], "epochs": 30} and "drawing-pad" in reason
+
+
+def test_small_pictures_train_like_a_table():
+    settings, reason = default_settings(pictures(8, n=1437))
+    as_table, _ = table_defaults(pictures(8, n=1437))
+    assert settings == as_table and "8x8 pictures" in reason
+    config = TrainConfig.from_dict(settings)
+    assert config.augment is False and config.synthetic_digits == 0
+    assert config.average_last == 0 and config.patience
+
+
+def test_small_pictures_win_over_the_large_picture_defaults():
+    settings, _ = default_settings(pictures(8, n=50_000))
+    assert settings["augment"] is False and settings["hidden_layers"]
+
+
+def test_the_8x8_digits_train_quickly_and_well():
+    datasets = pytest.importorskip("sklearn.datasets")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    digits = datasets.load_digits()
+    frame = pd.DataFrame(digits.data, columns=[f"p{i}" for i in range(64)])
+    frame["target"] = digits.target
+    dataset = from_frame(frame, "target", "digits")
+    assert dataset.image is not None and dataset.image.height == 8
+    settings, _ = default_settings(dataset.summary())
+    started = time.perf_counter()
+    with threadpoolctl.threadpool_limits(1):    # one BLAS thread, as the app's trainings run
+        _, result = fit(dataset, TrainConfig.from_dict(settings))
+    assert time.perf_counter() - started < 20
+    assert result["val_accuracy"] >= 0.95 and result["synthetic_digits"] == 0
+
+
+def test_table_defaults_scale_with_the_table():
+    small, reason = table_defaults({"n_samples": 150, "n_features": 4, "classes": ["a", "b", "c"]})
+    big, _ = table_defaults({"n_samples": 100_000, "n_features": 20, "classes": ["a", "b"]})
+    assert "150 rows" in reason and small["patience"] and small["augment"] is False
+    assert big["epochs"] * 80_000 <= 1_500_000 and big["batch_size"] >= small["batch_size"]
+    for d in (2, 30, 300):               # one wide layer, held back by the L2 prior
+        chosen, _ = table_defaults({"n_samples": 1000, "n_features": d, "classes": ["a", "b"]})
+        assert chosen["hidden_layers"] == [TABLE_WIDTH] and chosen["l2"] == TABLE_L2
+
+
+
+@pytest.mark.parametrize("requested, patience", [
+    ({"epochs": 5}, 25),                                # the defaults' early stopping
+    ({"average_last": 0.5}, None),                      # averaging asked for: no early stopping
+    ({"average_last": 0.5, "patience": 3}, 3),          # both asked for: as asked
+    ({"average_last": 0.0}, 25),
+])
+def test_a_request_goes_on_top_of_the_defaults(requested, patience):
+    table = {"n_samples": 300, "n_features": 4, "classes": ["a", "b"]}
+    merged = with_defaults(table, requested)
+    assert merged.get("patience") == patience and merged["hidden_layers"] == [TABLE_WIDTH]
+    assert all(merged[k] == v for k, v in requested.items())
