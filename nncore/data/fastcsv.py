@@ -28,6 +28,10 @@ def available() -> bool:
 
 def guess_dtypes(rows, columns) -> dict:
     """``{column: "uint8"|"float32"|None}`` from sample ``rows`` (lists of text cells)."""
+    columns = list(columns)
+    numeric = _guess_numeric(rows, columns)
+    if numeric is not None:
+        return numeric
     dtypes = {}
     for j in columns:
         dtype = UINT8
@@ -43,6 +47,25 @@ def guess_dtypes(rows, columns) -> dict:
                 dtype = FLOAT32
         dtypes[j] = dtype
     return dtypes
+
+
+def _guess_numeric(rows, columns):
+    """``guess_dtypes`` for sample rows that are all numbers, as whole arrays (200 rows of 785
+    pixels are 157,000 cells: a tenth of the time of one ``float`` each); None otherwise."""
+    width = len(rows[0]) if rows else 0
+    if not rows or not columns or max(columns) >= width or any(len(r) != width for r in rows):
+        return None
+    cells = np.strings.strip(np.array(rows, dtype=str)[:, columns])
+    try:
+        values = cells.astype(np.float64)    # the same text as ``float`` accepts
+    except ValueError:
+        return None                          # some text: column by column
+    plain = ((np.strings.find(cells, ".") < 0) & (np.strings.find(cells, "e") < 0)
+             & (np.strings.find(cells, "E") < 0))
+    with np.errstate(invalid="ignore"):
+        byte = (np.isfinite(values) & (values == np.round(values)) & (values >= 0)
+                & (values <= 255) & plain).all(axis=0)
+    return {j: UINT8 if fits else FLOAT32 for j, fits in zip(columns, byte)}
 
 
 class _CountingReader:
@@ -117,7 +140,12 @@ def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
             if not widened:
                 raise ValueError(f"The CSV file could not be read after row {done}.") from None
     frame = pd.concat(chunks) if chunks else pd.DataFrame(columns=list(range(n_cols)))
-    return frame[~frame.isna().all(axis=1)]
+    # A blank line is NaN in every column; a column of integers holds none, so there is
+    # nothing to drop (and no copy of the whole frame to make).
+    if any(pd.api.types.is_integer_dtype(dtype) for dtype in frame.dtypes):
+        return frame
+    blank = frame.isna().all(axis=1)
+    return frame[~blank] if blank.any() else frame
 
 
 def _pandas_dtypes(dtypes):
