@@ -202,5 +202,5 @@ def load_sample(path=None) -> Dataset:
         image = ImageGeometry.from_dict(meta["image"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path.name} is not {what}: {exc}") from None
-    return Dataset(X=X.astype(np.float64), y=y.astype(np.int64), classes=classes,
+    return Dataset(X=X, y=y.astype(np.int64), classes=classes,
                    name=meta.get("name", path.name), image=image)
