@@ -192,16 +192,22 @@ def _parser_message(e, delimiter, n_cols):
 
 
 def last_line(path, max_bytes=1 << 24):
-    """(line number, text) of the file's last line, and whether a line break ends the file."""
+    """(line number, text) of the file's last line, and whether a line break ends the file.
+
+    The lines are counted (a pass over the whole file) only for a file that does not end with
+    a line break, the one case that needs the number (a file cut short); otherwise it is None.
+    """
     size = os.path.getsize(path)
     with open(path, "rb") as f:
-        n_lines = 0
-        while block := f.read(1 << 22):
-            n_lines += block.count(b"\n")
         f.seek(max(size - max_bytes, 0))
         tail = f.read()
-    ended = tail.endswith(b"\n")
+        ended = tail.endswith(b"\n")
+        number = None
+        if not ended:
+            f.seek(0)
+            number = 1
+            while block := f.read(1 << 22):
+                number += block.count(b"\n")
     body = tail.rstrip(b"\r\n")
     last = body.rsplit(b"\n", 1)[-1]
-    number = n_lines if ended else n_lines + 1
     return number, last.decode("utf-8", errors="replace"), ended
