@@ -1,13 +1,13 @@
 """Large CSV files through pandas' C parser, a few bytes a cell instead of a Python string.
 
-``read_frame`` reads the file in chunks of about a million cells with a dtype chosen per column
-from the first rows: ``uint8`` for whole numbers 0..255 (pictures: 1 byte a cell), ``float32``
-for other numbers, and pandas' own guess (text, categories) for the rest. When a chunk holds a
-cell its column's dtype cannot take (a text cell in row 59,000 of a numeric column), only that
-chunk is read again, with pandas' own dtype inference, to find the columns at fault; they are widened (``uint8`` ->
-``float32`` -> text) and reading goes on from that chunk, so earlier chunks are kept. The
-frame's index holds the file's 1-based line numbers, so that messages about a cell can name
-its row.
+``read_frame`` reads the file with a dtype chosen per column from the first rows: ``uint8`` for
+whole numbers 0..255 (pictures: 1 byte a cell), ``float32`` for other numbers, text for the
+rest. It first reads the whole file in one call (the fast case: every cell fits its column).
+When a cell does not (a text cell in row 59,000 of a numeric column), it reads the file again
+in chunks of about sixteen million cells; a chunk that fails is read again with pandas' own
+dtype inference to find the columns at fault; they are widened (``uint8`` -> ``float32`` ->
+text) and reading goes on from that chunk, so earlier chunks are kept. The frame's index holds
+the file's 1-based line numbers, so that messages about a cell can name its row.
 """
 from __future__ import annotations
 
@@ -105,41 +105,18 @@ def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
     import pandas as pd
 
     dtypes = dict(dtypes)
-    if progress is not None:               # re-reads after a widening start from 0 again
-        reported = progress
-        furthest = [0.0]
-
-        def progress(fraction):
-            if fraction > furthest[0]:
-                furthest[0] = fraction
-                reported(fraction)
-    rows_per_chunk = max(100, CHUNK_CELLS // max(n_cols, 1))
-    size = os.path.getsize(path)
-    chunks, done = [], 0
-    while True:
+    progress = _never_backwards(progress)
+    try:
         try:
-            with open(path, "rb") as f:
-                counted = _CountingReader(f, size, progress)
-                reader = pd.read_csv(
-                    counted, sep=delimiter, header=None, names=list(range(n_cols)),
-                    dtype=_pandas_dtypes(dtypes), skiprows=skip_lines + done,
-                    chunksize=rows_per_chunk, engine="c", encoding="utf-8-sig",
-                    skip_blank_lines=False, quotechar='"')
-                with reader:
-                    for chunk in reader:
-                        chunk.index = np.arange(len(chunk)) + skip_lines + done + 1
-                        chunks.append(chunk)
-                        done += len(chunk)
-            break
-        except pd.errors.ParserError as e:
-            raise ValueError(_parser_message(e, delimiter, n_cols)) from None
-        except UnicodeDecodeError:
-            return None
-        except (ValueError, OverflowError):
-            widened = _widen(path, delimiter, skip_lines + done, rows_per_chunk, n_cols, dtypes)
-            if not widened:
-                raise ValueError(f"The CSV file could not be read after row {done}.") from None
-    frame = pd.concat(chunks) if chunks else pd.DataFrame(columns=list(range(n_cols)))
+            frame = _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress)
+        except (pd.errors.ParserError, UnicodeDecodeError):
+            raise
+        except (ValueError, OverflowError):   # a cell its column's dtype cannot hold
+            frame = _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress)
+    except pd.errors.ParserError as e:
+        raise ValueError(_parser_message(e, delimiter, n_cols)) from None
+    except UnicodeDecodeError:
+        return None
     # A blank line is NaN in every column; a column of integers holds none, so there is
     # nothing to drop (and no copy of the whole frame to make).
     if any(pd.api.types.is_integer_dtype(dtype) for dtype in frame.dtypes):
@@ -148,8 +125,71 @@ def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
     return frame[~blank] if blank.any() else frame
 
 
+def _never_backwards(progress):
+    """``progress`` called only with fractions past the furthest so far (a re-read after a
+    widening starts from 0 again)."""
+    if progress is None:
+        return None
+    furthest = [0.0]
+
+    def report(fraction):
+        if fraction > furthest[0]:
+            furthest[0] = fraction
+            progress(fraction)
+    return report
+
+
+def _read_csv(f, delimiter, skip, n_cols, dtypes, **options):
+    import pandas as pd
+
+    return pd.read_csv(f, sep=delimiter, header=None, names=list(range(n_cols)),
+                       dtype=_pandas_dtypes(dtypes), skiprows=skip, engine="c",
+                       encoding="utf-8-sig", skip_blank_lines=False, quotechar='"', **options)
+
+
+def _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress):
+    """The file in one call: pandas then parses it in small pieces inside its C reader, about
+    twice as fast as chunks of millions of cells (their tokens overflow the CPU's caches) and
+    far faster than small chunks (each costs a pass over every column in Python)."""
+    with open(path, "rb") as f:
+        frame = _read_csv(_CountingReader(f, os.path.getsize(path), progress), delimiter,
+                          skip_lines, n_cols, dtypes)
+    frame.index = np.arange(len(frame)) + skip_lines + 1
+    return frame
+
+
+def _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress):
+    """The file in chunks; a chunk with a cell its column's dtype cannot hold widens that
+    column (``_widen``) and is read again, the chunks before it kept."""
+    import pandas as pd
+
+    rows_per_chunk = max(100, CHUNK_CELLS // max(n_cols, 1))
+    size = os.path.getsize(path)
+    chunks, done = [], 0
+    while True:
+        try:
+            with open(path, "rb") as f:
+                reader = _read_csv(_CountingReader(f, size, progress), delimiter,
+                                   skip_lines + done, n_cols, dtypes, chunksize=rows_per_chunk)
+                with reader:
+                    for chunk in reader:
+                        chunk.index = np.arange(len(chunk)) + skip_lines + done + 1
+                        chunks.append(chunk)
+                        done += len(chunk)
+            break
+        except (pd.errors.ParserError, UnicodeDecodeError):
+            raise
+        except (ValueError, OverflowError):
+            widened = _widen(path, delimiter, skip_lines + done, rows_per_chunk, n_cols, dtypes)
+            if not widened:
+                raise ValueError(f"The CSV file could not be read after row {done}.") from None
+    return pd.concat(chunks) if chunks else pd.DataFrame(columns=list(range(n_cols)))
+
+
 def _pandas_dtypes(dtypes):
-    return {j: d for j, d in dtypes.items() if d is not None}
+    # Text columns as text in every piece: inferred piece by piece, a column of numbers with
+    # a word in row 50,000 would mix numbers and text (and pandas warn about it).
+    return {j: object if d is TEXT else d for j, d in dtypes.items()}
 
 
 def _widen(path, delimiter, skip, n_rows, n_cols, dtypes) -> bool:

@@ -28,3 +28,18 @@ def test_medians_match_numpy(n):
     floats = rng.normal(size=(n, 3)).astype(np.float32)
     floats[: n // 2 + 1, 0] = -5                 # the smallest value fills more than half
     np.testing.assert_array_equal(frames._medians(floats), np.median(floats, axis=0))
+
+
+def test_a_clean_file_is_read_in_one_call_and_text_stays_text(tmp_path, monkeypatch):
+    """No widening re-read for a file whose cells fit; a text column whose later rows look
+    like numbers stays text all through (pandas would otherwise warn of mixed types)."""
+    lines = ["kind,pixel,label"] + [f"{'a' if i < 300 else i},{i % 256},{i % 3}"
+                                    for i in range(100_000)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(fastcsv, "_read_widening", None)    # would fail if called
+    dtypes = {0: fastcsv.TEXT, 1: fastcsv.UINT8, 2: fastcsv.TEXT}
+    frame = fastcsv.read_frame(path, ",", 1, 3, dtypes)
+    assert frame[1].dtype == np.uint8 and frame[0].dtype == object
+    assert {type(v) for v in frame[0]} == {str} and frame.loc[100_001, 0] == "99999"
+    assert frame.index[0] == 2 and len(frame) == 100_000
