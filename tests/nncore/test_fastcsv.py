@@ -32,7 +32,7 @@ def test_medians_match_numpy(n):
 
 def test_a_clean_file_is_read_in_one_call_and_text_stays_text(tmp_path, monkeypatch):
     """No widening re-read for a file whose cells fit; a text column whose later rows look
-    like numbers stays text all through (pandas would otherwise warn of mixed types)."""
+    like numbers stays text all through."""
     lines = ["kind,pixel,label"] + [f"{'a' if i < 300 else i},{i % 256},{i % 3}"
                                     for i in range(100_000)]
     path = tmp_path / "t.csv"
