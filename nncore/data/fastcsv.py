@@ -2,7 +2,8 @@
 
 ``read_frame`` reads the file with a dtype chosen per column from the first rows: ``uint8`` for
 whole numbers 0..255 (pictures: 1 byte a cell), ``float32`` for other numbers, text for the
-rest. It first reads the whole file in one call (the fast case: every cell fits its column).
+rest. It first reads the whole file in one call, on several threads (the fast case: every cell
+fits its column).
 When a cell does not (a text cell in row 59,000 of a numeric column), it reads the file again
 in chunks of about sixteen million cells; a chunk that fails is read again with pandas' own
 dtype inference to find the columns at fault; they are widened (``uint8`` -> ``float32`` ->
@@ -127,13 +128,15 @@ def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
 
 def _never_backwards(progress):
     """``progress`` called only with fractions past the furthest so far (a re-read after a
-    widening starts from 0 again)."""
+    widening starts from 0 again), or None (not known)."""
     if progress is None:
         return None
     furthest = [0.0]
 
     def report(fraction):
-        if fraction > furthest[0]:
+        if fraction is None:
+            progress(None)
+        elif fraction > furthest[0]:
             furthest[0] = fraction
             progress(fraction)
     return report
@@ -148,13 +151,17 @@ def _read_csv(f, delimiter, skip, n_cols, dtypes, **options):
 
 
 def _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress):
-    """The file in one call: pandas then parses it in small pieces inside its C reader, about
-    twice as fast as chunks of millions of cells (their tokens overflow the CPU's caches) and
-    far faster than small chunks (each costs a pass over every column in Python)."""
-    with open(path, "rb") as f:
-        frame = _read_csv(_CountingReader(f, os.path.getsize(path), progress), delimiter,
-                          skip_lines, n_cols, dtypes)
+    """The file in one call, given by its path: pandas (3.1) then splits it at line breaks and
+    parses the pieces on several threads (its tokenizer and number conversion release the
+    GIL), in small pieces that stay in the CPU's caches. Twice as fast as our chunks of
+    millions of cells on one thread, but nothing can count the bytes read: ``progress`` hears
+    None (the share read is unknown) until the end."""
+    if progress is not None:
+        progress(None)
+    frame = _read_csv(os.fspath(path), delimiter, skip_lines, n_cols, dtypes)
     frame.index = np.arange(len(frame)) + skip_lines + 1
+    if progress is not None:
+        progress(1.0)
     return frame
 
 
