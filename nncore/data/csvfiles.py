@@ -34,7 +34,8 @@ _QUOTED = re.compile(r'"[^"]*"')
 
 
 def load_csv(path, label_column, name, progress=None) -> Dataset:
-    """The dataset in the CSV file ``path``; ``progress(fraction)`` hears how far it is read."""
+    """The dataset in the CSV file ``path``; ``progress(fraction)`` hears how far it is read
+    (None: not known)."""
     check_head(path)
     if path.stat().st_size >= FAST_PATH_BYTES and fastcsv.available():
         dataset = _load_fast(path, label_column, name, progress)

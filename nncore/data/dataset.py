@@ -16,6 +16,10 @@ import numpy as np
 from nncore.data.images import ImageGeometry
 
 
+#: dtypes ``Dataset.X`` keeps as they are
+FEATURE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
+
+
 def class_name(value) -> str:
     """The class name for one raw label: integral numbers lose their ``.0``, text is stripped."""
     if isinstance(value, (bool, np.bool_)):
@@ -35,6 +39,25 @@ def class_name(value) -> str:
     if math.isfinite(number) and number.is_integer() and re.fullmatch(r"[+-]?[\d.eE+-]+", text):
         return str(int(number))
     return text
+
+
+def class_names(labels) -> list[str]:
+    """``class_name`` of each label; each distinct value is named once (60,000 labels are
+    usually ten values). Keyed by type too: ``True == 1`` but they are named differently."""
+    named = {}
+    names = []
+    for value in labels:
+        try:
+            key = (type(value), value)
+            name = named.get(key)
+        except TypeError:                 # unhashable: named every time
+            key, name = None, None
+        if name is None:
+            name = class_name(value)
+            if key is not None:
+                named[key] = name
+        names.append(name)
+    return names
 
 
 def column_table(encoding: dict) -> list[dict]:
@@ -67,7 +90,11 @@ def sort_classes(names) -> list[str]:
 
 @dataclass
 class Dataset:
-    """Features ``X`` (n, d) float64 and labels ``y`` (n,) int64 indices into ``classes``.
+    """Features ``X`` (n, d) and labels ``y`` (n,) int64 indices into ``classes``.
+
+    ``X`` keeps a narrow dtype when it has one (``uint8`` pixels: 1 byte a cell instead of 8;
+    ``float32``), as read or memory-mapped from the file; any other becomes float64. Code that
+    computes with ``X`` converts what it takes (``scaling.Scaler`` scales rows into float32).
 
     ``notes`` records anything the loader repaired or assumed (a dropped header row, a text
     encoding guessed), for the user to see. ``encoding`` (tables) says how each raw column
@@ -85,7 +112,9 @@ class Dataset:
     encoding: dict | None = None
 
     def __post_init__(self):
-        self.X = np.asarray(self.X, dtype=np.float64)
+        self.X = np.asarray(self.X)
+        if self.X.dtype not in FEATURE_DTYPES:
+            self.X = self.X.astype(np.float64)
         self.y = np.asarray(self.y, dtype=np.int64)
         self.classes = [str(c) for c in self.classes]
         if self.X.ndim != 2:
@@ -109,7 +138,7 @@ class Dataset:
     @classmethod
     def from_labels(cls, X, labels, **kwargs) -> Dataset:
         """Build from raw labels (numbers or text, one per row); classes sorted naturally."""
-        names = [class_name(v) for v in labels]
+        names = class_names(labels)
         classes = sort_classes(names)
         index = {c: i for i, c in enumerate(classes)}
         y = np.fromiter((index[n] for n in names), dtype=np.int64, count=len(names))

@@ -15,7 +15,7 @@ import pandas as pd
 from nncore.data.columns import (
     ROLES, CellProblem, Column, classify, example_values, is_blank_token,
 )
-from nncore.data.dataset import Dataset, class_name
+from nncore.data.dataset import Dataset, class_names
 from nncore.data.encoding import Encoding
 from nncore.data.images import detect_image_geometry
 from nncore.data.tables import (
@@ -122,7 +122,7 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
         raise ValueError(f"{where} has only {'one data row' if len(frame) else 'no data rows'}"
                          f"{dropped}; at least two samples of two different classes are "
                          "needed.")
-    labels = label_values.map(class_name).tolist()
+    labels = class_names(label_values.tolist())
     columns = _classify_all(frame, label, roles, where, decimal_comma, excel, explain_empty)
     encoding = Encoding(
         columns=columns, label=label_name, decimal_comma=decimal_comma, label_blanks=n_dropped,
@@ -207,7 +207,7 @@ def _plain_number_columns(frame, label, roles) -> dict:
     finite = (np.isfinite(block).all(axis=0) if block.dtype.kind == "f"
               else np.ones(block.shape[1], dtype=bool))
     counter = _row_counters(block)
-    medians = np.median(block, axis=0)
+    medians = _medians(block)
     head = block[:200]
     found = {}
     for k, j in enumerate(positions):
@@ -217,6 +217,31 @@ def _plain_number_columns(frame, label, roles) -> dict:
         found[j] = Column(name=frame.columns[j], position=j, kind="number", examples=examples,
                           fill=float(medians[k]), action="used as a number")
     return found
+
+
+def _medians(block) -> np.ndarray:
+    """Column medians of ``block`` (n, d), float64. A column whose smallest value fills more
+    than half of it (blank paper in a picture, a mostly-zero count) has that value as its
+    median with no partition: both middle ranks fall inside that run."""
+    n = block.shape[0]
+    lowest = block.min(axis=0)
+    settled = (block == lowest).sum(axis=0, dtype=np.int64) > n // 2
+    medians = lowest.astype(np.float64)
+    rest = np.flatnonzero(~settled)
+    if rest.size and block.dtype == np.uint8:   # counting 256 values beats a partition
+        medians[rest] = [_byte_median(c) for c in np.ascontiguousarray(block[:, rest].T)]
+    elif rest.size:
+        medians[rest] = np.median(block[:, rest], axis=0)
+    return medians
+
+
+def _byte_median(column) -> float:
+    """The median of a uint8 column from its counts: the value at 0-based rank r is the
+    smallest whose cumulative count exceeds r; the median averages ranks (n-1)//2 and n//2."""
+    cumulative = np.cumsum(np.bincount(column, minlength=256))
+    n = len(column)
+    low, high = np.searchsorted(cumulative, [(n - 1) // 2, n // 2], side="right")
+    return (low + high) / 2
 
 
 def _row_counters(block) -> np.ndarray:
@@ -241,10 +266,10 @@ def _features(frame, encoding, where) -> np.ndarray:
     if encoding.is_plain and all(pd.api.types.is_numeric_dtype(frame[c.name].dtype)
                                  for c in encoding.used):
         features = frame[[c.name for c in encoding.used]]
-        # In the narrow common dtype first: the transpose from pandas' column blocks is then
-        # a copy of 1 or 4 bytes a cell, not 8.
+        # In the columns' common dtype (uint8 pixels, float32 numbers): the transpose from
+        # pandas' column blocks is a copy of 1 or 4 bytes a cell, and X stays that narrow.
         narrow = np.result_type(*features.dtypes)
-        return np.ascontiguousarray(features.to_numpy(dtype=narrow)).astype(np.float64)
+        return np.ascontiguousarray(features.to_numpy(dtype=narrow))
     return encoding.transform(frame, where)
 
 

@@ -49,7 +49,8 @@ def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=No
     ``image``: ``"auto"`` detects whether rows are pictures (``images.detect_image_geometry``);
     anything else overrides that as ``with_image`` does (``None``: not pictures; a dict such as
     ``{"order": "F", "vmin": 0, "vmax": 255}``; an ``ImageGeometry``). ``progress(fraction)``,
-    when given, hears how much of a large CSV file has been read (0..1).
+    when given, hears how much of a large CSV file has been read (0..1; None while that is
+    not known).
     """
     dataset = _load_table_file(Path(path), x_sheet, y_sheet, label_column, name, progress)
     return with_image(dataset, image)
@@ -202,5 +203,5 @@ def load_sample(path=None) -> Dataset:
         image = ImageGeometry.from_dict(meta["image"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path.name} is not {what}: {exc}") from None
-    return Dataset(X=X.astype(np.float64), y=y.astype(np.int64), classes=classes,
+    return Dataset(X=X, y=y.astype(np.int64), classes=classes,
                    name=meta.get("name", path.name), image=image)

@@ -11,6 +11,9 @@ import numpy as np
 
 from nncore.data.images import ImageGeometry
 
+#: rows scaled at once by ``Scaler.transform`` (its float64 temporaries: 8 bytes a cell)
+BLOCK_ROWS = 4096
+
 
 class Scaler:
     """Per-feature affine scaling; ``offset`` and ``scale`` are (d,) float64 once fitted."""
@@ -31,8 +34,8 @@ class Scaler:
         return self.offset is not None
 
     def fit(self, X, image: ImageGeometry | None = None) -> Scaler:
-        """Learn offset/scale from training rows X (n, d); returns self."""
-        X = np.asarray(X, dtype=np.float64)
+        """Learn offset/scale from training rows X (n, d), any numeric dtype; returns self."""
+        X = np.asarray(X)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"fit needs a non-empty 2-D array, got shape {X.shape}")
         d = X.shape[1]
@@ -40,8 +43,9 @@ class Scaler:
             self.offset = np.full(d, image.vmin)
             self.scale = np.full(d, image.vmax - image.vmin)
         else:
-            self.offset = X.mean(axis=0)
-            std = X.std(axis=0)
+            # in float64 whatever X's dtype (uint8 pixels, float32 numbers), as if converted
+            self.offset = X.mean(axis=0, dtype=np.float64)
+            std = X.std(axis=0, dtype=np.float64)
             self.scale = np.where(std > 1e-12 * np.maximum(1.0, np.abs(self.offset)), std, 1.0)
         return self
 
@@ -56,7 +60,15 @@ class Scaler:
     def transform(self, X, dtype=np.float32) -> np.ndarray:
         """Scaled copy of X (n, d) or one row (d,), in ``dtype`` (float32 by default)."""
         X = self._check(X)
-        return ((X - self.offset) / self.scale).astype(dtype, copy=False)
+        if X.ndim < 2 or len(X) <= BLOCK_ROWS:
+            return ((X - self.offset) / self.scale).astype(dtype, copy=False)
+        # The arithmetic is float64 whatever X's dtype; a block of rows at a time, so that
+        # 60,000 uint8 pictures need no 376 MB float64 temporary on the way to float32.
+        out = np.empty(X.shape, dtype=dtype)
+        for start in range(0, len(X), BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            out[rows] = (X[rows] - self.offset) / self.scale
+        return out
 
     def inverse_transform(self, X, dtype=np.float64) -> np.ndarray:
         X = self._check(X)

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from nncore.data.dataset import Dataset, class_name, sort_classes
+from nncore.data.dataset import Dataset, class_name, class_names, sort_classes
 from nncore.data.images import ImageGeometry
 from nncore.data.loaders import SAMPLE_PATH, load_sample
 
@@ -20,6 +20,23 @@ def test_classes_sort_naturally():
     assert sort_classes(["10", "2", "1", "2"]) == ["1", "2", "10"]
     assert sort_classes(["img10", "img2", "b", "A"]) == ["A", "b", "img2", "img10"]
     assert sort_classes(["x", "3"]) == ["3", "x"]
+
+
+def test_class_names_names_each_value_as_class_name_does():
+    labels = [3, 3.0, "3.0", True, 1, 1.0, "cat", " cat ", np.int64(7), float("nan")] * 3
+    assert class_names(labels) == [class_name(v) for v in labels]
+
+
+@pytest.mark.parametrize("dtype, kept", [
+    (np.uint8, np.uint8), (np.float32, np.float32), (np.float64, np.float64),
+    (np.int64, np.float64), (np.int16, np.float64), (bool, np.float64),
+])
+def test_features_keep_a_narrow_dtype(dtype, kept):
+    X = np.array([[0, 1], [1, 0]], dtype=dtype)
+    ds = Dataset.from_labels(X, ["a", "b"])
+    assert ds.X.dtype == kept and ds.X.tolist() == [[0, 1], [1, 0]]
+    if dtype in (np.uint8, np.float32, np.float64):
+        assert ds.X is X or np.shares_memory(ds.X, X)     # not copied
 
 
 def test_from_labels_indices_and_counts():

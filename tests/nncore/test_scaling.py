@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nncore.data.images import ImageGeometry
+from nncore.data import scaling
 from nncore.data.scaling import Scaler
 
 
@@ -31,6 +32,24 @@ def test_round_trip_through_dict_and_inverse():
     np.testing.assert_array_equal(restored.transform(X), scaler.transform(X))
     np.testing.assert_allclose(restored.inverse_transform(restored.transform(X, np.float64)), X)
     assert restored.transform(X[0]).shape == (4,)
+
+
+@pytest.mark.parametrize("image", [None, ImageGeometry(2, 3, "C", 0, 255)])
+def test_narrow_rows_scale_as_their_float64_copy_does(monkeypatch, image):
+    """uint8 pixels and float32 numbers need no float64 copy; blocks of rows change nothing."""
+    rng = np.random.default_rng(2)
+    for X in (rng.integers(0, 256, size=(50, 6), dtype=np.uint8),
+              rng.normal(100, 3, size=(50, 6)).astype(np.float32)):
+        wide = X.astype(np.float64)
+        expected = Scaler().fit(wide, image=image)
+        rows, row = expected.transform(wide), expected.transform(wide[3])
+        monkeypatch.setattr(scaling, "BLOCK_ROWS", 7)
+        scaler = Scaler().fit(X, image=image)
+        np.testing.assert_array_equal(scaler.offset, expected.offset)
+        np.testing.assert_allclose(scaler.scale, expected.scale, rtol=1e-15)
+        np.testing.assert_array_equal(scaler.transform(X), rows)
+        np.testing.assert_array_equal(scaler.transform(X[3]), row)
+        monkeypatch.undo()
 
 
 def test_errors():

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nncore.data import npzfiles
 from webapp import create_app
 
 
@@ -92,10 +93,11 @@ def test_oversized_upload_is_413(tmp_path):
 
 
 def test_disk_full_is_a_clear_error(app, upload, csv_text, monkeypatch):
-    def full(*args, **kwargs):
+    def full(f, arrays):
+        f.write(b"PK\x03\x04")                # part of the archive, then the disk is full
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(np, "savez", full)
+    monkeypatch.setattr(npzfiles, "save", full)
     response = upload(csv_text["blobs"], "blobs.csv")
     assert response.status_code == 507
     assert "out of disk space" in response.get_json()["error"]

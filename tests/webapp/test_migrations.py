@@ -109,3 +109,20 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
 def test_migrations_are_numbered_from_one():
     numbers = [number for number, _, _ in migrations()]
     assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_datasets_stored_by_the_release_read_as_they_were_written(release_dir):
+    """Their arrays were written by np.savez: read back unchanged (and trained on above)."""
+    from webapp.services import datasets
+
+    app = start(release_dir)
+    try:
+        with app.app_context():
+            for dataset_id in (1, 2, 3):
+                with np.load(release_dir / "datasets" / f"{dataset_id}.npz") as f:
+                    X, y = f["X"], f["y"]
+                dataset = datasets.load(dataset_id)
+                assert np.array_equal(dataset.X, X) and dataset.X.dtype == X.dtype
+                assert np.array_equal(dataset.y, y)
+    finally:
+        app.extensions["jobs"].shutdown(wait=True)

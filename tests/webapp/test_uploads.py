@@ -264,7 +264,9 @@ def test_a_column_is_widened_only_where_a_chunk_needs_it(tmp_path, monkeypatch):
                                progress=seen.append)
     assert frame[3].dtype == np.float32 and frame[4].dtype == np.uint8
     assert frame.loc[5_001, 3] == np.float32(300.5) and len(frame) == 6_000
-    assert seen[-1] == 1.0 and seen == sorted(seen)
+    # None while the one-call read runs (no byte count), then the chunks' fractions
+    fractions = [f for f in seen if f is not None]
+    assert seen[0] is None and fractions[-1] == 1.0 and fractions == sorted(fractions)
     assert os.path.getsize(path) > 0
 
 
@@ -280,3 +282,36 @@ def test_the_default_run_on_a_large_image_dataset_is_sized_for_it(client, upload
     mine = client.post("/api/runs", json={"dataset_id": created["id"], "epochs": 3}).get_json()
     assert client.get(f"/api/runs/{mine['id']}").get_json()["config"]["epochs"] == 3
     client.post(f"/api/runs/{mine['id']}/cancel")
+
+
+# --- stored once, memory-mapped ------------------------------------------------------------------
+
+def test_a_dataset_is_parsed_once_then_memory_mapped(app, client, upload, monkeypatch):
+    """The upload is parsed and stored as arrays; the dataset's page, its samples and a run
+    read those arrays (X memory-mapped, a byte a pixel) and never the file again."""
+    from webapp.engine import training
+    from webapp.services import datasets
+
+    created = upload(digits_csv(20_000), "digits.csv", label_column="label").get_json()
+
+    def parse_again(*args, **kwargs):
+        raise AssertionError("the upload was parsed again")
+
+    monkeypatch.setattr(fastcsv, "read_frame", parse_again)
+    monkeypatch.setattr(csvfiles, "read_csv", parse_again)
+    datasets.cache._items.clear()
+    assert client.get(f"/datasets/{created['id']}").status_code == 200
+    assert client.get(f"/api/datasets/{created['id']}/samples").status_code == 200
+    with app.app_context():
+        X = datasets.load(created["id"]).X
+        path = Path(app.config["DATA_DIR"]) / datasets.get_row(created["id"])["path"]
+    assert X.dtype == np.uint8 and X.shape == (20_000, 64)
+    assert isinstance(X.base, np.memmap) and not X.flags.writeable
+    worker_side = training.read_dataset(path, {"name": "digits.csv", "image": None})
+    assert isinstance(worker_side.X.base, np.memmap) and np.array_equal(worker_side.X, X)
+
+    run = client.post("/api/runs", json={"dataset_id": created["id"], "hidden_layers": [4],
+                                         "epochs": 1, "synthetic_digits": 0}).get_json()
+    finished = poll(lambda: client.get(f"/api/runs/{run['id']}").get_json(),
+                    lambda r: r["status"] not in ("queued", "running"), 120, what="the run")
+    assert finished["status"] == "completed", finished.get("error")

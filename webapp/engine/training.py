@@ -20,13 +20,14 @@ import multiprocessing
 import os
 import queue
 import threading
+import zipfile
 from multiprocessing import forkserver
 
 import nncore.fitting
 from nncore.config import TrainConfig
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
-from nncore.data.safety import read_npz
+from nncore.data.npzfiles import load as load_arrays
 from nncore.nn.training import TrainingDiverged
 from webapp.services import storage_error
 from webapp.services.reports import result_summary
@@ -77,10 +78,14 @@ def read_dataset(path, meta):
     ``meta``: ``{"name", "image"}`` from the server (the geometry lives in its database so
     that the user can correct it without rewriting the arrays).
     """
-    arrays = read_npz(path, "a dataset sent by the server")
+    try:
+        arrays = load_arrays(path)    # X memory-mapped: pages from the shared file cache
+    except (EOFError, ValueError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{os.path.basename(path)} is not a dataset sent by the server: "
+                         f"the archive is damaged ({exc})") from None
     names = arrays.get("feature_names")
     image = meta.get("image")
-    return Dataset(X=arrays["X"].astype("float64"), y=arrays["y"].astype("int64"),
+    return Dataset(X=arrays["X"], y=arrays["y"].astype("int64"),
                    classes=[str(c) for c in arrays["classes"]], name=meta.get("name"),
                    feature_names=None if names is None else [str(n) for n in names],
                    image=ImageGeometry.from_dict(image) if image else None,

@@ -1,9 +1,11 @@
 """Datasets: store uploads and the built-in sample, read and summarise them, delete them.
 
 Arrays live in ``DATA_DIR/datasets/<id>.npz`` (``X``, ``y``, ``classes``, optional
-``feature_names``), written to a temporary name and moved into place, read with
-``allow_pickle=False``. The image geometry and display names live in the database so that the
-user can correct them without rewriting the arrays.
+``feature_names``), written once (to a temporary name, then moved into place) by
+``nncore.data.npzfiles`` with ``X`` in its narrowest exact dtype, and memory-mapped when read:
+opening a dataset or starting a run never parses the upload again, nor copies ``X``. The image
+geometry and display names live in the database so that the user can correct them without
+rewriting the arrays.
 
 Not here: changing a dataset (``dataset_edits``), its rows as pictures (``samples``), datasets
 derived from a run's corrections (``corrections``), receiving the upload (``uploads``).
@@ -14,12 +16,14 @@ import os
 import re
 import tempfile
 import unicodedata
+import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from flask import current_app
 
+from nncore.data import npzfiles
 from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
 from nncore.fitting import default_settings
@@ -48,6 +52,8 @@ def data_dir():
 def _compact(X):
     """Store X in the smallest dtype that holds it exactly (digits: uint8, 8x smaller)."""
     X = np.asarray(X)
+    if X.dtype == np.uint8:
+        return X
     if X.size:
         # One cast and one comparison (a tenth of the time of checking finiteness, roundness
         # and range one by one): NaN, inf and values outside 0..255 cast to something else.
@@ -77,7 +83,7 @@ def save_arrays(dataset):
     arrays.update(_raw_arrays(dataset))
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
+            npzfiles.save(f, arrays)
     except OSError as exc:
         remove_quietly(tmp)
         raise storage_error(exc, "the dataset") from exc
@@ -315,7 +321,8 @@ def list_datasets():
 
 
 def load(dataset_id):
-    """The stored dataset as an ``nncore.data.dataset.Dataset`` (cached; X as float64)."""
+    """The stored dataset as an ``nncore.data.dataset.Dataset`` (cached; ``X`` as stored,
+    memory-mapped read-only when large)."""
     row = get_row(dataset_id)
     path = data_dir() / row["path"]
     # Rows added to a dataset rewrite its file under the same name; its summary changes then.
@@ -324,13 +331,12 @@ def load(dataset_id):
     if cached is not None:
         return cached
     try:
-        with np.load(path, allow_pickle=False) as f:
-            X = f["X"].astype(np.float64)
-            y = f["y"].astype(np.int64)
-            classes = [str(c) for c in f["classes"]]
-            feature_names = [str(n) for n in f["feature_names"]] if "feature_names" in f else None
-            encoding = json.loads(str(f["encoding"])) if "encoding" in f else None
-    except (OSError, KeyError, ValueError) as exc:
+        f = npzfiles.load(path)
+        X, y = f["X"], f["y"].astype(np.int64)
+        classes = [str(c) for c in f["classes"]]
+        feature_names = [str(n) for n in f["feature_names"]] if "feature_names" in f else None
+        encoding = json.loads(str(f["encoding"])) if "encoding" in f else None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise Conflict(f"the files of dataset {dataset_id} are missing or damaged") from exc
     image = loads(row["image"])
     dataset = Dataset(X=X, y=y, classes=classes, name=row["name"], feature_names=feature_names,

@@ -1,0 +1,45 @@
+"""The whole-array shortcuts of the fast CSV path agree with their plain versions."""
+import numpy as np
+import pytest
+
+from nncore.data import fastcsv, frames
+
+
+@pytest.mark.parametrize("rows", [
+    [["1", "2.5", "300", " 7 ", "1e2", "inf", "-1", "nan", "255", "0"],
+     ["2", "3", "4", "8", "5", "1", "0", "1", "254", "+0"]],
+    [["1", "x"], ["2", "3"]],                    # text: column by column
+    [["1", "2"], ["3"]],                         # ragged: column by column
+    [["1_0", "1E1"], ["2", "3"]],
+])
+def test_the_dtype_guess_on_whole_arrays_matches_the_cell_by_cell_one(monkeypatch, rows):
+    columns = range(len(rows[0]))
+    fast = fastcsv.guess_dtypes(rows, columns)
+    monkeypatch.setattr(fastcsv, "_guess_numeric", lambda rows, columns: None)
+    assert fast == fastcsv.guess_dtypes(rows, columns)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 200])
+def test_medians_match_numpy(n):
+    rng = np.random.default_rng(n)
+    mostly_blank = np.where(rng.random((n, 5)) < 0.7, 0, rng.integers(1, 256, (n, 5)))
+    block = np.hstack([mostly_blank, rng.integers(0, 256, (n, 4))]).astype(np.uint8)
+    np.testing.assert_array_equal(frames._medians(block), np.median(block, axis=0))
+    floats = rng.normal(size=(n, 3)).astype(np.float32)
+    floats[: n // 2 + 1, 0] = -5                 # the smallest value fills more than half
+    np.testing.assert_array_equal(frames._medians(floats), np.median(floats, axis=0))
+
+
+def test_a_clean_file_is_read_in_one_call_and_text_stays_text(tmp_path, monkeypatch):
+    """No widening re-read for a file whose cells fit; a text column whose later rows look
+    like numbers stays text all through."""
+    lines = ["kind,pixel,label"] + [f"{'a' if i < 300 else i},{i % 256},{i % 3}"
+                                    for i in range(100_000)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(fastcsv, "_read_widening", None)    # would fail if called
+    dtypes = {0: fastcsv.TEXT, 1: fastcsv.UINT8, 2: fastcsv.TEXT}
+    frame = fastcsv.read_frame(path, ",", 1, 3, dtypes)
+    assert frame[1].dtype == np.uint8 and frame[0].dtype == object
+    assert {type(v) for v in frame[0]} == {str} and frame.loc[100_001, 0] == "99999"
+    assert frame.index[0] == 2 and len(frame) == 100_000
