@@ -25,7 +25,8 @@ import numpy as np
 from nncore.digits.drawing import features_from_strokes, fit_to_pad
 from nncore.digits.strokes import vary
 
-__all__ = ["TEMPLATES", "DIGITS", "draw_digit", "synthetic_digits", "is_digit_classes"]
+__all__ = ["TEMPLATES", "DIGITS", "draw_digit", "synthetic_digits", "drawn_rows",
+           "is_digit_classes"]
 
 DIGITS = [str(d) for d in range(10)]
 CANVAS = 280            # rendered on a canvas like the drawing pad's, with its default pen
@@ -305,32 +306,39 @@ def is_digit_classes(classes) -> bool:
 
 
 def synthetic_digits(n, classes, geometry, profile, rng):
-    """``n`` synthetic pen digits as feature rows of a dataset, with their labels.
+    """``n`` synthetic pen digits, spread evenly over the ten digits, as feature rows of a
+    dataset with their labels (see ``drawn_rows``)."""
+    digits = [DIGITS[k % 10] for k in range(int(n))]
+    return drawn_rows(((draw_digit(d, rng), d) for d in digits), classes, geometry, profile)
+
+
+def drawn_rows(drawings, classes, geometry, profile):
+    """Drawings on a ``CANVAS`` px pad as feature rows of a dataset, with their labels.
 
     Parameters
     ----------
-    n : int
-        How many; spread evenly over the ten digits.
+    drawings : iterable of (strokes, digit)
+        Strokes in pad pixels (y down) and the digit (str) they show.
     classes : list of str
         The dataset's class names (the ten digits, any order): labels index into it.
     geometry : ImageGeometry
         The dataset's picture layout and value range: rows come out like its own rows.
     profile : dict or None
         The dataset's drawing profile (``drawing.measure_profile``).
-    rng : numpy.random.Generator
 
     Returns
     -------
-    X : ndarray (n, height * width) float64, in the dataset's value range and pixel order
-    y : ndarray (n,) int64, indices into ``classes``
+    X : ndarray (m, height * width) float64, in the dataset's value range and pixel order (a
+        drawing with no ink is left out)
+    y : ndarray (m,) int64, indices into ``classes``
     """
     if not is_digit_classes(classes):
-        raise ValueError("synthetic digits need a dataset whose classes are the digits 0-9")
+        raise ValueError("synthetic and pen digits need a dataset whose classes are the "
+                         "digits 0-9")
     index = {str(c): i for i, c in enumerate(classes)}
     rows, labels = [], []
-    for k in range(int(n)):
-        digit = DIGITS[k % 10]
-        row = features_from_strokes(draw_digit(digit, rng), CANVAS, CANVAS, PEN, geometry, profile)
+    for strokes, digit in drawings:
+        row = features_from_strokes(strokes, CANVAS, CANVAS, PEN, geometry, profile)
         if row is not None:
             rows.append(row)
             labels.append(index[digit])

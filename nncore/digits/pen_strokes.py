@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from nncore.digits.drawing import features_from_strokes, fit_to_pad
-from nncore.digits.pen_digits import CANVAS, FILL, PEN, is_digit_classes
+from nncore.digits.drawing import fit_to_pad
+from nncore.digits.pen_digits import CANVAS, FILL, drawn_rows
 from nncore.digits.strokes import vary
 
 __all__ = ["PEN_STROKES_PATH", "PenStrokes", "load_pen_strokes", "pen_digit_rows"]
@@ -92,41 +92,17 @@ def _unit_box(strokes):
 
 
 def pen_digit_rows(pen: PenStrokes, n, classes, geometry, profile, rng):
-    """``n`` renderings of the pen digits (cycling through them in a random order) as feature
-    rows of a dataset whose classes are the ten digits, with their labels.
+    """``n`` renderings of the pen digits, cycling through them in a random order, each varied
+    and fitted to the pad, as feature rows of a dataset with their labels (the parameters and
+    results of ``pen_digits.drawn_rows``; ``n = len(pen)`` draws each digit once)."""
+    if not len(pen) or n <= 0:
+        return drawn_rows([], classes, geometry, profile)
+    order = np.concatenate([rng.permutation(len(pen)) for _ in range(-(-n // len(pen)))])[:n]
+    drawings = ((_varied(pen.strokes[i], rng), pen.labels[i]) for i in order)
+    return drawn_rows(drawings, classes, geometry, profile)
 
-    Parameters
-    ----------
-    pen : PenStrokes
-    n : int
-        How many rows; ``len(pen)`` draws each digit once.
-    classes : list of str
-        The dataset's class names (the ten digits, any order): labels index into it.
-    geometry : ImageGeometry
-        The dataset's picture layout and value range: rows come out like its own rows.
-    profile : dict or None
-        The dataset's drawing profile (``drawing.measure_profile``).
-    rng : numpy.random.Generator
 
-    Returns
-    -------
-    X : ndarray (m, height * width) float64, m <= n (a rendering with no ink is left out)
-    y : ndarray (m,) int64, indices into ``classes``
-    """
-    if not is_digit_classes(classes):
-        raise ValueError("pen digits need a dataset whose classes are the digits 0-9")
-    index = {str(c): i for i, c in enumerate(classes)}
-    rows, labels = [], []
-    if len(pen) and n > 0:
-        order = np.concatenate([rng.permutation(len(pen)) for _ in range(-(-n // len(pen)))])
-        for i in order[:n]:
-            strokes = [_drop_points(s, rng) for s in pen.strokes[i]]
-            varied = vary(_unit_box(strokes), rng, **REAL_VARIATION)
-            row = features_from_strokes(fit_to_pad(varied, CANVAS, FILL), CANVAS, CANVAS, PEN,
-                                        geometry, profile)
-            if row is not None:
-                rows.append(row)
-                labels.append(index[pen.labels[i]])
-    X = np.array(rows, dtype=np.float64).reshape(len(rows), geometry.height * geometry.width)
-    return X, np.array(labels, dtype=np.int64)
-
+def _varied(strokes, rng):
+    """A person's version of a real pen digit, on the pad."""
+    strokes = [_drop_points(s, rng) for s in strokes]
+    return fit_to_pad(vary(_unit_box(strokes), rng, **REAL_VARIATION), CANVAS, FILL)
