@@ -40,34 +40,34 @@ def synthetic_digit_count(dataset, config: TrainConfig) -> int:
     As asked; on auto, ``AUTO_SYNTHETIC_DIGITS`` for image data whose classes are the ten
     digits and that trains with augmentation (the drawing-pad use), else none.
     """
-    from nncore.digits.pen_digits import is_digit_classes
-    if dataset.image is None or not is_digit_classes(dataset.classes):
-        if config.synthetic_digits:
-            raise ValueError("synthetic_digits: synthetic pen digits need image data whose "
-                             "classes are the digits 0-9; set it to 0 for this dataset")
-        return 0
-    if config.synthetic_digits is not None:
-        return config.synthetic_digits
-    return AUTO_SYNTHETIC_DIGITS if use_augmentation(dataset, config) else 0
+    return _drawn_digit_count(dataset, config, "synthetic_digits", "synthetic pen digits",
+                              AUTO_SYNTHETIC_DIGITS)
 
 
 def pen_digit_count(dataset, config: TrainConfig, pen) -> int:
     """How many renderings of real pen digits (``pen_strokes.py``) join the training rows.
 
     As asked; on auto, each of ``pen``'s digits once for digit pictures trained with
-    augmentation (the drawing-pad use), else none.
+    augmentation (the drawing-pad use), else none; none when there are no pen digits.
     """
+    have = len(pen) if pen is not None else 0
+    n = _drawn_digit_count(dataset, config, "pen_digits", "pen digits", have)
+    return n if have else 0
+
+
+def _drawn_digit_count(dataset, config, field, what, auto):
+    """``config.<field>`` if set, else ``auto`` for digit pictures trained with augmentation;
+    refused (ValueError) for other data when asked for."""
     from nncore.digits.pen_digits import is_digit_classes
+    asked = getattr(config, field)
     if dataset.image is None or not is_digit_classes(dataset.classes):
-        if config.pen_digits:
-            raise ValueError("pen_digits: pen digits need image data whose classes are the "
-                             "digits 0-9; set it to 0 for this dataset")
+        if asked:
+            raise ValueError(f"{field}: {what} need image data whose classes are the digits "
+                             "0-9; set it to 0 for this dataset")
         return 0
-    if config.pen_digits is not None:
-        return config.pen_digits if pen is not None and len(pen) else 0
-    if pen is None or not use_augmentation(dataset, config):
-        return 0
-    return len(pen)
+    if asked is not None:
+        return asked
+    return auto if use_augmentation(dataset, config) else 0
 
 
 def _default_pen_strokes():
