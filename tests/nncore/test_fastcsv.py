@@ -43,3 +43,22 @@ def test_a_clean_file_is_read_in_one_call_and_text_stays_text(tmp_path, monkeypa
     assert frame[1].dtype == np.uint8 and frame[0].dtype == object
     assert {type(v) for v in frame[0]} == {str} and frame.loc[100_001, 0] == "99999"
     assert frame.index[0] == 2 and len(frame) == 100_000
+
+
+def test_a_big_file_reports_its_progress_and_a_small_one_reads_on_threads(tmp_path,
+                                                                         monkeypatch):
+    """From PROGRESS_FROM_BYTES the reading reports the share read, rising to 1; below it the
+    share is unknown (None) until the end; the rows are the same either way."""
+    lines = ["a,b"] + [f"{i % 256},{i % 7}" for i in range(200_000)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    dtypes = {0: fastcsv.UINT8, 1: fastcsv.UINT8}
+    heard = []
+    threaded = fastcsv.read_frame(path, ",", 1, 2, dtypes, progress=heard.append)
+    assert heard == [None, 1.0]
+    monkeypatch.setattr(fastcsv, "PROGRESS_FROM_BYTES", path.stat().st_size // 2)
+    monkeypatch.setattr(fastcsv, "_read_widening", None)    # still one call, no chunks
+    heard = []
+    counted = fastcsv.read_frame(path, ",", 1, 2, dtypes, progress=heard.append)
+    assert None not in heard and heard[-1] == 1.0 and heard == sorted(heard)
+    assert counted.equals(threaded) and counted.index[0] == 2
