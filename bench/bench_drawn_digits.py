@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 from nncore.config import TrainConfig  # noqa: E402
 from nncore.digits.drawing import features_from_strokes, fit_to_pad  # noqa: E402
 from nncore.digits.pen_strokes import load_pen_strokes  # noqa: E402
-from nncore.fitting import default_settings, fit  # noqa: E402
+from nncore.fitting import fit, with_defaults  # noqa: E402
 from nncore.data.loaders import load_sample  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "pendigits_dev.json"
@@ -110,8 +110,8 @@ def _one_fit(task):
 
 def _tasks(samples, seeds, folds, overrides):
     """(seed, (config, held-out writers, their samples)) per seed and fold; the config is the
-    web app's default run on the sample (``default_settings``) with ``overrides`` on top."""
-    config = {**default_settings(load_sample().summary())[0], **overrides}
+    web app's default run on the sample (``with_defaults``: ``overrides`` on top)."""
+    config = with_defaults(load_sample().summary(), overrides)
     if folds <= 1:
         return [(seed, (TrainConfig.from_dict({**config, "seed": seed}), [], samples))
                 for seed in seeds]
