@@ -5,9 +5,10 @@ holds, but they are one person's idea of each style. ``data/pen_strokes.npz`` ho
 that 30 people wrote with a pen on a tablet (UCI pen digits, built by
 ``scripts/build_pen_strokes.py``): trajectories, as the drawing pad captures them. Each one is
 varied a little (``strokes.vary``: width, slant, rotation, smooth wobble, pen lifts, and a
-faster or slower pen that leaves fewer or more points), fitted to a pad of ``CANVAS`` px as a
-person fills it, and turned into a feature row by ``drawing.features_from_strokes``, exactly as
-a drawing on the run page is. So the network sees real strokes of many hands in the very form
+faster pen that leaves fewer points), fitted to a pad of ``CANVAS`` px as a person fills it,
+and turned into a feature row by ``drawing.features_from_strokes``, exactly as a drawing on
+the run page is. (That path redraws every drawing with the dataset's own pen width, so the
+pen width varies later, in the per-batch augmentation of ``augment.py``.) So the network sees real strokes of many hands in the very form
 in which it will be asked to read them.
 
 ``PenStrokes.without_writers`` keeps whole writers out, so that a benchmark can test on writers
