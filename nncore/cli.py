@@ -50,7 +50,8 @@ def cmd_train(args) -> int:
     dataset = _load(args.data, args)
     # what the command line leaves out takes the run this dataset gets by default (the web
     # app's too): a table's width, epochs and early stopping, a large picture set's epochs
-    adapted, reason = default_settings(dataset.summary())
+    shape = dataset.summary()
+    adapted, reason = default_settings(shape)
     explicit = {
         key: value for key, value in {
             "hidden_layers": args.hidden, "activation": args.activation, "output": args.output,
@@ -62,7 +63,7 @@ def cmd_train(args) -> int:
             "lr_schedule": args.lr_schedule, "average_last": args.average_last,
         }.items() if value is not _UNSET
     }
-    config = TrainConfig.from_dict(with_defaults(dataset.summary(), explicit))
+    config = TrainConfig.from_dict(with_defaults(shape, explicit))
     progress = _Progress(config.epochs, enabled=not args.quiet)
     model, result = fit(dataset, config, callback=progress.update)
     progress.close()

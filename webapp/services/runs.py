@@ -120,14 +120,12 @@ def create_run(body, jobs):
     if config.conv_filters and not summary.get("image"):
         raise BadRequest("conv_filters: convolutional blocks need image data, and this dataset's "
                          "rows are not pictures; leave conv_filters empty")
-    if config.synthetic_digits and not (summary.get("image")
-                                        and is_digit_classes(summary.get("classes", []))):
-        raise BadRequest("synthetic_digits: synthetic pen digits are only added to pictures of "
-                         "the digits 0-9; leave it empty (auto) or 0 for this dataset")
-    if config.pen_digits and not (summary.get("image")
-                                  and is_digit_classes(summary.get("classes", []))):
-        raise BadRequest("pen_digits: real pen digits are only added to pictures of the digits "
-                         "0-9; leave it empty (auto) or 0 for this dataset")
+    digit_pictures = summary.get("image") and is_digit_classes(summary.get("classes", []))
+    for field, what in (("synthetic_digits", "synthetic pen digits"),
+                        ("pen_digits", "real pen digits")):
+        if getattr(config, field) and not digit_pictures:
+            raise BadRequest(f"{field}: {what} are only added to pictures of the digits 0-9; "
+                             "leave it empty (auto) or 0 for this dataset")
     return _insert(dataset_id, config, jobs)
 
 
