@@ -28,11 +28,12 @@ from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
 from nncore.fitting import default_settings
 from nncore.data.images import ImageGeometry
-from webapp.db import get_db, now
+from webapp.db import transaction
 from webapp.errors import BadRequest, Conflict, NotFound
 from webapp.services import (
-    LRUCache, dumps, loads, remove_quietly, storage_error,
+    LRUCache, loads, remove_quietly, storage_error,
 )
+from webapp.stores import datasets as dataset_store
 from webapp.stores import runs as run_store
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
@@ -127,21 +128,19 @@ def raw_frame(dataset_id):
 
 
 @contextmanager
-def committed_with(db, tmp):
+def committed_with(tmp):
     """Commit the block's database writes together with its rename of ``tmp``, or undo both.
 
     Whatever fails (disk full included), the transaction is rolled back and the temporary file
     removed, so no half-written dataset is left behind.
     """
     try:
-        yield
-        db.commit()
+        with transaction():
+            yield
     except OSError as exc:
-        db.rollback()
         remove_quietly(tmp)
         raise storage_error(exc, "the dataset") from exc
     except BaseException:
-        db.rollback()
         remove_quietly(tmp)
         raise
 
@@ -166,25 +165,18 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     datasets) counts the rows added to the parent's and is kept in the summary.
     """
     tmp = save_arrays(dataset)
-    db = get_db()
     summary = table_summary(dataset)
     if added_samples is not None:
         summary["added_samples"] = int(added_samples)
     names = default_display_names(dataset.classes)
     names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
-    with committed_with(db, tmp):
-        cur = db.execute(
-            "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
-            " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
-            (dataset.name or "dataset", source, parent_id, dumps(summary),
-             dumps(names),
-             None if image is None else dumps(image), now()),
-        )
-        dataset_id = cur.lastrowid
+    with committed_with(tmp):
+        dataset_id = dataset_store.insert(dataset.name or "dataset", source, parent_id, summary,
+                                          names, image)
         relative = f"datasets/{dataset_id}.npz"
         os.replace(tmp, data_dir() / relative)
-        db.execute("UPDATE datasets SET path = ? WHERE id = ?", (relative, dataset_id))
+        dataset_store.set_path(dataset_id, relative)
     return dataset_id
 
 
@@ -202,8 +194,7 @@ def table_summary(dataset):
 
 def register_builtin_sample():
     """Register nncore's built-in digits sample once (idempotent)."""
-    db = get_db()
-    if db.execute("SELECT 1 FROM datasets WHERE source = 'builtin'").fetchone():
+    if dataset_store.has_builtin():
         return None
     from nncore.data.loaders import load_sample
 
@@ -271,7 +262,7 @@ def create_from_upload(received, x_sheet=None, y_sheet=None, label_column=None, 
 # --- reading -----------------------------------------------------------------------------------
 
 def get_row(dataset_id):
-    row = get_db().execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+    row = dataset_store.get(dataset_id)
     if row is None:
         raise NotFound(f"dataset {dataset_id} not found")
     return row
@@ -283,8 +274,7 @@ def summarise(row):
     if "added_samples" in summary:
         parent_samples = summary["n_samples"] - summary["added_samples"]
     elif row["parent_id"] is not None:
-        parent = get_db().execute("SELECT summary FROM datasets WHERE id = ?",
-                                  (row["parent_id"],)).fetchone()
+        parent = dataset_store.get(row["parent_id"])
         if parent is not None:
             parent_samples = loads(parent["summary"], {}).get("n_samples")
     n_samples = summary.get("n_samples")
@@ -316,8 +306,7 @@ def get_summary(dataset_id):
 
 
 def list_datasets():
-    rows = get_db().execute("SELECT * FROM datasets ORDER BY id").fetchall()
-    return [summarise(row) for row in rows]
+    return [summarise(row) for row in dataset_store.rows()]
 
 
 def load(dataset_id):
@@ -356,10 +345,8 @@ def delete_dataset(dataset_id, jobs):
         jobs.cancel(run_id)
         if model_path:
             remove_quietly(data_dir() / model_path)
-    db = get_db()
-    db.execute("UPDATE datasets SET parent_id = NULL WHERE parent_id = ?", (dataset_id,))
-    db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
-    db.commit()
+    with transaction():
+        dataset_store.delete(dataset_id)
     remove_quietly(data_dir() / row["path"])
 
 

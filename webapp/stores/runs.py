@@ -18,6 +18,7 @@ import time
 import numpy as np
 
 from webapp.db import get_db, now
+from webapp.stores import dumps as _dumps
 
 HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds")
 TERMINAL = ("completed", "failed", "cancelled", "interrupted")
@@ -34,11 +35,6 @@ def json_number(value):
         return None if value is None else int(value)
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def _dumps(value):
-    # allow_nan=False: the database only ever holds valid JSON for the browser.
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
 def _commit(cursor):
