@@ -2,7 +2,7 @@
 
 The app has a worker token and no workers of its own (MAX_WORKERS 0), so queued runs wait
 for whoever claims them: the test client, step by step, or the real worker code
-(``webapp.worker.ServerClient`` driving ``webapp.engine.runner``) over a live HTTP server.
+(``webapp.jobs.remote.RemoteServer`` driving ``webapp.jobs.relay``) over a live HTTP server.
 """
 import logging
 import threading
@@ -13,8 +13,8 @@ from werkzeug.serving import make_server
 
 from tests.helpers import wait_for_epoch
 from webapp import create_app
-from webapp.engine import runner
-from webapp.worker import ServerClient
+from webapp.jobs.relay import Settings, relay_run
+from webapp.jobs.remote import RemoteServer
 
 TOKEN = "a-worker-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Worker": "box:42"}
@@ -108,12 +108,12 @@ def test_a_model_must_be_a_model(client, queued):
 
 
 def test_a_silent_worker_loses_its_run(app, client, queued):
-    from webapp.services import training
+    from webapp.services import worker_protocol
 
     client.post(f"/api/worker/runs/{queued}/claim", headers=AUTH)
     with app.app_context():
-        assert training.interrupt_stale(20, 0) == []          # heard from just now
-        assert training.interrupt_stale(-1, 0) == [queued]    # as if 20 s had passed
+        assert worker_protocol.interrupt_stale(20, 0) == []          # heard from just now
+        assert worker_protocol.interrupt_stale(-1, 0) == [queued]    # as if 20 s had passed
     run = client.get(f"/api/runs/{queued}").get_json()
     assert run["status"] == "interrupted"
     assert run["error"] == "the worker box:42 stopped responding during training"
@@ -138,9 +138,9 @@ def live(app):
 
 def work(base, run_id, scratch, stop=None):
     """What a remote worker does with one message of the queue (training in a thread)."""
-    client = ServerClient(base, TOKEN, "box:42", scratch, give_up=30)
-    settings = runner.Settings(write_interval=0.0, heartbeat=0.5, use_processes=False)
-    return runner.run(run_id, client, settings, stop or threading.Event(), threading.Event())
+    client = RemoteServer(base, TOKEN, "box:42", scratch, give_up=30)
+    settings = Settings(write_interval=0.0, heartbeat=0.5, use_processes=False)
+    return relay_run(run_id, client, settings, stop or threading.Event(), threading.Event())
 
 
 def test_the_worker_trains_over_http(client, live, bars, queued, tmp_path):
