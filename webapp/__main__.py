@@ -109,9 +109,7 @@ def main(argv=None):
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("huey").setLevel(logging.WARNING)
+    worker.configure_logging()
     _configure(args)
     try:
         app = create_app()

@@ -42,6 +42,14 @@ def host_and_pid():
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def configure_logging():
+    """Log lines with their time and source, for the server and the worker commands; Huey's
+    own from warnings on (its consumer logs every task otherwise)."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)
+
+
 class RunTaker:
     """The consumer's handler: relay each run taken from the queue to ``server``, or put it
     back on the queue when the worker is stopping."""
@@ -121,9 +129,7 @@ def main(argv=None):
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("huey").setLevel(logging.WARNING)
+    configure_logging()
     scratch = Path(args.scratch_dir or tempfile.mkdtemp(prefix="webapp-worker-")).resolve()
     name, stopping = host_and_pid(), threading.Event()
     server = RemoteServer(args.server, token, name, scratch, args.give_up, stopping)

@@ -56,5 +56,3 @@ class Lost:
     """The process ended without an ending message (it was killed): its ``exit_status``."""
     exit_status: int | None
 
-
-ENDINGS = (Done, Failed, ModelNotSaved, Stopped, Lost)

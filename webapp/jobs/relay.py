@@ -39,6 +39,7 @@ RETRY_SECONDS = 1.0         # between two progress writes the server did not tak
 
 @dataclass
 class Settings:
+    """How a relay paces its reports, and how its training runs."""
     write_interval: float = 0.2       # seconds between two progress writes, at most
     heartbeat: float = 1.0            # seconds between two progress writes, at least
     give_up: float = 600.0            # stop a training the server has not heard for this long
