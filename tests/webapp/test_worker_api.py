@@ -15,6 +15,8 @@ from tests.helpers import wait_for_epoch
 from webapp import create_app
 from webapp.jobs.relay import Settings, relay_run
 from webapp.jobs.remote import RemoteServer
+from webapp.jobs.servers import LocalServer, Server
+from webapp.services import worker_protocol
 
 TOKEN = "a-worker-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Worker": "box:42"}
@@ -108,7 +110,6 @@ def test_a_model_must_be_a_model(client, queued):
 
 
 def test_a_silent_worker_loses_its_run(app, client, queued):
-    from webapp.services import worker_protocol
 
     client.post(f"/api/worker/runs/{queued}/claim", headers=AUTH)
     with app.app_context():
@@ -175,3 +176,13 @@ def test_deleting_the_dataset_stops_its_remote_run(client, live, bars, tmp_path)
     assert outcome == [None]                        # it noticed and stopped, nothing written
     assert client.get(f"/api/runs/{slow}").status_code == 404
 
+
+def test_one_vocabulary_on_both_sides_of_the_worker_api():
+    """The relay's Server interface, both its implementations and the server's protocol
+    functions use the same names."""
+    names = {name for name in vars(Server) if not name.startswith("_")}
+    assert names == {"claim", "dataset_file", "model_path", "report_progress", "complete", "end"}
+    for implementation in (LocalServer, RemoteServer, worker_protocol):
+        missing = sorted(name for name in names if not callable(getattr(implementation, name,
+                                                                         None)))
+        assert not missing, f"{implementation.__name__} lacks {missing}"

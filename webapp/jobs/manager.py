@@ -14,8 +14,9 @@ The views know ``JobManager``: ``submit(run_id)`` queues a run already stored as
 
 Either way a worker goes through the same steps (``jobs.relay``) and the same server
 functions (``services.worker_protocol``): the server's own workers call them directly
-(``jobs.servers.LocalServer``), remote ones over HTTP. Cancelling is a status change in the database;
-a worker reads it back with its next progress write (the server's own are told at once too).
+(``jobs.servers.LocalServer``), remote ones over HTTP. Cancelling is a status change in the
+database; a worker reads it back with its next progress write (the server's own are told at
+once too).
 
 At start-up (:meth:`JobManager.recover`) runs that can no longer finish become
 'interrupted': with the embedded queue, every queued or running run (the queue and its workers

@@ -40,8 +40,8 @@ class RemoteServer:
     (see webapp/api/worker.py).
 
     ``claim``, ``complete`` and ``end`` retry until ``give_up`` seconds pass;
-    ``report_progress`` tries once (the relay calls it again a second later). Bytes sent and received are counted
-    per run, and logged when the run ends.
+    ``report_progress`` tries once (the relay calls it again a second later). Bytes sent and
+    received are counted per run, and logged when the run ends.
     """
 
     def __init__(self, base, token, name, scratch, give_up, stopping=None):
