@@ -110,7 +110,6 @@ def test_a_model_must_be_a_model(client, queued):
 
 
 def test_a_silent_worker_loses_its_run(app, client, queued):
-
     client.post(f"/api/worker/runs/{queued}/claim", headers=AUTH)
     with app.app_context():
         assert worker_protocol.interrupt_stale(20, 0) == []          # heard from just now
