@@ -181,6 +181,42 @@ def test_the_sql_detector_finds_sql():
     assert sql_in(clean) == []
 
 
+def reachable(start, imports):
+    """Every module ``start`` imports, directly or through others."""
+    seen, todo = set(), [start]
+    while todo:
+        for target in imports[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
+def test_the_services_never_import_the_jobs_package():
+    imports = graph()
+    for name, targets in imports.items():
+        if name.startswith("webapp.services"):
+            jobs = sorted(t for t in targets if t == "webapp.jobs" or t.startswith("webapp.jobs."))
+            assert not jobs, f"{name} imports {jobs}: the jobs package sits above the services"
+
+
+def test_the_training_process_needs_nothing_of_the_server():
+    """The child process is pure compute: no services, stores, database or Flask, even
+    through the modules it imports."""
+    imports = graph()
+    server_side = sorted(t for t in reachable("webapp.jobs.process", imports)
+                         if t.startswith(("webapp.services", "webapp.stores", "webapp.db",
+                                          "webapp.api")))
+    assert not server_side, f"webapp.jobs.process imports {server_side}"
+    assert reachable("webapp.jobs.process", imports) >= {"webapp.jobs.messages"}
+
+
+def test_the_import_checks_see_a_forbidden_import():
+    imports = {"webapp.jobs.process": {"webapp.jobs.summary"},
+               "webapp.jobs.summary": {"webapp.services.reports"}, "webapp.services.reports": set()}
+    assert reachable("webapp.jobs.process", imports) == {"webapp.jobs.summary",
+                                                         "webapp.services.reports"}
+
+
 @pytest.mark.parametrize("name", sorted(modules()))
 def test_modules_fit_in_one_read(name):
     lines = len(modules()[name].read_text().splitlines())

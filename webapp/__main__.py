@@ -12,6 +12,15 @@ import os
 import signal
 import sys
 
+from waitress import create_server
+
+from webapp import create_app, worker
+from webapp.db import SchemaTooNew
+from webapp.jobs.queue import check_url
+from webapp.security import own_host_names
+
+log = logging.getLogger("webapp")
+
 
 def _is_loopback(host):
     if host == "localhost":
@@ -22,12 +31,7 @@ def _is_loopback(host):
         return False
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["worker"]:
-        from webapp import worker
-
-        return worker.main(argv[1:])
+def _arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
@@ -47,14 +51,11 @@ def main(argv=None):
                         help="another host name the server answers to, e.g. the name "
                              "workers or a proxy use (repeatable; .example.org allows its "
                              "subdomains)")
-    args = parser.parse_args(argv)
-    problem = _check_training_options(args)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
+    return parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    log = logging.getLogger("webapp")
+
+def _configure(args):
+    """The options as the ``WEBAPP_*`` environment variables ``create_app`` reads."""
     if args.data_dir is not None:
         os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
     if args.max_upload is not None:
@@ -63,15 +64,53 @@ def main(argv=None):
         os.environ["WEBAPP_QUEUE_URL"] = json.dumps(args.queue)
     if args.workers is not None:
         os.environ["WEBAPP_MAX_WORKERS"] = str(args.workers)
-    logging.getLogger("huey").setLevel(logging.WARNING)
-
-    from waitress import create_server
-
-    from webapp import create_app
-    from webapp.db import SchemaTooNew
-    from webapp.security import own_host_names
-
     os.environ["WEBAPP_ALLOWED_HOSTS"] = json.dumps(own_host_names(args.host) + args.allow_host)
+
+
+def _listen(app, args):
+    """A waitress server for ``app`` on the options' address (OSError when it is taken)."""
+    # waitress holds a body (spooled to disk) until it is whole before the app sees it;
+    # its own cap, just above the app's, refuses a far larger one from its declared
+    # length instead of storing it.
+    largest = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_MODEL_BYTES"]
+                  if args.queue else 0)
+    # recv_bytes: a 105 MB upload arrives in 256 KB reads instead of 13,000 of
+    # waitress's default 8 KB (0.25 s -> 0.08 s on loopback).
+    return create_server(app, host=args.host, port=args.port, threads=args.threads,
+                         max_request_body_size=largest + 1024 * 1024, recv_bytes=256 * 1024)
+
+
+def _serve(app, args):
+    """Serve until Ctrl-C or SIGTERM; returns the exit status."""
+    try:
+        server = _listen(app, args)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
+    url_host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Serving on http://{url_host}:{server.effective_port}/ "
+          f"(data in {app.config['DATA_DIR']}; {app.extensions['jobs']!r})", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["worker"]:
+        return worker.main(argv[1:])
+    args = _arguments(argv)
+    problem = _check_training_options(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    worker.configure_logging()
+    _configure(args)
     try:
         app = create_app()
     except SchemaTooNew as exc:
@@ -83,39 +122,13 @@ def main(argv=None):
     # SIGTERM (service managers, `kill`) stops like Ctrl-C: trainings end as 'interrupted'.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        try:
-            # waitress holds a body (spooled to disk) until it is whole before the app sees it;
-            # its own cap, just above the app's, refuses a far larger one from its declared
-            # length instead of storing it.
-            largest = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_MODEL_BYTES"]
-                          if args.queue else 0)
-            # recv_bytes: a 105 MB upload arrives in 256 KB reads instead of 13,000 of
-            # waitress's default 8 KB (0.25 s -> 0.08 s on loopback).
-            server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                                   max_request_body_size=largest + 1024 * 1024,
-                                   recv_bytes=256 * 1024)
-        except OSError as exc:
-            print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-                  file=sys.stderr)
-            return 2
-        url_host = f"[{args.host}]" if ":" in args.host else args.host
-        print(f"Serving on http://{url_host}:{server.effective_port}/ "
-              f"(data in {app.config['DATA_DIR']}; {app.extensions['jobs']!r})", flush=True)
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            server.close()
+        return _serve(app, args)
     finally:
         app.extensions["jobs"].shutdown(wait=True)
-    return 0
 
 
 def _check_training_options(args):
     """A message when --queue / --workers / WORKER_TOKEN do not go together, else None."""
-    from webapp.engine.queue import check_url
-
     if args.workers is not None and args.workers < 0:
         return "--workers must be 0 or more"
     if args.queue is None:
