@@ -14,7 +14,7 @@ from flask import current_app
 
 from nncore.config import LIMITS, check_network_size
 from nncore.digits.pen_digits import is_digit_classes
-from nncore.fitting import with_defaults
+from nncore.defaults import with_defaults
 
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
