@@ -43,7 +43,8 @@ def main(argv=None) -> int:
 # --- commands ------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    from nncore.fitting import default_settings, fit, with_defaults
+    from nncore.defaults import default_settings, with_defaults
+    from nncore.fitting import fit
 
     if args.out:
         _check_writable(args.out)               # before training, not after it

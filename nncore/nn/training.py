@@ -22,6 +22,24 @@ Per-epoch figures
   term as ``cost`` (penalty divided by the training-set size) so the two curves are comparable.
 * ``seconds`` is the wall-clock time since ``train`` started, at the end of the epoch.
 
+Schedules
+---------
+``"constant"`` keeps the optimiser's rate; ``"cosine"`` uses ``lr * (1 + cos(pi * (e - 1) / E))
+/ 2`` in epoch ``e`` of ``E``: full at the start, near zero at the end, so the last epochs
+settle instead of jumping around.
+
+Weight averaging
+----------------
+``average_last`` is the share of the final epochs whose end-of-epoch weights are averaged into
+the returned network, ``round(average_last * epochs)`` epochs (at least one when the share is
+above 0).  With a constant learning rate the weights keep moving around a good region from
+batch to batch; their mean lies nearer its centre and generalises better, like an ensemble of
+those networks at the cost of one (stochastic weight averaging, Izmailov et al. 2018).  Only
+when every epoch runs: a cancelled run keeps its last weights, early stopping its best ones.
+The per-epoch history is of the weights as trained; ``averaged_epochs`` says which were averaged.
+
+Divergence
+----------
 Divergence raises ``TrainingDiverged``: a non-finite cost (checked every batch), or an epoch's
 cross-entropy above twice both chance level (``log k`` for softmax, ``k log 2`` for sigmoid
 outputs, what a network that knows nothing scores) and the untrained network's first cost.
@@ -82,18 +100,13 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
     ----------
     network : Trainable
         ``Network`` or ``ConvNetwork``: anything with the members of ``trainable.Trainable``.
-    X : array-like (n, layer_sizes[0])
-        Training rows (cast once to the network's dtype).
-    y : array-like (n,) int
-        Class indices ``0..k-1``.
+    X, y : array-like (n, layer_sizes[0]), array-like (n,) int
+        Training rows (cast once to the network's dtype) and their class indices ``0..k-1``.
     optimizer : str or Optimizer
-        A key of ``OPTIMIZERS`` or a ready optimiser instance.
-    learning_rate : float, optional
-        ``None`` uses the optimiser's default rate.
-    epochs : int
-        Passes over the training set.
-    batch_size : int, optional
-        Rows per update; ``None`` (or optimizer ``"gd"``) trains on the full batch.
+        A key of ``OPTIMIZERS`` or a ready optimiser instance; ``learning_rate`` (float,
+        optional) its rate, ``None`` for the optimiser's default.
+    epochs, batch_size : int
+        Passes over the training set; rows per update (``None``, or optimizer ``"gd"``: all).
     l2 : float
         L2 strength; the penalty is ``l2 / (2 n) * sum W**2`` with ``n = len(X)`` at every batch size.
     rng : numpy.random.Generator
@@ -108,19 +121,9 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         train_accuracy, val_accuracy, seconds, epochs``; returning ``False`` cancels training.
     augment : callable, optional
         ``augment(X_batch, rng) -> X_batch`` applied to each training batch before its update.
-    schedule : str
-        Learning rate over the epochs, a key of ``SCHEDULES``: ``"constant"``, or ``"cosine"``
-        (``lr * (1 + cos(pi * (e - 1) / E)) / 2`` in epoch ``e`` of ``E``: full at the start,
-        near zero at the end, so the last epochs settle instead of jumping around).
-    average_last : float
-        Weight averaging: the share (0 to 1) of the final epochs whose end-of-epoch weights are
-        averaged into the returned network, ``round(average_last * epochs)`` epochs (at least
-        one when the share is above 0; 0 turns it off).  With a constant learning rate the
-        weights keep moving around a good region from batch to batch; their mean lies nearer
-        its centre and generalises better, like an ensemble of those networks at the cost of
-        one (stochastic weight averaging, Izmailov et al. 2018).  Only when every epoch runs:
-        a cancelled run keeps its last weights, early stopping its best ones.  The per-epoch
-        history is of the weights as trained; ``averaged_epochs`` says which were averaged.
+    schedule, average_last : str, float
+        A key of ``SCHEDULES``; the share (0 to 1, 0: off) of the final epochs whose weights are
+        averaged into the returned network (see "Schedules" and "Weight averaging" above).
 
     Returns
     -------
@@ -134,9 +137,8 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
     Raises
     ------
     TrainingDiverged
-        If the cost becomes NaN/inf or explodes (learning rate too high).
-    ValueError
-        For inconsistent shapes, labels or settings.
+        If the cost becomes NaN/inf or explodes (learning rate too high); ``ValueError`` for
+        inconsistent shapes, labels or settings.
     """
     run = _TrainingRun(network, X, y, optimizer=optimizer, learning_rate=learning_rate,
                        epochs=epochs, batch_size=batch_size, l2=l2, rng=rng, X_val=X_val,
@@ -162,7 +164,14 @@ class _TrainingRun:
 
     def __init__(self, network: Trainable, X, y, *, optimizer, learning_rate, epochs, batch_size,
                  l2, rng, X_val, y_val, patience, augment, schedule, average_last):
-        # the settings
+        self._take_settings(optimizer, learning_rate, epochs, l2, rng, schedule, average_last)
+        self._take_data(network, X, y, X_val, y_val, patience, batch_size)
+        self.network, self.augment = network, augment
+        self._allocate()
+        self._start_tracking()
+
+    def _take_settings(self, optimizer, learning_rate, epochs, l2, rng, schedule, average_last):
+        """Check the settings that do not depend on the data, and keep them."""
         if not isinstance(rng, np.random.Generator):
             rng = np.random.default_rng(rng)
         opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer,
@@ -181,11 +190,14 @@ class _TrainingRun:
         l2 = float(l2)
         if not (l2 >= 0 and math.isfinite(l2)):
             raise ValueError(f"l2 must be a non-negative number, got {l2}")
+        self.opt, self.rng, self.epochs, self.l2 = opt, rng, epochs, l2
+        self.rate_factor = SCHEDULES[schedule]
 
-        # the data, and the batch size it allows
+    def _take_data(self, network, X, y, X_val, y_val, patience, batch_size):
+        """Check the rows, labels and the settings that depend on them (early stopping needs
+        validation rows; a batch holds at most every row), and keep them."""
         X = np.ascontiguousarray(network.as_input(X))
-        n, k = X.shape[0], network.layer_sizes[-1]
-        n_classes = network.n_classes
+        n, n_classes = X.shape[0], network.n_classes
         if n == 0:
             raise ValueError("no training rows")
         y = _labels(y, n, n_classes, "y")
@@ -202,22 +214,20 @@ class _TrainingRun:
                 raise ValueError(f"patience must be at least 1, got {patience}")
             if not has_val:
                 raise ValueError("patience (early stopping) needs a validation set: X_val, y_val")
-
-        if batch_size is None or opt.name == "gd":
+        if batch_size is None or self.opt.name == "gd":
             batch_size = n
         batch_size = int(batch_size)
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         batch_size = min(batch_size, n)
-
-        self.network, self.opt, self.rng, self.augment = network, opt, rng, augment
-        self.epochs, self.l2, self.patience = epochs, l2, patience
-        self.rate_factor = SCHEDULES[schedule]
         self.X, self.y, self.n, self.batch_size = X, y, n, batch_size
         self.full_batch = batch_size == n
-        self.X_val, self.y_val, self.has_val = X_val, y_val, has_val
+        self.X_val, self.y_val, self.has_val, self.patience = X_val, y_val, has_val, patience
 
-        # buffers that every epoch reuses
+    def _allocate(self):
+        """The buffers that every epoch reuses."""
+        network, n, y = self.network, self.n, self.y
+        k = network.layer_sizes[-1]
         self.eye = eye = network.target_table()   # row c is the target of class c (one-hot)
         # all parameters live in one flat array (and the gradients in another, laid out alike),
         # so the optimiser updates everything with a few whole-array operations per batch
@@ -225,24 +235,25 @@ class _TrainingRun:
         flat_grad = np.empty_like(self.flat)
         self.params, self.grads = network.params(), network.unflatten(flat_grad)
         self.flat_list, self.flat_grad_list = [self.flat], [flat_grad]
-        self.work = network.workspace(batch_size)
+        self.work = network.workspace(self.batch_size)
         # the epoch's targets and output probabilities, rows in the order they are trained on:
         # the batch loop slices them (no per-batch gathering of labels), and one argmax per
         # epoch gives the training accuracy (shuffled epochs refill Y_epoch in their own order)
         self.Y_epoch = eye[y] if self.full_batch else np.empty((n, eye.shape[1]), eye.dtype)
         self.P_epoch = np.empty((n, k), network.dtype)
-        self.Y_val = eye[y_val] if has_val else None
+        self.Y_val = eye[self.y_val] if self.has_val else None
         self.chance = _chance_cost(network)
         self.initial_cost = None
 
-        # what the epochs keep track of
+    def _start_tracking(self):
+        """What the epochs keep track of: the history, the best and averaged weights, the clock."""
         self.history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [],
                         "val_accuracy": [], "seconds": [], "stopped": None, "best_epoch": 0,
                         "averaged_epochs": None}
         self.best_val, self.best_params, self.waited = math.inf, None, 0
         self.weight_sum = None                 # float64 running sum of the averaged epochs
         self.start = time.perf_counter()
-        self.base_rate = opt.learning_rate
+        self.base_rate = self.opt.learning_rate
 
     def diverged(self, epoch, what, value):
         """The ``TrainingDiverged`` to raise: ``what`` reached ``value`` in ``epoch``."""
