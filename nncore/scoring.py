@@ -117,7 +117,8 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
         ``metrics`` is None without labels, else ``{"rows", "accuracy", "classes",
         "confusion", "unknown_labels"}``.
     """
-    source = open_rows(path, chunk_rows=chunk_rows, x_sheet=x_sheet)
+    known = {c["name"] for c in (model.encoding or {}).get("columns", [])}
+    source = open_rows(path, chunk_rows=chunk_rows, x_sheet=x_sheet, known=known)
     reader = row_reader(model, source, label_column)
     metrics = _Metrics(model.classes) if reader.label is not None else None
     summary = {"rows": 0, "scored": 0, "errors": 0, "error_examples": [], "cancelled": False,

@@ -63,25 +63,32 @@ class RowSource:
         return self._read(frozenset(text_columns))
 
 
-def open_rows(path, *, chunk_rows=None, x_sheet=None) -> RowSource:
+def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowSource:
     """The columns of ``path`` (CSV or workbook) and a reader of its rows in chunks of
     ``chunk_rows`` (default: ``default_chunk_rows`` of its width). ``ValueError`` for a file
     that cannot be read, with the readers' messages. A CSV file's rows are only read by
     ``chunks``; a workbook is read here.
+
+    The first row is the header when ``tables.has_header`` says so, or when it names a column
+    of ``known`` (the model's columns: a few rows with a typo can hide a header's evidence).
     """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"No such file: {path.name}")
     ext = path.suffix.lower()
     if ext in CSV_EXTENSIONS:
-        return _csv_rows(path, chunk_rows)
+        return _csv_rows(path, chunk_rows, known)
     if ext in WORKBOOK_EXTENSIONS:
-        return _workbook_rows(path, chunk_rows, x_sheet)
+        return _workbook_rows(path, chunk_rows, x_sheet, known)
     raise ValueError(f"Unsupported file type {ext or '(no extension)'}: give a CSV file "
                      "(.csv) or a workbook (.xlsx, .xls, .xlsb, .ods).")
 
 
-def _csv_rows(path, chunk_rows) -> RowSource:
+def _names_known(first, known) -> bool:
+    return any(str(v).strip() in known for v in first if v is not None)
+
+
+def _csv_rows(path, chunk_rows, known) -> RowSource:
     text, codec, delimiter = head_format(path)
     rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
     if not rows:
@@ -89,6 +96,7 @@ def _csv_rows(path, chunk_rows) -> RowSource:
     n_cols = len(rows[0])
     header = has_header(Table(where="The CSV file", rows=rows[:_PROBE_ROWS],
                               row_numbers=list(range(1, _PROBE_ROWS + 1))))
+    header = header or _names_known(rows[0], known)
     names = column_names(rows[0] if header else list(range(n_cols)))[0]
     number, last, ended = fastcsv.last_line(path)
     if not ended and len(next(csv.reader([last], delimiter=delimiter), [])) < n_cols:
@@ -122,7 +130,7 @@ def _numbered(reader, first_line, n_cols):
         raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
 
 
-def _workbook_rows(path, chunk_rows, x_sheet) -> RowSource:
+def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
     check_workbook(path)
     book = open_book(path)
     try:
@@ -133,7 +141,10 @@ def _workbook_rows(path, chunk_rows, x_sheet) -> RowSource:
         labels = read_sheet(book, path, y_name) if y_name and y_name != name else None
     finally:
         book.close()
-    header = split_header(table, "rows to score")
+    if table.rows and _names_known(table.rows[0], known) and not has_header(table):
+        header = drop_header(table)
+    else:
+        header = split_header(table, "rows to score")
     frame = table_frame(table, header)
     names = column_names(frame.columns)[0]
     frame = frame.set_axis(names, axis=1)

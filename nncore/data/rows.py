@@ -33,9 +33,12 @@ def row_reader(model, source, label_column=None):
     file lacks columns the model needs, or has the wrong number of them."""
     if model.encoding is not None and source.has_header:
         return EncodedRows(model, source, label_column)
-    if model.encoding is not None and not Encoding.from_dict(model.encoding).is_plain:
-        raise ValueError(f"{source.where} needs a header row naming its columns, as the "
-                         "training file did")
+    encoding = None if model.encoding is None else Encoding.from_dict(model.encoding)
+    if encoding is not None and not encoding.is_plain:
+        listed = ", ".join(f'"{c.name}"' for c in encoding.used[:8])
+        raise ValueError(f"{source.where} needs a header row naming its columns ({listed}"
+                         f"{', ...' if len(encoding.used) > 8 else ''}), as the training file "
+                         "did")
     return NumericRows(model, source, label_column)
 
 
