@@ -15,7 +15,6 @@ import numpy as np
 
 from nncore.cli_args import EXIT_BAD_INPUT, UNSET, build_parser
 from nncore.config import TrainConfig
-from nncore.onnx_export import OPSET, save_onnx
 from nncore.scoring import score_file
 
 
@@ -164,7 +163,9 @@ def _predict_file(model, args) -> int:
 
 
 def cmd_export(args) -> int:
+    # as in the other commands, the import is here: onnx alone takes a second to import
     from nncore.model import Model
+    from nncore.onnx_export import OPSET, save_onnx
 
     if not Path(args.model).is_file():
         raise BadInput(f"no such file: {args.model}")

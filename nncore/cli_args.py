@@ -12,7 +12,6 @@ from nncore.config import ADAM_RATE_BY_ACTIVATION
 from nncore.nn.activations import ACTIVATIONS
 from nncore.nn.optimizers import OPTIMIZERS
 from nncore.nn.outputs import OUTPUTS
-from nncore.onnx_export import OPSET
 
 EXIT_BAD_INPUT = 2
 
@@ -130,7 +129,7 @@ def _export_parser(sub):
     export = sub.add_parser("export", help="write a saved model in another format (ONNX)")
     export.add_argument("model", help="model .npz written by train --out")
     export.add_argument("--onnx", required=True, metavar="OUT.onnx",
-                        help=f"the ONNX graph (opset {OPSET}): input 'features' [N, d], outputs "
+                        help="the ONNX graph: input 'features' [N, d], outputs "
                              "'probabilities', 'label' (class index), 'class_name'")
     export.set_defaults(command="export")
 
