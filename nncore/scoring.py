@@ -19,6 +19,7 @@ have a label: accuracy and a confusion matrix (rows: true class, columns: predic
 """
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 
@@ -45,7 +46,9 @@ class _Metrics:
     def add(self, labels: pd.Series, predicted, ok):
         blank = is_blank_token(labels)
         keep = ok & ~blank
-        truth = labels[keep].map(class_name).map(self.index)
+        labels = labels[keep]
+        names = {v: self.index.get(class_name(v)) for v in pd.unique(labels)}   # once a value
+        truth = labels.map(names)
         known = truth.notna().to_numpy()
         self.unknown += int((~known).sum())
         np.add.at(self.confusion, (truth[known].to_numpy(dtype=np.int64),
@@ -67,7 +70,7 @@ def prediction_columns(model, label_name) -> list[str]:
 
 
 def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
-    """One chunk of input rows -> the same rows with the prediction columns appended."""
+    """One chunk of input rows (a DataFrame) -> its prediction columns (same index)."""
     X, errors = reader.features(chunk)
     ok = errors == ""
     k = len(model.classes)
@@ -86,7 +89,18 @@ def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
     added = {f"predicted_{reader.label_name}": names}
     added.update({f"probability_{c}": np.round(P[:, j], 6) for j, c in enumerate(model.classes)})
     added["error"] = errors
-    return pd.concat([chunk, pd.DataFrame(added, index=chunk.index)], axis=1)
+    return pd.DataFrame(added, index=chunk.index)
+
+
+def _write(fh, chunk, added, delimiter):
+    """The chunk's rows, then their prediction columns: a CSV file's rows pass through as
+    written (when comma-separated), other rows as pandas writes their cells."""
+    if chunk.lines is None or delimiter != ",":
+        pd.concat([chunk.frame, added], axis=1).to_csv(fh, header=False, index=False,
+                                                       lineterminator="\n")
+        return
+    tails = added.to_csv(header=False, index=False, lineterminator="\n").split("\n")
+    fh.write("".join(f"{line},{tail}\n" for line, tail in zip(chunk.lines, tails)))
 
 
 def score_file(model, path, out_path, *, label_column=None, progress=None, chunk_rows=None,
@@ -128,10 +142,11 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
     fd, tmp = tempfile.mkstemp(suffix=".csv.tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
             for chunk in source.chunks(reader.text_columns):
-                scored = score_chunk(model, reader, chunk, metrics)
-                scored.to_csv(fh, header=summary["rows"] == 0, index=False)
-                _count(summary, scored["error"], chunk.index)
+                added = score_chunk(model, reader, chunk.frame, metrics)
+                _write(fh, chunk, added, source.delimiter)
+                _count(summary, added["error"], chunk.frame.index)
                 if progress is not None and progress(summary["rows"]) is False:
                     summary["cancelled"] = True
                     break

@@ -3,8 +3,9 @@
 Scoring a file (``nncore.scoring``) must not hold a 1 GB CSV as floats, so rows come in
 chunks of ``chunk_rows``:
 
-* **CSV, TSV, text**: pandas' C reader in chunks (``pandas.read_csv(chunksize=...)``), with
-  the delimiter and text encoding guessed as ``csvfiles`` guesses them. Columns named in
+* **CSV, TSV, text**: records (lines, joined where a quoted field holds a line break) taken
+  ``chunk_rows`` at a time and parsed by pandas' C reader, with the delimiter and text encoding
+  guessed as ``csvfiles`` guesses them; each chunk keeps its rows' text for the scored file. Columns named in
   ``text_columns`` are read as text exactly as written (extra columns pass through untouched);
   the others get pandas' numbers where every cell of the chunk is one, else text, which
   ``columns.parse_numbers`` reads as training did. No cell is turned into a blank by pandas
@@ -20,9 +21,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 import pandas as pd
 
@@ -44,11 +46,19 @@ def default_chunk_rows(n_columns) -> int:
     return int(max(1, min(MAX_CHUNK_ROWS, CHUNK_CELLS // max(n_columns, 1))))
 
 
+class Chunk(NamedTuple):
+    """Rows of a file: ``frame`` (index: the file's row numbers) and, for a CSV file, each
+    row's text as written (``lines``, else None)."""
+
+    frame: pd.DataFrame
+    lines: list[str] | None
+
+
 @dataclass
 class RowSource:
     """A file's columns (header names, or ``column 1..d`` without a header) and its rows.
 
-    ``chunks(text_columns)`` reads the rows (once) as DataFrames of at most ``chunk_rows``
+    ``chunks(text_columns)`` reads the rows (once) as `Chunk` s of at most ``chunk_rows``
     rows; ``text_columns`` names the columns read as text whatever they hold (CSV only;
     workbook cells keep the types the workbook gives them).
     """
@@ -57,9 +67,10 @@ class RowSource:
     columns: list[str]
     has_header: bool
     chunk_rows: int
-    _read: Callable[[frozenset], Iterator[pd.DataFrame]]
+    _read: Callable[[frozenset], Iterator[Chunk]]
+    delimiter: str | None = None    # CSV files: the delimiter of ``Chunk.lines``
 
-    def chunks(self, text_columns=frozenset()) -> Iterator[pd.DataFrame]:
+    def chunks(self, text_columns=frozenset()) -> Iterator[Chunk]:
         return self._read(frozenset(text_columns))
 
 
@@ -105,29 +116,53 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
     def read(text_columns):
-        reader = pd.read_csv(path, sep=delimiter, header=0 if header else None, names=names,
-                             dtype={n: str for n in names if n in text_columns},
-                             na_filter=False, encoding=codec, chunksize=chunk_rows,
-                             index_col=False)
-        return _numbered(reader, 2 if header else 1, n_cols)
+        dtypes = {n: str for n in names if n in text_columns}
+        return _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header)
 
-    return RowSource("The CSV file", names, header, chunk_rows, read)
+    source = RowSource("The CSV file", names, header, chunk_rows, read)
+    source.delimiter = delimiter
+    return source
 
 
-def _numbered(reader, first_line, n_cols):
-    """The reader's chunks with the file's row numbers as index (blank lines aside)."""
-    try:
-        with reader:
-            for chunk in reader:
-                if chunk.shape[1] != n_cols:
-                    raise ValueError(f"The CSV file has rows of {chunk.shape[1]} fields where "
-                                     f"the first row has {n_cols}.")
-                chunk.index = chunk.index + first_line
-                yield chunk
-    except pd.errors.ParserError as exc:
-        raise ValueError(f"The CSV file could not be read: {str(exc).strip()}") from None
-    except UnicodeDecodeError:
-        raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
+def _records(f):
+    """``(line number, record)`` of a binary file: lines, joined while a quote is open."""
+    number = 0
+    for line in f:
+        number += 1
+        start = number
+        while line.count(b'"') % 2:           # a quoted field goes on on the next line
+            more = next(f, None)
+            if more is None:
+                break
+            number += 1
+            line += more
+        yield start, line
+
+
+def _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header):
+    """Chunks of the file's records through pandas' C parser, each with its raw lines (the
+    decoded text of its records, line ending dropped: what a scored file passes through)."""
+    with open(path, "rb") as f:
+        records = ((n, r) for n, r in _records(f) if r.strip())
+        if header:
+            next(records, None)
+        while True:
+            block = list(itertools.islice(records, chunk_rows))
+            if not block:
+                return
+            data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
+            try:
+                frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
+                                    dtype=dtypes, na_filter=False, encoding=codec,
+                                    index_col=False, skip_blank_lines=False)
+            except (pd.errors.ParserError, ValueError) as exc:
+                raise ValueError(f"The CSV file could not be read from row {block[0][0]} on: "
+                                 f"{str(exc).strip()}") from None
+            except UnicodeDecodeError:
+                raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
+            frame.index = [n for n, _ in block]
+            text = codec if codec != "utf-8-sig" else "utf-8"
+            yield Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block])
 
 
 def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
@@ -153,7 +188,8 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
     chunk_rows = chunk_rows or default_chunk_rows(frame.shape[1])
 
     def read(text_columns):
-        return (frame.iloc[start:start + chunk_rows] for start in range(0, len(frame), chunk_rows))
+        return (Chunk(frame.iloc[start:start + chunk_rows], None)
+                for start in range(0, len(frame), chunk_rows))
 
     return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read)
 

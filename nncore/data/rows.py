@@ -60,9 +60,17 @@ class EncodedRows:
         numbers = {c.name for c in self.used if c.kind == "number"}
         self.text_columns = frozenset(n for n in source.columns if n not in numbers)
         self.blanks, self.unseen = Counter(), Counter()
+        # numbers only, no was-blank units: the features are the cells (pictures, say)
+        self._plain = [c.name for c in self.used] if all(
+            c.kind == "number" and not c.indicator for c in self.used) else None
 
     def features(self, chunk: pd.DataFrame):
         errors = np.full(len(chunk), "", dtype=object)
+        block = chunk[self._plain] if self._plain is not None else None
+        if block is not None and all(dtype.kind in "biuf" for dtype in block.dtypes):
+            X = block.to_numpy(dtype=np.float64)
+            if np.isfinite(X).all():         # pandas read every cell as a number
+                return X, errors
         cells = {}
         for c in self.used:
             values = chunk[c.name]

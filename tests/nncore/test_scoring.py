@@ -182,3 +182,33 @@ def test_a_picture_file_of_the_wrong_width_is_refused(pictures, tmp_path):
     rows = [[f"pixel{i}" for i in range(5)], ["0"] * 5]
     with pytest.raises(ValueError, match="expects 9 features per row .* has 5 columns"):
         score_file(model, write_csv(tmp_path / "p.csv", rows), tmp_path / "out.csv")
+
+
+def test_csv_rows_pass_through_as_written(churn, tmp_path):
+    source = tmp_path / "new.csv"
+    source.write_bytes(b'plan,age,remark\r\npro,030,"two\r\nlines, one comma"\r\n\r\n'
+                       b'max,41.50,plain\r\n')
+    summary = score_file(churn, source, tmp_path / "out.csv")
+    text = (tmp_path / "out.csv").read_bytes().decode("utf-8")
+    lines = text.split("\n")
+    assert lines[0].startswith("plan,age,remark,predicted_churn,probability_")
+    assert lines[1] == "pro,030,\"two\r"                   # the quoted line break is kept
+    assert lines[2].startswith('lines, one comma",')
+    assert lines[3].startswith("max,41.50,plain,")
+    assert summary["rows"] == 2 and summary["errors"] == 0
+    expected = single_row(churn, {"plan": "max", "age": "41.5"})
+    np.testing.assert_allclose([float(v) for v in lines[3].split(",")[4:6]], expected,
+                               atol=1e-6)
+
+
+def test_a_semicolon_csv_in_cp1252_is_written_as_comma_separated_utf8(churn, tmp_path):
+    source = tmp_path / "new.csv"
+    source.write_text("plan;age;churn;café\npro;30;yes;crème\nmax;x;no;\n", encoding="cp1252")
+    summary = score_file(churn, source, tmp_path / "out.csv")
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False, encoding="utf-8")
+    assert list(out["café"]) == ["crème", ""]
+    assert list(out["age"]) == ["30", "x"] and out.loc[1, "error"].endswith("is not a number")
+    expected = single_row(churn, {"plan": "pro", "age": 30})
+    np.testing.assert_allclose(out.loc[0, ["probability_no", "probability_yes"]].astype(float),
+                               expected, atol=1e-6)
+    assert summary["metrics"]["rows"] == 1
