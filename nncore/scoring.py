@@ -121,7 +121,7 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
         ``progress(rows_done)`` after each chunk; returning ``False`` cancels (the output is
         not written and the summary says ``"cancelled": True``).
     chunk_rows : int, optional
-        Rows per chunk; default ``default_chunk_rows`` of the file's width.
+        Rows per chunk; default ``chunks.default_chunk_rows`` of the file's width.
 
     Returns
     -------
@@ -142,14 +142,7 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
     fd, tmp = tempfile.mkstemp(suffix=".csv.tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
-            for chunk in source.chunks(reader.text_columns):
-                added = score_chunk(model, reader, chunk.frame, metrics)
-                _write(fh, chunk, added, source.delimiter)
-                _count(summary, added["error"], chunk.frame.index)
-                if progress is not None and progress(summary["rows"]) is False:
-                    summary["cancelled"] = True
-                    break
+            _score_rows(fh, model, source, reader, metrics, summary, progress)
         if summary["rows"] == 0:
             raise ValueError(f"{source.where} has no rows to score.")
         if summary["cancelled"]:
@@ -163,6 +156,18 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
     summary.update(blanks=dict(reader.blanks), unseen=dict(reader.unseen),
                    metrics=metrics.result() if metrics is not None else None)
     return summary
+
+
+def _score_rows(fh, model, source, reader, metrics, summary, progress):
+    """Write the header and every chunk's scored rows to ``fh``, counting into ``summary``."""
+    csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
+    for chunk in source.chunks(reader.text_columns):
+        added = score_chunk(model, reader, chunk.frame, metrics)
+        _write(fh, chunk, added, source.delimiter)
+        _count(summary, added["error"], chunk.frame.index)
+        if progress is not None and progress(summary["rows"]) is False:
+            summary["cancelled"] = True
+            return
 
 
 def _count(summary, errors, row_numbers):
