@@ -6,18 +6,15 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
-import pandas as pd
 import pytest
 
-from nncore.config import TrainConfig
 from nncore.data.images import ImageGeometry
-from nncore.data.loaders import load_dataset
 from nncore.data.scaling import Scaler
-from nncore.fitting import fit
 from nncore.model import Model
 from nncore.nn.convnet import ConvNetwork
 from nncore.nn.network import Network
 from nncore.onnx_export import IR_VERSION, OPSET, OUTPUT_HEADS, save_onnx, to_onnx
+from tests.churn_tables import train_churn_model
 
 
 def run_onnx(model, X):
@@ -72,18 +69,7 @@ def test_convolutional_networks_agree(order, padding):
 @pytest.fixture(scope="module")
 def table_model(tmp_path_factory):
     """A model trained (briefly) on a table with text categories and blanks."""
-    rng = np.random.default_rng(6)
-    n = 60
-    frame = pd.DataFrame({"age": rng.integers(18, 80, n).astype(object),
-                          "plan": rng.choice(["basic", "pro", "max"], n),
-                          "churn": rng.choice(["yes", "no"], n)})
-    frame.loc[[3, 9, 20, 30], "age"] = ""
-    frame.loc[[5, 7], "plan"] = ""
-    path = tmp_path_factory.mktemp("onnx") / "churn.csv"
-    frame.to_csv(path, index=False)
-    dataset = load_dataset(path)
-    model, _ = fit(dataset, TrainConfig(hidden_layers=[5], epochs=2, augment=False))
-    return model, dataset
+    return train_churn_model(tmp_path_factory.mktemp("onnx"), n=60, seed=6, hidden=5, epochs=2)
 
 
 def test_table_model_agrees_and_carries_its_metadata(table_model):

@@ -6,30 +6,18 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nncore.config import TrainConfig
 from nncore.data.images import ImageGeometry
-from nncore.data.loaders import load_dataset
 from nncore.data.scaling import Scaler
-from nncore.fitting import fit
 from nncore.model import Model
 from nncore.nn.network import Network
 from nncore.scoring import score_file
+from tests.churn_tables import train_churn_model
 
 
 @pytest.fixture(scope="module")
 def churn(tmp_path_factory):
     """A model trained on a table with a number column (with blanks), a category and an id."""
-    rng = np.random.default_rng(0)
-    n = 80
-    frame = pd.DataFrame({"age": rng.integers(18, 80, n).astype(object),
-                          "plan": rng.choice(["basic", "pro", "max"], n),
-                          "id": [f"c{i}" for i in range(n)],
-                          "churn": rng.choice(["yes", "no"], n)})
-    frame.loc[[3, 9, 20, 30, 41], "age"] = ""
-    path = tmp_path_factory.mktemp("scoring") / "train.csv"
-    frame.to_csv(path, index=False)
-    model, _ = fit(load_dataset(path), TrainConfig(hidden_layers=[4], epochs=3, augment=False))
-    return model
+    return train_churn_model(tmp_path_factory.mktemp("scoring"))[0]
 
 
 NEW_ROWS = [["note", "plan", "age", "churn"],        # reordered, one extra column, no id
