@@ -114,6 +114,24 @@ def _load_fast(path, label_column, name, progress) -> Dataset | None:
     return from_frame(frame, label_column, name, "The CSV file")
 
 
+def head_format(path) -> tuple[str, str, str]:
+    """``(text, encoding, delimiter)`` of a CSV file's first megabyte (cut at its last full
+    line): the text as decoded (UTF-8, else cp1252 as ``read_csv`` guesses), the Python codec
+    name to read the whole file with, and the sniffed delimiter."""
+    check_head(path)
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    if b"\n" in head:
+        head = head[:head.rfind(b"\n") + 1]
+    for codec in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = head.decode(codec)
+            break
+        except UnicodeDecodeError:
+            continue
+    return text, codec, _sniff_delimiter(text)
+
+
 def read_csv(path) -> Table:
     check_head(path)
     raw = path.read_bytes()
