@@ -4,7 +4,9 @@
 ``trainable.Trainable`` protocol) with an optimiser from ``optimizers.py`` and returns its
 history as JSON-ready lists (one entry per epoch) instead of printing; progress goes to an
 optional ``callback`` that may cancel by returning ``False``.  Splitting, scaling and class
-names are the caller's business (``fitting.py``); labels here are integer indices.
+names are the caller's business (``fitting.py``); labels here are integer indices, or for
+regression (``task="regression"``, a ``"linear"`` output) the scaled target numbers; what the
+two tasks measure differently lives in ``tasks.py``.
 
 ``train`` reads as its three stages: ``_TrainingRun(...)`` checks the settings and allocates
 the buffers, ``train_epoch`` / ``stops_after`` run the epochs, ``finish`` returns the history.
@@ -24,7 +26,7 @@ Per-epoch figures
 
 Divergence raises ``TrainingDiverged``: a non-finite cost (checked every batch), or an epoch's
 cross-entropy above twice both chance level (``log k`` for softmax, ``k log 2`` for sigmoid
-outputs, what a network that knows nothing scores) and the untrained network's first cost.
+outputs, what a network that knows nothing scores; for regression half the targets' variance) and the untrained network's first cost.
 Bounded activations rarely overflow: a learning rate far too high instead drives the units into
 saturation, where confident wrong answers cost far more than guessing.  Floating-point
 warnings are silenced inside the loop because divergence is detected from the cost instead.
@@ -37,6 +39,7 @@ import numpy as np
 
 from nncore.nn.batches import BatchGatherer
 from nncore.nn.optimizers import Optimizer, make_optimizer
+from nncore.nn.tasks import get_task
 from nncore.nn.trainable import Trainable
 
 __all__ = ["SCHEDULES", "TrainingDiverged", "train"]
@@ -54,28 +57,9 @@ SCHEDULES = {
 }
 
 
-def _labels(y, n_rows, n_classes, name):
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != n_rows:
-        raise ValueError(f"{name} must be a 1-d array of {n_rows} class indices, got shape {y.shape}")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not np.all(np.equal(np.mod(y, 1), 0)):
-            raise ValueError(f"{name} must hold integer class indices")
-    y = y.astype(np.intp)
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"{name} must hold class indices in 0..{n_classes - 1}")
-    return y
-
-
-def _chance_cost(network):
-    """Cross-entropy of a network that outputs 'no idea' (uniform / 0.5) for every row."""
-    k = network.layer_sizes[-1]
-    return math.log(k) if network.output_layer.name == "softmax" else k * math.log(2.0)
-
-
 def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epochs=30,
           batch_size=None, l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None,
-          augment=None, schedule="constant", average_last=0.0):
+          augment=None, schedule="constant", average_last=0.0, task="classification"):
     """Train ``network`` in place and return its history.
 
     Parameters
@@ -84,8 +68,8 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         ``Network`` or ``ConvNetwork``: anything with the members of ``trainable.Trainable``.
     X : array-like (n, layer_sizes[0])
         Training rows (cast once to the network's dtype).
-    y : array-like (n,) int
-        Class indices ``0..k-1``.
+    y : array-like (n,) int, or (n,) / (n, k) float for regression
+        Class indices ``0..k-1``, or the (scaled) numbers a linear output learns.
     optimizer : str or Optimizer
         A key of ``OPTIMIZERS`` or a ready optimiser instance.
     learning_rate : float, optional
@@ -121,6 +105,10 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         one (stochastic weight averaging, Izmailov et al. 2018).  Only when every epoch runs:
         a cancelled run keeps its last weights, early stopping its best ones.  The per-epoch
         history is of the weights as trained; ``averaged_epochs`` says which were averaged.
+    task : str or task object
+        ``"classification"`` (``y`` class indices) or ``"regression"`` (``y`` numbers, a
+        ``"linear"`` output), or an object of ``tasks.py`` such as
+        ``Regression(inverse=...)`` that measures the figures in the label's units.
 
     Returns
     -------
@@ -129,7 +117,9 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         number per epoch (val lists hold ``None`` without validation); ``stopped``: ``None``,
         ``"cancelled"`` or ``"early_stopping"``; ``best_epoch``: epoch of the lowest ``val_cost``
         (the weights kept when ``patience`` is set), else the last epoch; ``averaged_epochs``:
-        ``[first, last]`` epochs whose weights were averaged, or ``None``.
+        ``[first, last]`` epochs whose weights were averaged, or ``None``.  Regression adds
+        ``train_r2, val_r2, train_mae, val_mae, train_rmse, val_rmse`` (see ``tasks.py``); its
+        accuracy lists hold ``None``.
 
     Raises
     ------
@@ -141,7 +131,7 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
     run = _TrainingRun(network, X, y, optimizer=optimizer, learning_rate=learning_rate,
                        epochs=epochs, batch_size=batch_size, l2=l2, rng=rng, X_val=X_val,
                        y_val=y_val, patience=patience, augment=augment, schedule=schedule,
-                       average_last=average_last)
+                       average_last=average_last, task=task)
     with BatchGatherer(run.X, run.batch_size) as batches:
         for epoch in range(1, run.epochs + 1):
             record = run.train_epoch(batches, epoch)
@@ -161,7 +151,7 @@ class _TrainingRun:
     """
 
     def __init__(self, network: Trainable, X, y, *, optimizer, learning_rate, epochs, batch_size,
-                 l2, rng, X_val, y_val, patience, augment, schedule, average_last):
+                 l2, rng, X_val, y_val, patience, augment, schedule, average_last, task):
         # the settings
         if not isinstance(rng, np.random.Generator):
             rng = np.random.default_rng(rng)
@@ -185,16 +175,18 @@ class _TrainingRun:
         # the data, and the batch size it allows
         X = np.ascontiguousarray(network.as_input(X))
         n, k = X.shape[0], network.layer_sizes[-1]
-        n_classes = network.n_classes
         if n == 0:
             raise ValueError("no training rows")
-        y = _labels(y, n, n_classes, "y")
+        # targets by row index into a table (tasks.py): class labels into the one-hot rows,
+        # or 0..n-1 into the regression targets
+        self.task = task = get_task(task)
+        y, eye = task.targets(network, y, n, "y")
         has_val = X_val is not None
         if has_val:
             X_val = network.as_input(X_val)
             if y_val is None:
                 raise ValueError("X_val given without y_val")
-            y_val = _labels(y_val, X_val.shape[0], n_classes, "y_val")
+            y_val, eye_val = task.targets(network, y_val, X_val.shape[0], "y_val")
             has_val = X_val.shape[0] > 0
         if patience is not None:
             patience = int(patience)
@@ -218,7 +210,7 @@ class _TrainingRun:
         self.X_val, self.y_val, self.has_val = X_val, y_val, has_val
 
         # buffers that every epoch reuses
-        self.eye = eye = network.target_table()   # row c is the target of class c (one-hot)
+        self.eye = eye                          # row c is the target of class (or row) c
         # all parameters live in one flat array (and the gradients in another, laid out alike),
         # so the optimiser updates everything with a few whole-array operations per batch
         self.flat = network.pack()
@@ -231,14 +223,15 @@ class _TrainingRun:
         # epoch gives the training accuracy (shuffled epochs refill Y_epoch in their own order)
         self.Y_epoch = eye[y] if self.full_batch else np.empty((n, eye.shape[1]), eye.dtype)
         self.P_epoch = np.empty((n, k), network.dtype)
-        self.Y_val = eye[y_val] if has_val else None
-        self.chance = _chance_cost(network)
+        self.eye_val = eye_val if has_val else None
+        self.Y_val = eye_val[y_val] if has_val else None
+        self.chance = task.chance_cost(network, eye)
         self.initial_cost = None
 
-        # what the epochs keep track of
-        self.history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [],
-                        "val_accuracy": [], "seconds": [], "stopped": None, "best_epoch": 0,
-                        "averaged_epochs": None}
+        # what the epochs keep track of: classification's figure is the accuracy
+        self.figures = [f"{part}_{f}" for f in task.figures for part in ("train", "val")]
+        self.history = {"epoch": [], "cost": [], "val_cost": [], **{f: [] for f in self.figures},
+                        "seconds": [], "stopped": None, "best_epoch": 0, "averaged_epochs": None}
         self.best_val, self.best_params, self.waited = math.inf, None, 0
         self.weight_sum = None                 # float64 running sum of the averaged epochs
         self.start = time.perf_counter()
@@ -258,19 +251,20 @@ class _TrainingRun:
         """
         self.opt.learning_rate = self.base_rate * self.rate_factor(epoch, self.epochs)
         with np.errstate(all="ignore"):
-            cost, correct = self._updates(batches, epoch)
-            val_cost = val_accuracy = None
+            cost, train_scores = self._updates(batches, epoch)
+            val_cost, val_scores = None, dict.fromkeys(self.task.figures)
             if self.has_val:
-                val_cost, val_accuracy = self._validation(epoch)
+                val_cost, val_scores = self._validation(epoch)
         record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
-                  "train_accuracy": int(correct) / self.n, "val_accuracy": val_accuracy,
+                  **{f"train_{f}": v for f, v in train_scores.items()},
+                  **{f"val_{f}": v for f, v in val_scores.items()},
                   "seconds": time.perf_counter() - self.start, "epochs": self.epochs}
-        for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
+        for key in ("epoch", "cost", "val_cost", *self.figures, "seconds"):
             self.history[key].append(record[key])
         return record
 
     def _updates(self, batches, epoch):
-        """One pass of updates over the batches; returns the epoch's mean cost and hits."""
+        """One pass of updates over the batches; returns the epoch's mean cost and scores."""
         network, opt, rng, augment = self.network, self.opt, self.rng, self.augment
         l2, n, y, d = self.l2, self.n, self.y, self.X.shape[1]
         Y_epoch, P_epoch, work, grads = self.Y_epoch, self.P_epoch, self.work, self.grads
@@ -300,20 +294,19 @@ class _TrainingRun:
             total_cost += (data_cost + penalty) * (hi - lo)
             total_data_cost += data_cost * (hi - lo)
         cost, data_cost = total_cost / n, total_data_cost / n
-        correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
+        scores = self.task.scores(network, P_epoch, y_epoch, self.eye)
         if data_cost > 2 * max(self.chance, initial_cost):
-            raise self.diverged(epoch, f"the cross-entropy rose to", data_cost)
-        return cost, correct
+            raise self.diverged(epoch, f"the {self.task.cost_name} rose to", data_cost)
+        return cost, scores
 
     def _validation(self, epoch):
-        """Cost (with the training set's L2 term) and accuracy on the validation rows."""
+        """Cost (with the training set's L2 term) and the task's scores on the validation rows."""
         network = self.network
         P_val = network.predict_proba(self.X_val)
         val_cost = network.output_layer.cost(P_val, self.Y_val) + network.penalty(self.l2, self.n)
         if not math.isfinite(val_cost):
             raise self.diverged(epoch, "the validation cost became", val_cost)
-        hits = np.count_nonzero(network.classes_from_proba(P_val) == self.y_val)
-        return val_cost, int(hits) / len(self.y_val)
+        return val_cost, self.task.scores(network, P_val, self.y_val, self.eye_val)
 
     def stops_after(self, record, callback):
         """Keep track of the best and averaged weights; whether training ends after ``record``."""
