@@ -16,9 +16,11 @@ One small object per name in ``OUTPUTS`` (the names the UI sends):
 
       J = 1/(2n) * sum_i sum_k (p - y)**2
 
-All three pairs have the same output error ``dJ/dz = (P - Y) / n`` (each cost is the canonical one for
-its link function: the negative log-likelihood of a Bernoulli, categorical or Gaussian target,
-whose derivative through the output function cancels to ``p - y``), which is why ``delta`` returns ``P - Y`` and the network divides by ``n``.
+All three pairs have the same output error ``dJ/dz = (P - Y) / n``: each cost is the canonical
+one for its link function (the negative log-likelihood of a Bernoulli, categorical or Gaussian
+target), whose derivative through the output function cancels to ``p - y``.  That is why
+``delta`` returns ``P - Y`` and the network divides by ``n``.
+
 Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` the machine epsilon of their dtype) before
 ``log``, and softmax subtracts the row maximum first, so huge ``|z|`` never warns or overflows.
 Regularisation is not here: it belongs to the network (see ``Network.cost``).
@@ -31,7 +33,8 @@ import numpy as np
 
 from nncore.nn.activations import sigmoid
 
-__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "LinearOutput", "OUTPUTS", "get_output", "one_hot"]
+__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "LinearOutput", "OUTPUTS", "get_output",
+           "one_hot"]
 
 
 @functools.lru_cache(maxsize=None)

@@ -26,7 +26,8 @@ Per-epoch figures
 
 Divergence raises ``TrainingDiverged``: a non-finite cost (checked every batch), or an epoch's
 cross-entropy above twice both chance level (``log k`` for softmax, ``k log 2`` for sigmoid
-outputs, what a network that knows nothing scores; for regression half the targets' variance) and the untrained network's first cost.
+outputs, what a network that knows nothing scores; for regression half the targets'
+variance, what predicting their mean scores) and the untrained network's first cost.
 Bounded activations rarely overflow: a learning rate far too high instead drives the units into
 saturation, where confident wrong answers cost far more than guessing.  Floating-point
 warnings are silenced inside the loop because divergence is detected from the cost instead.
