@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from nncore.nn.activations import ACTIVATIONS
 from nncore.nn.initializers import INITIALIZERS
 from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
-from nncore.nn.outputs import OUTPUTS
+from nncore.nn.outputs import CLASS_OUTPUTS
 from nncore.nn.training import SCHEDULES
 
 #: Bounds that keep one request from asking for an absurd amount of work or memory.
@@ -106,7 +106,7 @@ class TrainConfig:
         return cls(
             hidden_layers=_layers(values["hidden_layers"]),
             activation=_choice("activation", values["activation"], ACTIVATIONS),
-            output=_choice("output", values["output"], OUTPUTS),
+            output=_choice("output", values["output"], CLASS_OUTPUTS),
             optimizer=_choice("optimizer", values["optimizer"], OPTIMIZERS),
             learning_rate=_optional(_positive_float, "learning_rate", values["learning_rate"],
                                     LIMITS["max_learning_rate"]),

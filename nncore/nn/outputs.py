@@ -33,7 +33,8 @@ import numpy as np
 
 from nncore.nn.activations import sigmoid
 
-__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "LinearOutput", "OUTPUTS", "get_output",
+__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "LinearOutput", "OUTPUTS", "CLASS_OUTPUTS",
+           "get_output",
            "one_hot"]
 
 
@@ -194,6 +195,8 @@ class LinearOutput(Output):
 
 
 OUTPUTS = {"sigmoid": SigmoidOutput(), "softmax": SoftmaxOutput(), "linear": LinearOutput()}
+#: the outputs a classifier may have (``"linear"`` predicts numbers, not classes)
+CLASS_OUTPUTS = {name: o for name, o in OUTPUTS.items() if o.task == "classification"}
 
 
 def get_output(name):

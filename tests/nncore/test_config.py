@@ -29,7 +29,7 @@ def test_form_values_are_parsed():
     ({"hidden_layers": "a, b"}, "hidden layer size must be a number"),
     ({"hidden_layers": {"a": 1}}, "hidden_layers must be a list"),
     ({"activation": "softplus"}, "activation must be one of: relu, sigmoid, tanh"),
-    ({"output": "identity"}, "output must be one of: linear, sigmoid, softmax"),
+    ({"output": "linear"}, "output must be one of: sigmoid, softmax"),
     ({"optimizer": "lbfgs"}, "optimizer must be one of: adam, gd, momentum, sgd"),
     ({"learning_rate": "fast"}, "learning_rate must be a number"),
     ({"learning_rate": 0}, "learning_rate must be greater than 0"),
