@@ -17,7 +17,7 @@ from nncore.digits.pen_digits import is_digit_classes
 from nncore.nn.activations import ACTIVATIONS
 from nncore.nn.initializers import INITIALIZERS
 from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
-from nncore.nn.outputs import OUTPUTS
+from nncore.nn.outputs import CLASS_OUTPUTS
 from nncore.nn.training import SCHEDULES
 
 #: Bounds that keep one request from asking for an absurd amount of work or memory.
@@ -112,7 +112,7 @@ class TrainConfig:
         return cls(
             hidden_layers=_layers(values["hidden_layers"], limits),
             activation=_choice("activation", values["activation"], ACTIVATIONS),
-            output=_choice("output", values["output"], OUTPUTS),
+            output=_choice("output", values["output"], CLASS_OUTPUTS),
             optimizer=_choice("optimizer", values["optimizer"], OPTIMIZERS),
             learning_rate=_optional(_positive_float, "learning_rate", values["learning_rate"],
                                     limits["max_learning_rate"]),
