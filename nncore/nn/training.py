@@ -100,11 +100,9 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
     X_val, y_val, patience : array-like, array-like, int, optional
         Validation rows and labels, evaluated after every epoch; early stopping after
         ``patience`` epochs without a lower ``val_cost``, keeping the best epoch's weights.
-    callback : callable, optional
-        ``callback(record)`` after each epoch, ``record`` a dict with ``epoch, cost, val_cost,
-        train_accuracy, val_accuracy, seconds, epochs``; returning ``False`` cancels training.
-    augment : callable, optional
-        ``augment(X_batch, rng) -> X_batch`` applied to each training batch before its update.
+    callback, augment : callable, optional
+        ``callback(record)`` after each epoch (``record``: the epoch's row of the history, and
+        ``epochs``), returning ``False`` cancels; ``augment(X_batch, rng) -> X_batch`` per batch.
     schedule, average_last : str, float
         A key of ``SCHEDULES``; the share (0 to 1, 0: off) of the final epochs whose weights are
         averaged into the returned network (see "Schedules" and "Weight averaging" above).
