@@ -17,6 +17,7 @@ from nncore.digits.pen_digits import is_digit_classes
 from nncore.fitting import with_defaults
 
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
+from webapp.ids import check_id, whole_number
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import datasets
 from webapp.stores import runs as run_store
@@ -86,11 +87,11 @@ def parse_config(fields):
 def _dataset_id(value):
     if value is None:
         raise BadRequest("dataset_id is required")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str) and whole_number(value.strip()) is not None:
+        value = whole_number(value.strip())
     if not _is_int(value):
         raise BadRequest("dataset_id must be a whole number")
-    return value
+    return check_id(value, "dataset")
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
