@@ -41,8 +41,20 @@ def test_the_server_serves_the_document(client, document):
     assert response.get_json() == document
 
 
+def _differences(routes, documented):
+    """What to fix, e.g. ``["undocumented: POST /api/runs/{run_id}/onnx"]``."""
+    problems = []
+    for path in sorted(set(routes) | set(documented)):
+        for method in sorted(routes.get(path, set()) - documented.get(path, set())):
+            problems.append(f"undocumented (add it to webapp/api/openapi.json): "
+                            f"{method.upper()} {path}")
+        for method in sorted(documented.get(path, set()) - routes.get(path, set())):
+            problems.append(f"documented but not served: {method.upper()} {path}")
+    return problems
+
+
 def test_every_api_route_is_documented_with_its_methods(app, document):
-    assert app_routes(app) == documented_routes(document)
+    assert _differences(app_routes(app), documented_routes(document)) == []
 
 
 def test_the_document_is_valid_openapi_3_1(document):
@@ -85,4 +97,8 @@ def test_every_error_response_is_the_error_shape(document):
 def test_a_route_the_document_lacks_fails_the_check(app, document):
     trimmed = {**document, "paths": {p: i for p, i in document["paths"].items()
                                      if p != "/api/runs/{run_id}/report"}}
-    assert app_routes(app) != documented_routes(trimmed)
+    extra = {**document, "paths": {**document["paths"], "/api/nowhere": {"get": {}}}}
+    assert _differences(app_routes(app), documented_routes(trimmed)) == [
+        "undocumented (add it to webapp/api/openapi.json): GET /api/runs/{run_id}/report"]
+    assert _differences(app_routes(app), documented_routes(extra)) == [
+        "documented but not served: GET /api/nowhere"]
