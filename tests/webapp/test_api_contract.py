@@ -12,6 +12,7 @@ import copy
 import io
 import json
 import os
+import re
 import urllib.request
 
 import pytest
@@ -23,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_schema_conformance, status_code_conformance,
 )
 
-from tests.conftest import blobs_csv
+from tests.conftest import bars_csv, blobs_csv
 from tests.helpers import serving, wait_for_run
 from webapp import create_app
 from webapp.api.openapi import DOCUMENT
@@ -32,6 +33,9 @@ METHODS = {"get", "put", "post", "delete", "patch"}
 # Generated requests per operation and mode: about 500 in all, the same ones each run. For a
 # deeper, different search: CONTRACT_EXAMPLES=300 pytest tests/webapp/test_api_contract.py
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "10"))
+KNOWN_EXAMPLES = max(1, EXAMPLES * 2 // 3)
+KNOWN = {"sample": {"dataset_id"}, "table": {"dataset_id", "run_id"},
+         "pictures": {"dataset_id", "run_id"}}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 TINY = {"hidden_layers": {"type": "array", "maxItems": 2,
@@ -40,7 +44,7 @@ TINY = {"hidden_layers": {"type": "array", "maxItems": 2,
         "synthetic_digits": {"const": 0}, "pen_digits": {"const": 0},
         "conv_filters": {"type": "array", "maxItems": 0}}
 SERVER_LIMITS = {"max_layers": 2, "max_layer_size": 16, "max_epochs": 2}
-TINY_RUN = {"hidden_layers": [8], "epochs": 2, "batch_size": 256, "synthetic_digits": 0,
+TINY_RUN = {"hidden_layers": [8], "epochs": 1, "batch_size": 256, "synthetic_digits": 0,
             "pen_digits": 0}
 
 
@@ -65,17 +69,25 @@ def _upload(base_url, name, text):
 
 @pytest.fixture(scope="module")
 def contract_server(tmp_path_factory):
-    """The server under test with the sample, a table and a completed run on each."""
+    """The server under test and what it holds: ``(base_url, known)``, ``known`` naming the
+    built-in sample and two small uploads, a table and 8x8 pictures, with a completed run on
+    each: ``{"sample": {"dataset_id": 1}, "table": {"dataset_id": 2, "run_id": 1},
+    "pictures": {...}}``. Trainings run in threads (no child process to start: the contract
+    is about HTTP)."""
     app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("contract") / "data"),
-                      "REGISTER_SAMPLE": True, "LIMITS": SERVER_LIMITS})
+                      "REGISTER_SAMPLE": True, "LIMITS": SERVER_LIMITS,
+                      "TRAINING_PROCESSES": False})
     with serving(app) as base_url:
-        table = _upload(base_url, "blobs.csv", blobs_csv())
-        for dataset in _json(base_url, "GET", "/api/datasets")["datasets"]:
+        sample = _json(base_url, "GET", "/api/datasets")["datasets"][0]
+        known = {"sample": {"dataset_id": sample["id"]}}
+        for kind, csv in (("table", blobs_csv()), ("pictures", bars_csv())):
+            dataset = _upload(base_url, f"{kind}.csv", csv)
             run = _json(base_url, "POST", "/api/runs", {"dataset_id": dataset["id"], **TINY_RUN})
-            ended = wait_for_run(lambda i: _json(base_url, "GET", f"/api/runs/{i}"), run["id"], 120)
+            ended = wait_for_run(lambda i: _json(base_url, "GET", f"/api/runs/{i}"), run["id"], 60)
             assert ended["status"] == "completed", ended
-        assert table["n_samples"] == 60
-        yield base_url
+            known[kind] = {"dataset_id": dataset["id"], "run_id": run["id"]}
+        assert sample["source"] == "builtin" and dataset["image"]["height"] == 8
+        yield base_url, known
 
 
 def fuzzing_document(document):
@@ -88,9 +100,10 @@ def fuzzing_document(document):
 
 @pytest.fixture(scope="module")
 def api_schema(contract_server):
-    document = _json(contract_server, "GET", "/api/openapi.json")
-    schema = schemathesis.openapi.from_dict(fuzzing_document(document))
-    schema.config.update(base_url=contract_server)
+    base_url, _ = contract_server
+    schema = schemathesis.openapi.from_dict(
+        fuzzing_document(_json(base_url, "GET", "/api/openapi.json")))
+    schema.config.update(base_url=base_url)
     return schema
 
 
@@ -107,18 +120,53 @@ def _operations():
             for method, operation in item.items() if method in METHODS]
 
 
-CASES = [(method, path, mode) for method, path, negatable in _operations()
-         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-         if negatable or mode is GenerationMode.POSITIVE]
+def _cases():
+    """Each operation with generated ids, positive and negative; each operation on ids (but
+    DELETE) once more on each known dataset and run that has them, so that answers about
+    things that exist are checked too."""
+    cases = []
+    for method, path, negatable in _operations():
+        cases.append((method, path, GenerationMode.POSITIVE, None))
+        if negatable:
+            cases.append((method, path, GenerationMode.NEGATIVE, None))
+        if method != "DELETE":
+            cases += [(method, path, GenerationMode.POSITIVE, kind)
+                      for kind, names in KNOWN.items() if _ids_in(path) and _ids_in(path) <= names]
+    return cases
 
 
-@pytest.mark.parametrize("method, path, mode", CASES,
-                         ids=[f"{m} {p} {mode.value}" for m, p, mode in CASES])
-def test_every_operation_keeps_the_contract(api_schema, method, path, mode):
+def _ids_in(path):
+    return set(re.findall(r"{(\w+_id)}", path))
+
+
+def _strategy(operation, mode, known, target):
+    if target is not None:
+        ids = {name: value for name, value in known[target].items()
+               if f"{{{name}}}" in operation.path}
+        return operation.as_strategy(generation_mode=mode, path_parameters=ids)
+    strategy = operation.as_strategy(generation_mode=mode)
+    if operation.method.upper() == "DELETE":
+        # The fixture's datasets and runs stay for the other operations; DELETE meets the
+        # ones the fuzzing made (and ids that name nothing).
+        kept = {(name, value) for ids in known.values() for name, value in ids.items()}
+        strategy = strategy.filter(
+            lambda case: not kept & set((case.path_parameters or {}).items()))
+    return strategy
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("method, path, mode, target", CASES, ids=[
+    f"{m} {p} {mode.value}{'' if target is None else ' on the ' + target}"
+    for m, p, mode, target in CASES])
+def test_every_operation_keeps_the_contract(contract_server, api_schema, method, path, mode,
+                                           target):
     operation = api_schema[path][method]
 
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize="CONTRACT_EXAMPLES" not in os.environ,
+    @given(case=_strategy(operation, mode, contract_server[1], target))
+    @settings(max_examples=EXAMPLES if target is None else KNOWN_EXAMPLES, deadline=None,
+              database=None, derandomize="CONTRACT_EXAMPLES" not in os.environ,
               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
     def keeps_the_contract(case):
         case.call_and_validate(checks=CHECKS)
