@@ -392,3 +392,26 @@ def test_pen_digits_only_for_digit_pictures(client, bars, blobs):
         started = client.post("/api/runs", json={"dataset_id": blobs, "pen_digits": value,
                                                  "epochs": 1})
         assert started.status_code == 202
+
+
+def test_predict_features_too_large_for_the_network_are_refused(client, trained):
+    # finite in float64, beyond float32 once scaled: found by the contract fuzzing (a 500)
+    response = client.post(f"/api/runs/{trained['id']}/predict",
+                           json={"features": [1e300] + [0] * 63})
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("features are too large for this model")
+
+
+def test_a_drawing_in_an_absurd_value_range_is_refused(client, trained):
+    # the dataset's value range changed to one the model never saw: the drawing's row (in the
+    # new range) cannot be read by the network
+    assert client.patch(f"/api/datasets/{trained['dataset_id']}",
+                        json={"image": {"vmax": 1e300}}).status_code == 200
+    drawing = {"strokes": [[[100, 20], [100, 60], [101, 180]]], "width": 200, "height": 200}
+    response = client.post(f"/api/runs/{trained['id']}/predict", json=drawing)
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("features are too large for this model")
+    correction = client.post(f"/api/runs/{trained['id']}/corrections",
+                             json={**drawing, "label": "1"})
+    assert correction.status_code == 201, correction.get_json()
+    assert correction.get_json()["added_samples"] == 1

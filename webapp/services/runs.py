@@ -273,7 +273,10 @@ def _drawing(body):
 
 
 def _probabilities(model, X):
-    proba = model.predict_proba(X)[0]
+    try:
+        proba = model.predict_proba(X)[0]
+    except ValueError as exc:       # values the model cannot read (Model._inputs says which)
+        raise BadRequest(str(exc)) from exc
     best = int(np.argmax(proba))
     return model.classes[best], {str(c): round(float(p), 6) for c, p in zip(model.classes, proba)}
 
