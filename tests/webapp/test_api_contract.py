@@ -117,7 +117,7 @@ def _operations():
     document = json.loads(DOCUMENT.read_text())
     return [(method.upper(), path,
              "requestBody" in operation or any(
-                 p["schema"] != {"type": "string"}
+                 p.get("schema") != {"type": "string"}     # a $ref: an id parameter
                  for p in item.get("parameters", []) + operation.get("parameters", [])))
             for path, item in document["paths"].items()
             for method, operation in item.items() if method in METHODS]

@@ -71,7 +71,8 @@ def _operations(document):
 
 def test_path_parameters_are_declared_as_in_the_route(document):
     for path, method, operation, shared in _operations(document):
-        declared = {p["name"] for p in shared + operation.get("parameters", []) if p["in"] == "path"}
+        parameters = [_resolve(document, p) for p in shared + operation.get("parameters", [])]
+        declared = {p["name"] for p in parameters if p["in"] == "path"}
         assert declared == set(re.findall(r"{(\w+)}", path)), (method, path)
 
 

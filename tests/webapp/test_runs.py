@@ -135,6 +135,9 @@ def test_predict_features(client, trained):
     ({"strokes": [[[1, 2]]], "width": 0, "height": 10}, "width must be from 1"),
     ({"strokes": [[[1]]], "width": 10, "height": 10}, "each point must be [x, y]"),
     ({"strokes": [[[1, "y"]]], "width": 10, "height": 10}, "y must be a number"),
+    # found by the contract fuzzing: hi - lo overflowed in the drawing's extent (a 500)
+    ({"strokes": [[[1e308, 0], [-1e308, 0]]], "width": 10, "height": 10},
+     "x must be from -40960 to 40960 (canvas pixels)"),
 ])
 def test_predict_errors(client, trained, body, message):
     # json.dumps writes NaN as the bare word NaN, which the server reads and must refuse.

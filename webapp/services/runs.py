@@ -30,6 +30,7 @@ GRADCHECK_THRESHOLD = 1e-5
 MAX_STROKES = 500
 MAX_POINTS = 20000
 MAX_CANVAS = 4096
+MAX_COORDINATE = 10 * MAX_CANVAS
 
 _models = LRUCache(4)
 
@@ -240,6 +241,16 @@ def _features(values, n_features):
     return row
 
 
+def _coordinate(value, field):
+    """A point's coordinate in canvas pixels; a pointer dragged off the canvas stays near it,
+    and one far beyond would overflow the drawing's arithmetic (its extent is hi - lo)."""
+    value = finite_number(value, field)
+    if not -MAX_COORDINATE <= value <= MAX_COORDINATE:
+        raise BadRequest(f"{field} must be from {-MAX_COORDINATE} to {MAX_COORDINATE} "
+                         "(canvas pixels)")
+    return value
+
+
 def _drawing(body):
     """Validate a drawing: strokes of [x, y] canvas points, canvas size, line width."""
     strokes = body.get("strokes")
@@ -264,7 +275,7 @@ def _drawing(body):
         for point in stroke:
             if not isinstance(point, list) or len(point) < 2:
                 raise BadRequest("each point must be [x, y]")
-            points.append([finite_number(point[0], "x"), finite_number(point[1], "y")])
+            points.append([_coordinate(point[0], "x"), _coordinate(point[1], "y")])
         total += len(points)
         if total > MAX_POINTS:
             raise BadRequest(f"the drawing has too many points (at most {MAX_POINTS})")
