@@ -87,7 +87,14 @@ class Model:
             raise ValueError(f"expected rows of {self.n_features} features, got shape {X.shape}")
         if not np.all(np.isfinite(X)):
             raise ValueError("features must be finite numbers (found NaN or infinity)")
-        return self.scaler.transform(X)
+        # The network reads float32: a value that far from the training rows' range has no
+        # float32 form once scaled (inf), and would come out as NaN probabilities.
+        with np.errstate(over="ignore"):
+            scaled = self.scaler.transform(X)
+        if not np.all(np.isfinite(scaled)):
+            raise ValueError("features are too large for this model: scaled to the training "
+                             "rows' range they exceed what the network computes with (float32)")
+        return scaled
 
     def _needs_classes(self):
         if self.task == "regression":

@@ -3,12 +3,10 @@ browser tests, and small datasets to upload."""
 import io
 import os
 import sys
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from werkzeug.serving import make_server
 
 # The repository root first on the path, so `webapp` is the app even when pytest is started
 # as `pytest` (not `python -m pytest`) and tests/webapp/ would otherwise shadow it.
@@ -50,16 +48,8 @@ def live_server(tmp_path):
     built-in sample registered; yields its base URL, e.g. ``http://127.0.0.1:54321``."""
     app = create_app({"DATA_DIR": str(tmp_path / "live-data"), "REGISTER_SAMPLE": True,
                       "MAX_WORKERS": 2})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["jobs"].shutdown(wait=True)
+    with helpers.serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,14 @@
-"""Waiting helpers for tests: poll a condition until it holds, or fail loudly at a deadline.
+"""Waiting helpers for tests: poll a condition until it holds, or fail loudly at a deadline;
+and ``serving(app)``, the app behind a real HTTP server in a thread.
 
 Tests never sleep for a fixed time; they poll with a timeout. ``poll`` is the one loop; the
 other helpers name what is being waited for so that a failure says which run and what state.
 """
+import threading
 import time
+from contextlib import contextmanager
+
+from werkzeug.serving import make_server
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "interrupted"})
 
@@ -41,3 +46,19 @@ def wait_for_epoch(get_run, run_id, epoch=1, timeout=60.0):
 def client_run_getter(client):
     """``get_run`` for Flask's test client."""
     return lambda run_id: client.get(f"/api/runs/{run_id}").get_json()
+
+
+@contextmanager
+def serving(app):
+    """Serve ``app`` (werkzeug, threaded) on a free loopback port; yields its base URL, e.g.
+    ``http://127.0.0.1:54321``. On exit the server stops and the app's trainings end."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["jobs"].shutdown(wait=True)

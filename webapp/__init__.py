@@ -33,9 +33,12 @@ def create_app(test_config=None):
         os.makedirs(Path(app.config["DATA_DIR"]) / folder, exist_ok=True)
 
     from webapp import db, errors, security
+    from webapp.ids import IdConverter
     from webapp.api import register_blueprints, worker
     from webapp.jobs.manager import JobManager
 
+    # every <int:...> in a route is an id SQLite can hold (webapp/ids.py): before any route
+    app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     security.init_app(app)
     errors.register_error_handlers(app)

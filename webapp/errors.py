@@ -1,10 +1,11 @@
 """One error shape for the API: ``{"error": "human message"}``.
 
 Services raise :class:`ApiError` subclasses (plain Python, no Flask); the handlers here turn
-them, and every werkzeug ``HTTPException``, into JSON. Pages outside ``/api/`` keep werkzeug's
-plain error pages, but never a stack trace.
+them, and every werkzeug ``HTTPException``, into JSON. Pages outside ``/api/`` show the
+product's 404 page for an address that names nothing (a page's own "no such run" and an id no
+route takes look the same) and werkzeug's plain pages for other errors, never a stack trace.
 """
-from flask import jsonify, request
+from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -74,6 +75,8 @@ def register_error_handlers(app):
     def handle_http_exception(exc):
         if exc.code == 413 or _wants_json():
             return error_response(exc.code, _message_for(exc))
+        if exc.code == 404 and "pages" in app.blueprints:
+            return render_template("404.html"), 404
         return exc
 
     @app.errorhandler(Exception)

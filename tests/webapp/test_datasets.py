@@ -269,3 +269,11 @@ def test_a_run_keeps_its_own_row_form_after_the_roles_change(client, upload, wai
     message = refused.get_json()["error"]
     assert "must be a number" in message and "before the dataset's column roles were changed" in message
     assert '"sex" (category then, ignored now)' in message and f"/api/runs/{run['id']}/row-form" in message
+
+
+def test_samples_in_a_value_range_narrower_than_floats_resolve(client, bars):
+    # found by the contract fuzzing: (x - vmin) / (vmax - vmin) overflowed (a 500)
+    response = client.get(f"/api/datasets/{bars}/samples?per_class=1&vmin=0&vmax=1e-320")
+    assert response.status_code == 200
+    pixels = response.get_json()["samples"][0]["pixels"]
+    assert set(pixels) == {0.0, 1.0} and pixels.count(1.0) == 6     # the bar's six pixels

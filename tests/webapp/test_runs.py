@@ -135,6 +135,9 @@ def test_predict_features(client, trained):
     ({"strokes": [[[1, 2]]], "width": 0, "height": 10}, "width must be from 1"),
     ({"strokes": [[[1]]], "width": 10, "height": 10}, "each point must be [x, y]"),
     ({"strokes": [[[1, "y"]]], "width": 10, "height": 10}, "y must be a number"),
+    # found by the contract fuzzing: hi - lo overflowed in the drawing's extent (a 500)
+    ({"strokes": [[[1e308, 0], [-1e308, 0]]], "width": 10, "height": 10},
+     "x must be from -40960 to 40960 (canvas pixels)"),
 ])
 def test_predict_errors(client, trained, body, message):
     # json.dumps writes NaN as the bare word NaN, which the server reads and must refuse.
@@ -393,3 +396,26 @@ def test_pen_digits_only_for_digit_pictures(client, bars, blobs):
         started = client.post("/api/runs", json={"dataset_id": blobs, "pen_digits": value,
                                                  "epochs": 1})
         assert started.status_code == 202
+
+
+def test_predict_features_too_large_for_the_network_are_refused(client, trained):
+    # finite in float64, beyond float32 once scaled: found by the contract fuzzing (a 500)
+    response = client.post(f"/api/runs/{trained['id']}/predict",
+                           json={"features": [1e300] + [0] * 63})
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("features are too large for this model")
+
+
+def test_a_drawing_in_an_absurd_value_range_is_refused(client, trained):
+    # the dataset's value range changed to one the model never saw: the drawing's row (in the
+    # new range) cannot be read by the network
+    assert client.patch(f"/api/datasets/{trained['dataset_id']}",
+                        json={"image": {"vmax": 1e300}}).status_code == 200
+    drawing = {"strokes": [[[100, 20], [100, 60], [101, 180]]], "width": 200, "height": 200}
+    response = client.post(f"/api/runs/{trained['id']}/predict", json=drawing)
+    assert response.status_code == 400
+    assert response.get_json()["error"].startswith("features are too large for this model")
+    correction = client.post(f"/api/runs/{trained['id']}/corrections",
+                             json={**drawing, "label": "1"})
+    assert correction.status_code == 201, correction.get_json()
+    assert correction.get_json()["added_samples"] == 1

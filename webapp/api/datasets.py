@@ -3,6 +3,7 @@ from flask import Blueprint, request, url_for
 
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
+from webapp.ids import whole_number
 from webapp.services import dataset_edits, datasets, uploads
 from webapp.services.samples import samples_of
 
@@ -64,9 +65,9 @@ def _query_number(name):
 
 @bp.get("/datasets/<int:dataset_id>/samples")
 def samples(dataset_id):
-    per_class = request.args.get("per_class", "8")
-    if not per_class.isdigit():
+    per_class = whole_number(request.args.get("per_class", "8"))
+    if per_class is None:
         raise BadRequest("per_class must be a whole number from 1 to 64")
     overrides = {"order": request.args.get("order") or None,
                  "vmin": _query_number("vmin"), "vmax": _query_number("vmax")}
-    return samples_of(dataset_id, int(per_class), overrides)
+    return samples_of(dataset_id, per_class, overrides)

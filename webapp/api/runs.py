@@ -3,6 +3,7 @@ from flask import Blueprint, Response, request, send_file
 
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
+from webapp.ids import check_id, whole_number
 from webapp.services import corrections, reports, rows, runs
 
 bp = Blueprint("runs", __name__)
@@ -15,10 +16,11 @@ def create():
 
 @bp.get("/runs")
 def index():
-    dataset_id = request.args.get("dataset_id")
-    if dataset_id is not None and not dataset_id.isdigit():
+    text = request.args.get("dataset_id")
+    dataset_id = None if text is None else whole_number(text)
+    if text is not None and dataset_id is None:
         raise BadRequest("dataset_id must be a whole number")
-    return {"runs": runs.list_runs(None if dataset_id is None else int(dataset_id))}
+    return {"runs": runs.list_runs(None if text is None else check_id(dataset_id, "dataset"))}
 
 
 @bp.get("/runs/<int:run_id>")

@@ -62,8 +62,9 @@ def _compact(X):
             small = X.astype(np.uint8)
         if np.array_equal(small, X):
             return small
-    if np.array_equal(X.astype(np.float32).astype(X.dtype), X, equal_nan=True):
-        return X.astype(np.float32)
+    with np.errstate(over="ignore"):     # beyond float32's range: inf, unequal, kept float64
+        if np.array_equal(X.astype(np.float32).astype(X.dtype), X, equal_nan=True):
+            return X.astype(np.float32)
     return X
 
 

@@ -15,6 +15,7 @@ from nncore.config import TrainConfig, check_for_dataset, check_network_size, ef
 from nncore.defaults import with_defaults
 
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
+from webapp.ids import check_id, whole_number
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import datasets
 from webapp.stores import runs as run_store
@@ -27,6 +28,7 @@ GRADCHECK_THRESHOLD = 1e-5
 MAX_STROKES = 500
 MAX_POINTS = 20000
 MAX_CANVAS = 4096
+MAX_COORDINATE = 10 * MAX_CANVAS
 
 _models = LRUCache(4)
 
@@ -56,11 +58,11 @@ def parse_config(fields):
 def _dataset_id(value):
     if value is None:
         raise BadRequest("dataset_id is required")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str) and whole_number(value.strip()) is not None:
+        value = whole_number(value.strip())
     if not _is_int(value):
         raise BadRequest("dataset_id must be a whole number")
-    return value
+    return check_id(value, "dataset")
 
 
 # --- lifecycle ---------------------------------------------------------------------------------
@@ -202,6 +204,16 @@ def _features(values, n_features):
     return row
 
 
+def _coordinate(value, field):
+    """A point's coordinate in canvas pixels; a pointer dragged off the canvas stays near it,
+    and one far beyond would overflow the drawing's arithmetic (its extent is hi - lo)."""
+    value = finite_number(value, field)
+    if not -MAX_COORDINATE <= value <= MAX_COORDINATE:
+        raise BadRequest(f"{field} must be from {-MAX_COORDINATE} to {MAX_COORDINATE} "
+                         "(canvas pixels)")
+    return value
+
+
 def _drawing(body):
     """Validate a drawing: strokes of [x, y] canvas points, canvas size, line width."""
     strokes = body.get("strokes")
@@ -226,7 +238,7 @@ def _drawing(body):
         for point in stroke:
             if not isinstance(point, list) or len(point) < 2:
                 raise BadRequest("each point must be [x, y]")
-            points.append([finite_number(point[0], "x"), finite_number(point[1], "y")])
+            points.append([_coordinate(point[0], "x"), _coordinate(point[1], "y")])
         total += len(points)
         if total > MAX_POINTS:
             raise BadRequest(f"the drawing has too many points (at most {MAX_POINTS})")
@@ -235,7 +247,10 @@ def _drawing(body):
 
 
 def _probabilities(model, X):
-    proba = model.predict_proba(X)[0]
+    try:
+        proba = model.predict_proba(X)[0]
+    except ValueError as exc:       # values the model cannot read (Model._inputs says which)
+        raise BadRequest(str(exc)) from exc
     best = int(np.argmax(proba))
     return model.classes[best], {str(c): round(float(p), 6) for c, p in zip(model.classes, proba)}
 

@@ -27,7 +27,10 @@ def unit_pixels(X, geometry):
     ``geometry`` is an ``ImageGeometry``: vmin is blank paper, vmax full ink.
     """
     images = to_images(np.asarray(X, dtype=np.float64), geometry)
-    pixels = np.clip((images - geometry.vmin) / (geometry.vmax - geometry.vmin), 0.0, 1.0)
+    # a range narrower than a float's resolution (vmax - vmin ~ 1e-320) overflows to ±inf:
+    # ink or paper after clipping, like any value outside the range
+    with np.errstate(over="ignore"):
+        pixels = np.clip((images - geometry.vmin) / (geometry.vmax - geometry.vmin), 0.0, 1.0)
     return [np.round(p.ravel(), 3).tolist() for p in pixels]
 
 
