@@ -124,7 +124,9 @@ class TrainConfig:
                                        limits["max_validation_split"]),
             seed=_int_in("seed", values["seed"], 0, 2**32 - 1),
             init=_choice("init", values["init"], {"auto": None, **INITIALIZERS}),
-            patience=_optional(_int_in, "patience", values["patience"], 1, limits["max_epochs"]),
+            # a patience beyond the epochs never triggers and costs nothing, so a server's
+            # tighter epoch limit does not bound it (a table's default patience is 25)
+            patience=_optional(_int_in, "patience", values["patience"], 1, LIMITS["max_epochs"]),
             augment=_optional_bool("augment", values["augment"]),
             conv_filters=_conv_filters(values["conv_filters"], limits),
             conv_kernel=_odd_kernel(values["conv_kernel"]),

@@ -134,6 +134,12 @@ def test_a_server_tightens_the_limits(data, limits, message):
     assert message in str(err.value)
 
 
+def test_a_tighter_epoch_limit_leaves_the_default_patience_alone():
+    """A table's default run waits 25 epochs; a server allowing 2 epochs must still take it."""
+    config = TrainConfig.from_dict({"epochs": 2, "patience": 25}, limits={"max_epochs": 2})
+    assert (config.epochs, config.patience) == (2, 25)
+
+
 def test_a_server_cannot_loosen_the_limits():
     with pytest.raises(ValueError, match="epochs must be between 1 and 2000"):
         TrainConfig.from_dict({"epochs": 2001}, limits={"max_epochs": 5000})
