@@ -4,6 +4,7 @@ import io
 import os
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -44,12 +45,10 @@ def wait_for_run(client):
         get_run, run_id, timeout, statuses)
 
 
-@pytest.fixture
-def live_server(tmp_path):
-    """A real HTTP server (werkzeug, threaded) on a free port with a temporary data dir and the
-    built-in sample registered; yields its base URL, e.g. ``http://127.0.0.1:54321``."""
-    app = create_app({"DATA_DIR": str(tmp_path / "live-data"), "REGISTER_SAMPLE": True,
-                      "MAX_WORKERS": 2})
+@contextmanager
+def serving(app):
+    """Serve ``app`` with a real HTTP server (werkzeug, threaded) on a free loopback port;
+    yields its base URL, e.g. ``http://127.0.0.1:54321``, and stops it and its jobs after."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -60,6 +59,15 @@ def live_server(tmp_path):
         thread.join(timeout=10)
         server.server_close()
         app.extensions["jobs"].shutdown(wait=True)
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A live server with a temporary data dir and the built-in sample registered."""
+    app = create_app({"DATA_DIR": str(tmp_path / "live-data"), "REGISTER_SAMPLE": True,
+                      "MAX_WORKERS": 2})
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

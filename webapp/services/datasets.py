@@ -367,3 +367,13 @@ def delete_dataset(dataset_id, jobs):
 
 
 # --- images ------------------------------------------------------------------------------------
+
+
+# --- owners ------------------------------------------------------------------------------------
+
+def reassign_owner(from_owner, to_owner):
+    """Give ``from_owner``'s datasets (None: those nobody owns, but the built-in sample, which
+    stays everyone's) to ``to_owner``."""
+    get_db().execute("UPDATE datasets SET owner_id = ? WHERE owner_id IS ? AND source != 'builtin'",
+                     (to_owner, from_owner))
+    get_db().commit()

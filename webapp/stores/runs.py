@@ -210,3 +210,11 @@ def interrupt_stale(cutoff, heard_since):
         (now(), EMBEDDED_WORKER, heard_since, cutoff)).fetchall()]
     db.commit()
     return ids
+
+
+# --- owners ------------------------------------------------------------------------------------
+
+def reassign(from_owner, to_owner):
+    """Give ``from_owner``'s runs (None: the runs nobody owns) to ``to_owner``."""
+    return _commit(get_db().execute("UPDATE runs SET owner_id = ? WHERE owner_id IS ?",
+                                    (to_owner, from_owner)))
