@@ -32,6 +32,22 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def make_app(tmp_path):
+    """``make_app(**config)``: another app on a fresh data dir under tmp_path (no built-in
+    sample unless the config asks), its jobs shut down after the test."""
+    apps = []
+
+    def make(**config):
+        app = create_app({"DATA_DIR": str(tmp_path / f"app-{len(apps)}"), "REGISTER_SAMPLE": False,
+                          **config})
+        apps.append(app)
+        return app
+    yield make
+    for app in apps:
+        app.extensions["jobs"].shutdown(wait=True)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -4,7 +4,6 @@ import io
 
 import pytest
 
-from webapp import create_app
 from webapp.__main__ import main as webapp_main
 from webapp.services import accounts
 
@@ -12,11 +11,8 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def auth_app(tmp_path):
-    app = create_app({"DATA_DIR": str(tmp_path / "data"), "REGISTER_SAMPLE": False,
-                      "AUTH_REQUIRED": True})
-    yield app
-    app.extensions["jobs"].shutdown(wait=True)
+def auth_app(make_app):
+    return make_app(AUTH_REQUIRED=True)
 
 
 def add_user(app, name, password=PASSWORD, admin=False):
@@ -52,7 +48,8 @@ def users_cli(monkeypatch, data_dir, *args, stdin=""):
     return status, out.getvalue()
 
 
-def test_users_add_list_password_remove_from_the_command_line(monkeypatch, tmp_path, capsys):
+def test_users_add_list_password_remove_from_the_command_line(monkeypatch, tmp_path, capsys,
+                                                                  make_app):
     data = tmp_path / "data"
     assert users_cli(monkeypatch, data, "add", "Ada Lovelace", "--admin",
                      stdin=PASSWORD + "\n") == (0, "added 'Ada Lovelace' (admin)\n")
@@ -62,15 +59,11 @@ def test_users_add_list_password_remove_from_the_command_line(monkeypatch, tmp_p
     assert [line.split("\t")[:2] for line in listing.splitlines()] == [
         ["Ada Lovelace", "admin"], ["Grace", "user"]]
     assert users_cli(monkeypatch, data, "password", "Grace", stdin="a new password\n")[0] == 0
-    app = create_app({"DATA_DIR": str(data), "REGISTER_SAMPLE": False, "AUTH_REQUIRED": True,
-                      "PASSWORD_HASH_METHOD": "scrypt"})
-    try:
-        client = app.test_client()
-        assert sign_in(client, "Grace", "another password").status_code == 401
-        assert sign_in(client, "Grace", "a new password").status_code == 200
-        assert sign_in(client, "Ada Lovelace").get_json()["is_admin"] is True
-    finally:
-        app.extensions["jobs"].shutdown(wait=True)
+    client = make_app(DATA_DIR=str(data), AUTH_REQUIRED=True,
+                      PASSWORD_HASH_METHOD="scrypt").test_client()
+    assert sign_in(client, "Grace", "another password").status_code == 401
+    assert sign_in(client, "Grace", "a new password").status_code == 200
+    assert sign_in(client, "Ada Lovelace").get_json()["is_admin"] is True
     assert users_cli(monkeypatch, data, "remove", "Grace")[0] == 0
     assert [line.split("\t")[0] for line in users_cli(monkeypatch, data, "list")[1].splitlines()] \
         == ["Ada Lovelace"]
@@ -171,17 +164,13 @@ def test_each_sign_in_gets_a_new_session_id(auth_app):
 
 @pytest.mark.parametrize("config, base_url", [({}, "https://localhost"),
                                               ({"BEHIND_TLS_PROXY": True}, "http://localhost")])
-def test_the_session_cookie_is_secure_over_https_or_behind_a_tls_proxy(tmp_path, config,
+def test_the_session_cookie_is_secure_over_https_or_behind_a_tls_proxy(make_app, config,
                                                                        base_url):
-    app = create_app({"DATA_DIR": str(tmp_path / "d"), "REGISTER_SAMPLE": False,
-                      "AUTH_REQUIRED": True, **config})
-    try:
-        add_user(app, "ada")
-        response = app.test_client().post("/api/session", base_url=base_url,
-                                          json={"name": "ada", "password": PASSWORD})
-        assert response.status_code == 200 and "Secure" in response.headers["Set-Cookie"]
-    finally:
-        app.extensions["jobs"].shutdown(wait=True)
+    app = make_app(AUTH_REQUIRED=True, **config)
+    add_user(app, "ada")
+    response = app.test_client().post("/api/session", base_url=base_url,
+                                      json={"name": "ada", "password": PASSWORD})
+    assert response.status_code == 200 and "Secure" in response.headers["Set-Cookie"]
 
 
 def test_wrong_passwords_are_slowed_down_but_the_right_one_still_gets_in(auth_app, clock):

@@ -24,6 +24,7 @@ from webapp.services import datasets, dumps, loads, runs
 from webapp.services.datasets import (
     MAX_NAME_LENGTH, committed_with, data_dir, get_row, load, save_arrays, store_dataset,
 )
+from webapp.viewer import current_viewer
 
 # Adding rewrites the dataset's file: one correction at a time, so none is lost and a parent
 # never gets two derived datasets.
@@ -101,9 +102,10 @@ CORRECTIONS_SUFFIX = " + your corrections"
 
 def corrections_dataset_of(parent_id):
     """The id of the corrections dataset derived from ``parent_id`` (the oldest), or None."""
+    # each person's corrections go to their own derived dataset (the sample is everyone's)
     row = get_db().execute(
-        "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ? ORDER BY id LIMIT 1",
-        (parent_id,)).fetchone()
+        "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ? AND owner_id IS ?"
+        " ORDER BY id LIMIT 1", (parent_id, current_viewer().id)).fetchone()
     return None if row is None else row["id"]
 
 

@@ -29,11 +29,12 @@ from nncore.data.encoding import Encoding
 from nncore.fitting import default_settings
 from nncore.data.images import ImageGeometry
 from webapp.db import get_db, now
-from webapp.errors import BadRequest, Conflict, NotFound
+from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import (
     LRUCache, dumps, loads, remove_quietly, storage_error,
 )
 from webapp.stores import runs as run_store
+from webapp.viewer import current_viewer, visible_sql
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
@@ -176,10 +177,11 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     with committed_with(db, tmp):
         cur = db.execute(
             "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
-            " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
+            " created_at, owner_id) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?)",
             (dataset.name or "dataset", source, parent_id, dumps(summary),
              dumps(names),
-             None if image is None else dumps(image), now()),
+             None if image is None else dumps(image), now(),
+             None if source == "builtin" else current_viewer().id),
         )
         dataset_id = cur.lastrowid
         relative = f"datasets/{dataset_id}.npz"
@@ -271,9 +273,22 @@ def create_from_upload(received, x_sheet=None, y_sheet=None, label_column=None, 
 # --- reading -----------------------------------------------------------------------------------
 
 def get_row(dataset_id):
-    row = get_db().execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+    """The dataset's row if the viewer may see it; 404 otherwise (as for a missing id)."""
+    visible, params = visible_sql(current_viewer())
+    row = get_db().execute(f"SELECT * FROM datasets WHERE id = ? AND {visible}",
+                           (dataset_id, *params)).fetchone()
     if row is None:
         raise NotFound(f"dataset {dataset_id} not found")
+    return row
+
+
+def changeable_row(dataset_id):
+    """The row of a dataset the viewer may change: their own; the shared sample (no owner)
+    only for an admin (403 for others, who may still read it)."""
+    row = get_row(dataset_id)
+    if row["owner_id"] is None and not current_viewer().is_admin:
+        raise ApiError("the built-in sample is shared: only an admin can change or delete it",
+                       403)
     return row
 
 
@@ -316,7 +331,9 @@ def get_summary(dataset_id):
 
 
 def list_datasets():
-    rows = get_db().execute("SELECT * FROM datasets ORDER BY id").fetchall()
+    visible, params = visible_sql(current_viewer())
+    rows = get_db().execute(f"SELECT * FROM datasets WHERE {visible} ORDER BY id",
+                            params).fetchall()
     return [summarise(row) for row in rows]
 
 
@@ -351,7 +368,7 @@ def load(dataset_id):
 def delete_dataset(dataset_id, jobs):
     """Delete a dataset together with its runs and their models (active runs stop: the
     server's own workers are told at once, remote ones find the run gone)."""
-    row = get_row(dataset_id)
+    row = changeable_row(dataset_id)
     for run_id, model_path in run_store.delete_for_dataset(dataset_id):
         jobs.cancel(run_id)
         if model_path:
