@@ -14,7 +14,7 @@ same 20%:
 Prints, per table, both mean test accuracies, the difference and the seconds per fit.
 
 Both sides run with one BLAS thread (``--threads``), as the app's training processes do
-(``webapp/engine/training.py``): on this shared 2-core machine, BLAS's default of a thread per
+(``webapp/jobs/process.py``): on this shared 2-core machine, BLAS's default of a thread per
 core made a 1,797-row fit of 256 units take 88 s instead of 0.8 s while other jobs ran, its
 idle threads spinning on the small products.
 

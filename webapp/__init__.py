@@ -34,7 +34,7 @@ def create_app(test_config=None):
 
     from webapp import access, account_pages, db, errors, security
     from webapp.api import register_blueprints, worker
-    from webapp.services.jobs import JobManager
+    from webapp.jobs.manager import JobManager
 
     db.init_app(app)
     security.init_app(app)

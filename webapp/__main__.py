@@ -1,12 +1,12 @@
 """``python -m webapp --host 127.0.0.1 --port 5000 --data-dir instance``: serve with waitress.
 
-On loopback nobody signs in; on any other address sign-in is required (``--no-auth`` turns it
-off, with a warning) and ``python -m webapp users ...`` manages the accounts
-(webapp/accounts_cli.py).
-
 ``python -m webapp --queue redis://HOST:PORT/DB [--workers N]`` queues trainings on Redis
 (``--workers 0``: none trained here); ``python -m webapp worker ...`` runs a training worker
 (see webapp/worker.py). Both read the shared secret from ``WORKER_TOKEN``.
+
+On loopback nobody signs in; on any other address sign-in is required (``--no-auth`` turns it
+off, with a warning) and ``python -m webapp users ...`` manages the accounts
+(webapp/accounts_cli.py).
 """
 import argparse
 import ipaddress
@@ -15,6 +15,16 @@ import logging
 import os
 import signal
 import sys
+
+from waitress import create_server
+
+from webapp import accounts_cli, create_app, worker
+from webapp.access import start_setup
+from webapp.db import SchemaTooNew
+from webapp.jobs.queue import check_url
+from webapp.security import own_host_names
+
+log = logging.getLogger("webapp")
 
 
 def _is_loopback(host):
@@ -55,50 +65,8 @@ def _parser():
     return parser
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["worker"]:
-        from webapp import worker
-
-        return worker.main(argv[1:])
-    parser = _parser()
-    args, rest = parser.parse_known_args(argv)
-    if rest[:1] == ["users"]:
-        from webapp import accounts_cli
-
-        data_dir = None if args.data_dir is None else os.path.abspath(args.data_dir)
-        return accounts_cli.main(rest[1:], data_dir=data_dir)
-    if rest:
-        parser.error("unrecognized arguments: " + " ".join(rest))
-    problem = _check_training_options(args)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("huey").setLevel(logging.WARNING)
-    _set_environment(args)
-
-    from webapp import create_app
-    from webapp.db import SchemaTooNew
-
-    try:
-        app = create_app()
-    except SchemaTooNew as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    _warn_about_access(app, args)
-    # SIGTERM (service managers, `kill`) stops like Ctrl-C: trainings end as 'interrupted'.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    try:
-        return _serve(app, args)
-    finally:
-        app.extensions["jobs"].shutdown(wait=True)
-
-
-def _set_environment(args):
-    """Pass the options to create_app through its WEBAPP_* environment variables."""
-    from webapp.security import own_host_names
-
+def _configure(args):
+    """The options as the ``WEBAPP_*`` environment variables ``create_app`` reads."""
     if args.data_dir is not None:
         os.environ["WEBAPP_DATA_DIR"] = os.path.abspath(args.data_dir)
     if args.max_upload is not None:
@@ -114,7 +82,7 @@ def _set_environment(args):
 
 
 def _warn_about_access(app, args):
-    log = logging.getLogger("webapp")
+    """Off loopback: a warning with --no-auth, else a setup link while there is no account."""
     if _is_loopback(args.host):
         return
     if args.no_auth:
@@ -122,17 +90,7 @@ def _warn_about_access(app, args):
                     "this address can use it (fine only behind a proxy that signs people in)",
                     args.host)
     elif app.config["SETUP_TOKEN"] is None:
-        from webapp.access import start_setup
-
         start_setup(app)
-
-
-def _setup_url(app, args, port):
-    host = args.host
-    if _is_ip(host) and ipaddress.ip_address(host).is_unspecified:
-        host = "127.0.0.1"      # a wildcard address listens on loopback too
-    host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{port}/setup?token={app.config['SETUP_TOKEN']}"
 
 
 def _is_ip(host):
@@ -143,20 +101,31 @@ def _is_ip(host):
         return False
 
 
-def _serve(app, args):
-    from waitress import create_server
+def _setup_url(app, args, port):
+    host = args.host
+    if _is_ip(host) and ipaddress.ip_address(host).is_unspecified:
+        host = "127.0.0.1"      # a wildcard address listens on loopback too
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}/setup?token={app.config['SETUP_TOKEN']}"
 
+
+def _listen(app, args):
+    """A waitress server for ``app`` on the options' address (OSError when it is taken)."""
+    # waitress holds a body (spooled to disk) until it is whole before the app sees it;
+    # its own cap, just above the app's, refuses a far larger one from its declared
+    # length instead of storing it.
+    largest = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_MODEL_BYTES"]
+                  if args.queue else 0)
+    # recv_bytes: a 105 MB upload arrives in 256 KB reads instead of 13,000 of
+    # waitress's default 8 KB (0.25 s -> 0.08 s on loopback).
+    return create_server(app, host=args.host, port=args.port, threads=args.threads,
+                         max_request_body_size=largest + 1024 * 1024, recv_bytes=256 * 1024)
+
+
+def _serve(app, args):
+    """Serve until Ctrl-C or SIGTERM; returns the exit status."""
     try:
-        # waitress holds a body (spooled to disk) until it is whole before the app sees it;
-        # its own cap, just above the app's, refuses a far larger one from its declared
-        # length instead of storing it.
-        largest = max(app.config["MAX_CONTENT_LENGTH"], app.config["MAX_MODEL_BYTES"]
-                      if args.queue else 0)
-        # recv_bytes: a 105 MB upload arrives in 256 KB reads instead of 13,000 of
-        # waitress's default 8 KB (0.25 s -> 0.08 s on loopback).
-        server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                               max_request_body_size=largest + 1024 * 1024,
-                               recv_bytes=256 * 1024)
+        server = _listen(app, args)
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
               file=sys.stderr)
@@ -166,7 +135,7 @@ def _serve(app, args):
           f"(data in {app.config['DATA_DIR']}; {app.extensions['jobs']!r})", flush=True)
     if app.config["SETUP_TOKEN"]:
         print("No account exists yet. Open this link once to create the admin account "
-              f"(or run: python -m webapp users add NAME --admin):\n    "
+              "(or run: python -m webapp users add NAME --admin):\n    "
               f"{_setup_url(app, args, server.effective_port)}", flush=True)
     try:
         server.run()
@@ -177,10 +146,39 @@ def _serve(app, args):
     return 0
 
 
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["worker"]:
+        return worker.main(argv[1:])
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest[:1] == ["users"]:
+        data_dir = None if args.data_dir is None else os.path.abspath(args.data_dir)
+        return accounts_cli.main(rest[1:], data_dir=data_dir)
+    if rest:
+        parser.error("unrecognized arguments: " + " ".join(rest))
+    problem = _check_training_options(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    worker.configure_logging()
+    _configure(args)
+    try:
+        app = create_app()
+    except SchemaTooNew as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    _warn_about_access(app, args)
+    # SIGTERM (service managers, `kill`) stops like Ctrl-C: trainings end as 'interrupted'.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        return _serve(app, args)
+    finally:
+        app.extensions["jobs"].shutdown(wait=True)
+
+
 def _check_training_options(args):
     """A message when --queue / --workers / WORKER_TOKEN do not go together, else None."""
-    from webapp.engine.queue import check_url
-
     if args.workers is not None and args.workers < 0:
         return "--workers must be 0 or more"
     if args.queue is None:

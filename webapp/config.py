@@ -21,7 +21,7 @@ class Config:
     MAX_JSON_BYTES = 2 * 1024 * 1024
     # Trainings that run at the same time; further runs wait with status "queued".
     MAX_WORKERS = 2
-    # Train in separate processes (see webapp/services/jobs.py), at this lower CPU priority.
+    # Train in separate processes (see webapp/jobs/process.py), at this lower CPU priority.
     TRAINING_PROCESSES = True
     TRAINING_NICE = 10
     # Trained models kept in memory for fast prediction.

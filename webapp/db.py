@@ -1,4 +1,5 @@
-"""SQLite access: one connection per app context (kept on ``g``), and the schema's migrations.
+"""SQLite access: one connection per app context (kept on ``g``), transactions on it, and the
+schema's migrations. The SQL on the tables themselves lives in ``webapp.stores``.
 
 Request threads and the training threads inside the server each push an app context, so
 :func:`get_db` gives each its own connection; it is closed when that context ends.
@@ -10,6 +11,7 @@ user_version 0 and the tables of ``0001`` already (its ``IF NOT EXISTS`` makes i
 """
 import re
 import sqlite3
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,6 +44,22 @@ def get_db():
     if "db" not in g:
         g.db = connect(database_path())
     return g.db
+
+
+@contextmanager
+def transaction():
+    """Commit the block's writes on this context's connection together, or none of them.
+
+    Whatever the block raises (an error, a refusal, an interrupt), its writes are rolled back
+    and the exception goes on.
+    """
+    db = get_db()
+    try:
+        yield
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def close_db(exc=None):

@@ -2,9 +2,10 @@
 training worker, on this machine or any other that reaches the broker and the server.
 
 It takes runs from the Redis queue (Huey's consumer, ``--concurrency`` at a time) and does
-the steps of ``webapp.engine.runner`` over the server's worker API: it shares no disk with the
-server. Its only state is a scratch folder (``--scratch-dir``, default: a new temporary one)
-holding the datasets it downloaded, a few at most, and each model until it is uploaded.
+the steps of ``webapp.jobs.relay`` over the server's worker API (``webapp.jobs.remote``): it
+shares no disk with the server. Its only state is a scratch folder (``--scratch-dir``,
+default: a new temporary one) holding the datasets it downloaded, a few at most, and each
+model until it is uploaded.
 
 The server must be reachable when the worker starts and accept its token (``WORKER_TOKEN``,
 the same secret on both sides), or the worker exits with status 2. Later outages of the
@@ -13,9 +14,6 @@ of reach for ``--give-up`` seconds is dropped (the server marks it 'interrupted'
 Ctrl-C stops the worker: its runs end as 'interrupted' and can be restarted.
 """
 import argparse
-import contextlib
-import http.client
-import json
 import logging
 import os
 import shutil
@@ -24,216 +22,58 @@ import socket
 import sys
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from webapp.engine import runner, training
-from webapp.engine.runner import Refused
-from webapp.engine.queue import (
-    QueueUnavailable, check_url, describe, enqueue, open_queue, register_training, start_consumer,
+from webapp.jobs.process import warm_up
+from webapp.jobs.queue import (
+    QueueUnavailable, check_url, describe, enqueue, open_queue, register_task, start_consumer,
 )
+from webapp.jobs.relay import Settings, relay_run
+from webapp.jobs.remote import RemoteServer, Unreachable
+from webapp.jobs.servers import Refused
 
 log = logging.getLogger("webapp.worker")
 
-REQUEST_TIMEOUT = 30.0
-RETRY_SECONDS = 1.0
-DATASET_CACHE = 4            # datasets kept in the scratch folder
-CACHE_GRACE = 60.0           # a training reads its dataset at start: older files may go
-CHUNK = 1024 * 1024
 STOPPED_MESSAGE = "the worker stopped during training"
-# How long a worker that starts waits for the server to answer at all.
-STARTUP_WAIT = 60.0
-# How long a stopping worker still tries to tell the server how its runs ended.
-STOP_WAIT = 5.0
 
 
-class Unreachable(Exception):
-    """The server did not answer (or answered 5xx); worth retrying."""
-
-
-class ServerClient:
-    """The runner's server over HTTP: the worker API of ``base`` (see webapp/api/worker.py).
-
-    ``claim``, ``complete`` and ``finish`` retry until ``give_up`` seconds pass; ``progress``
-    tries once (the relay calls it again a second later). Bytes sent and received are counted
-    per run, and logged when the run ends.
-    """
-
-    def __init__(self, base, token, name, scratch, give_up, stopping=None):
-        self.base = base.rstrip("/")
-        self.stopping = stopping or threading.Event()
-        self.headers = {"Authorization": f"Bearer {token}", "X-Worker": name}
-        self.name = name
-        self.scratch = Path(scratch)
-        self.give_up = give_up
-        self.traffic = {}                  # run id -> [bytes sent, bytes received]
-        self._lock = threading.Lock()
-        self._download_lock = threading.Lock()
-        for folder in ("datasets", "models"):
-            (self.scratch / folder).mkdir(parents=True, exist_ok=True)
-
-    # --- HTTP ----------------------------------------------------------------------------------
-
-    def _count(self, run_id, sent, received):
-        if run_id is not None:
-            with self._lock:
-                counts = self.traffic.setdefault(run_id, [0, 0])
-                counts[0] += sent
-                counts[1] += received
-
-    def _call(self, method, path, body=None, upload=None, download=None, run_id=None):
-        """One request -> (status, parsed JSON or None). 4xx come back; 5xx and network
-        errors raise :class:`Unreachable`; 401/403 raise :class:`Refused`."""
-        headers = dict(self.headers)
-        data, size = None, 0
-        if body is not None:
-            data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
-            headers["Content-Type"] = "application/json"
-            size = len(data)
-        elif upload is not None:
-            size = os.path.getsize(upload)
-            headers.update({"Content-Type": "application/octet-stream",
-                            "Content-Length": str(size)})
-        request = urllib.request.Request(self.base + path, method=method, headers=headers)
-        try:
-            with _opened(upload) as stream:
-                request.data = data if stream is None else stream
-                with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT) as response:
-                    status, received = response.status, 0
-                    if download is not None:
-                        with open(download, "wb") as f:
-                            while chunk := response.read(CHUNK):
-                                f.write(chunk)
-                                received += len(chunk)
-                        self._count(run_id, size, received)
-                        return status, None
-                    raw = response.read()
-        except urllib.error.HTTPError as error:
-            with error:
-                status, raw = error.code, error.read()
-        except (OSError, http.client.HTTPException) as exc:   # refused, reset, timed out
-            raise Unreachable(f"{method} {path}: {exc}") from exc
-        self._count(run_id, size, len(raw))
-        try:
-            reply = json.loads(raw) if raw else None
-        except ValueError:
-            reply = None
-        if status in (401, 403):
-            raise Refused((reply or {}).get("error") or f"HTTP {status}")
-        if status >= 500:
-            raise Unreachable(f"{method} {path}: HTTP {status} {(reply or {}).get('error', '')}")
-        return status, reply
-
-    def _call_patiently(self, method, path, deadline=None, **kwargs):
-        deadline = deadline or time.monotonic() + self.give_up
-        while True:
-            try:
-                return self._call(method, path, **kwargs)
-            except Unreachable as exc:
-                if self.stopping.is_set():
-                    deadline = min(deadline, time.monotonic() + STOP_WAIT)
-                if time.monotonic() > deadline:
-                    raise
-                log.warning("the server did not answer (%s); retrying", exc)
-                time.sleep(RETRY_SECONDS)
-
-    # --- the runner's server -------------------------------------------------------------------
-
-    def hello(self, wait=STARTUP_WAIT):
-        status, reply = self._call_patiently("GET", "/api/worker/hello",
-                                             deadline=time.monotonic() + wait)
-        if status != 200:
-            raise Refused((reply or {}).get("error") or f"HTTP {status}")
-        return reply
-
-    def claim(self, run_id):
-        status, reply = self._call_patiently("POST", f"/api/worker/runs/{run_id}/claim",
-                                             body={}, run_id=run_id)
-        if status == 200:
-            return reply
-        log.info("run %s not taken: %s", run_id, (reply or {}).get("error"))
-        return None
-
-    def dataset(self, spec):
-        """The dataset's arrays in the scratch folder, downloaded unless already there.
-
-        One download at a time: trainings started together on one dataset fetch it once.
-        """
-        meta = spec["dataset"]
-        folder = self.scratch / "datasets"
-        path = folder / f"{meta['id']}-{meta['version']}.npz"
-        with self._download_lock:
-            if path.is_file():
-                path.touch()
-                return path
-            part = folder / f"{path.stem}.part"
-            status, _ = self._call_patiently("GET", f"/api/worker/datasets/{meta['id']}/arrays",
-                                             download=part, run_id=spec["run_id"])
-            if status != 200:
-                part.unlink(missing_ok=True)
-                raise runner.RunGone()
-            os.replace(part, path)
-            log.info("dataset %s downloaded (%.1f MB)", meta["id"], path.stat().st_size / 2**20)
-            cached = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in cached[DATASET_CACHE:]:
-                if time.time() - old.stat().st_mtime > CACHE_GRACE:
-                    old.unlink(missing_ok=True)
-        return path
-
-    def model_path(self, run_id):
-        return self.scratch / "models" / f"run-{int(run_id)}.npz"
-
-    def progress(self, run_id, start, columns, progress):
-        try:
-            status, reply = self._call("POST", f"/api/worker/runs/{run_id}/progress",
-                                       body={"start": start, "history": columns,
-                                             "progress": progress}, run_id=run_id)
-        except Unreachable as exc:
-            log.warning("run %s: progress not delivered (%s)", run_id, exc)
-            return None
-        if status != 200:
-            raise runner.RunGone()
-        return reply
-
-    def complete(self, run_id, model_path, history, summary):
-        try:
-            status, reply = self._call_patiently("PUT", f"/api/worker/runs/{run_id}/model",
-                                                 upload=model_path, run_id=run_id)
-            if status == 200:
-                status, reply = self._call_patiently(
-                    "POST", f"/api/worker/runs/{run_id}/finish", run_id=run_id,
-                    body={"status": "completed", "history": history, "result": summary})
-            if status != 200:
-                log.warning("run %s: the server did not take its model: %s", run_id,
-                            (reply or {}).get("error"))
-        finally:
-            Path(model_path).unlink(missing_ok=True)
-        self._log_end(run_id, "completed")
-
-    def finish(self, run_id, status, error, history):
-        self._call_patiently("POST", f"/api/worker/runs/{run_id}/finish", run_id=run_id,
-                             body={"status": status, "error": error, "history": history})
-        self.model_path(run_id).unlink(missing_ok=True)
-        self._log_end(run_id, status)
-
-    def _log_end(self, run_id, status):
-        with self._lock:
-            sent, received = self.traffic.pop(run_id, (0, 0))
-        log.info("run %s %s; traffic with the server: %d bytes sent, %d received", run_id,
-                 status, sent, received)
-
-
-def _opened(path):
-    return contextlib.nullcontext() if path is None else open(path, "rb")
-
-
-def worker_name():
+def host_and_pid():
+    """This worker's name for the server: ``host:pid``."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def main(argv=None):
+def configure_logging():
+    """Log lines with their time and source, for the server and the worker commands; Huey's
+    own from warnings on (its consumer logs every task otherwise)."""
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.WARNING)
+
+
+class RunTaker:
+    """The consumer's handler: relay each run taken from the queue to ``server``, or put it
+    back on the queue when the worker is stopping."""
+
+    def __init__(self, huey, server, settings, stopping):
+        self.server, self.settings, self.stopping = server, settings, stopping
+        self.task = register_task(huey, self.take)
+
+    def take(self, run_id):
+        if self.stopping.is_set():     # taken off the queue as the worker stops: put it back
+            try:
+                enqueue(self.task, run_id)
+            except QueueUnavailable:
+                log.error("run %s could not be put back on the queue (it stays queued on the "
+                          "server, which queues it again when it starts)", run_id)
+            return
+        try:
+            relay_run(run_id, self.server, self.settings, threading.Event(), self.stopping)
+        except Refused as exc:
+            log.error("the server refused this worker (%s): stopping", exc)
+            self.stopping.set()
+
+
+def _arguments(argv):
     parser = argparse.ArgumentParser(prog="python -m webapp worker",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--queue", required=True, help="the Redis queue, redis://HOST:PORT/DB")
@@ -245,62 +85,34 @@ def main(argv=None):
                              "(default: a new temporary folder, removed at exit)")
     parser.add_argument("--give-up", type=float, default=600.0, metavar="SECONDS",
                         help="drop a run whose server stayed out of reach this long")
-    args = parser.parse_args(argv)
-    token = os.environ.get("WORKER_TOKEN")
+    return parser.parse_args(argv)
+
+
+def _problem(args, token):
+    """A message when the options or the token cannot work, else None."""
     if not token:
-        print("WORKER_TOKEN is not set: export the secret the server was started with",
-              file=sys.stderr)
-        return 2
+        return "WORKER_TOKEN is not set: export the secret the server was started with"
     try:
         check_url(args.queue)
     except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        return str(exc)
     if args.concurrency < 1:
-        print("--concurrency must be at least 1", file=sys.stderr)
-        return 2
+        return "--concurrency must be at least 1"
+    return None
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("huey").setLevel(logging.WARNING)
-    scratch = Path(args.scratch_dir or tempfile.mkdtemp(prefix="webapp-worker-")).resolve()
-    name = worker_name()
-    stopping = threading.Event()
-    client = ServerClient(args.server, token, name, scratch, args.give_up, stopping)
-    try:
-        settings = client.hello()
-    except Refused as exc:
-        print(f"the server {args.server} refused this worker: {exc}", file=sys.stderr)
-        return 2
-    except Unreachable as exc:
-        print(f"the server {args.server} does not answer: {exc}", file=sys.stderr)
-        return 2
 
-    run_settings = runner.Settings(write_interval=float(settings["write_interval"]),
-                                   heartbeat=float(settings["heartbeat_seconds"]),
-                                   give_up=args.give_up, stopped_message=STOPPED_MESSAGE)
+def _relay_settings(server, args):
+    """The server's timing settings (its hello: the token works) -> relay Settings."""
+    settings = server.hello()
+    return Settings(write_interval=float(settings["write_interval"]),
+                    heartbeat=float(settings["heartbeat_seconds"]),
+                    give_up=args.give_up, stopped_message=STOPPED_MESSAGE)
 
-    def train(run_id):
-        if stopping.is_set():          # taken off the queue as the worker stops: put it back
-            try:
-                enqueue(task, run_id)
-            except QueueUnavailable:
-                log.error("run %s could not be put back on the queue (it stays queued on the "
-                          "server, which queues it again when it starts)", run_id)
-            return
-        try:
-            runner.run(run_id, client, run_settings, threading.Event(), stopping)
-        except Refused as exc:
-            log.error("the server refused this worker (%s): stopping", exc)
-            stopping.set()
 
-    training.warm_up()
-    huey = open_queue(args.queue)
-    task = register_training(huey, train)
+def _take_runs(args, huey, stopping):
+    """Take runs until SIGTERM or Ctrl-C sets ``stopping``."""
     signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
     consumer = start_consumer(huey, args.concurrency)
-    print(f"Worker {name} training runs from {describe(args.queue)} for {args.server} "
-          f"(concurrency {args.concurrency}, scratch {scratch})", flush=True)
     try:
         while not stopping.wait(0.5):
             pass
@@ -308,6 +120,35 @@ def main(argv=None):
         stopping.set()
     finally:
         consumer.stop(graceful=True)
+
+
+def main(argv=None):
+    args = _arguments(argv)
+    token = os.environ.get("WORKER_TOKEN")
+    problem = _problem(args, token)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    configure_logging()
+    scratch = Path(args.scratch_dir or tempfile.mkdtemp(prefix="webapp-worker-")).resolve()
+    name, stopping = host_and_pid(), threading.Event()
+    server = RemoteServer(args.server, token, name, scratch, args.give_up, stopping)
+    try:
+        try:
+            settings = _relay_settings(server, args)
+        except Refused as exc:
+            print(f"the server {args.server} refused this worker: {exc}", file=sys.stderr)
+            return 2
+        except Unreachable as exc:
+            print(f"the server {args.server} does not answer: {exc}", file=sys.stderr)
+            return 2
+        warm_up()
+        huey = open_queue(args.queue)
+        RunTaker(huey, server, settings, stopping)     # registers itself as the task
+        print(f"Worker {name} training runs from {describe(args.queue)} for {args.server} "
+              f"(concurrency {args.concurrency}, scratch {scratch})", flush=True)
+        _take_runs(args, huey, stopping)
+    finally:
         if args.scratch_dir is None:
             shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -134,6 +134,16 @@ def test_patch_errors(client, blobs, body, message):
     assert message in response.get_json()["error"]
 
 
+def test_a_refused_field_leaves_the_others_unchanged(client, blobs):
+    before = client.get(f"/api/datasets/{blobs}").get_json()
+    response = client.patch(f"/api/datasets/{blobs}", json={
+        "display_names": {"red": "Rot"}, "image": {"order": "F"}, "name": "renamed"})
+    assert response.status_code == 409
+    assert response.get_json() == {"error": "this dataset is not a set of images"}
+    assert client.get(f"/api/datasets/{blobs}").get_json() == before
+    assert before["display_names"]["red"] == "red" and before["name"] != "renamed"
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ({"image": {"order": "Z"}}, "image.order"),
     ({"image": {"vmin": 20}}, "less than image.vmax"),

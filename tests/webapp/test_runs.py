@@ -269,7 +269,7 @@ def test_deleting_a_dataset_deletes_its_runs(client, trained):
 @pytest.fixture
 def in_threads(app):
     """Train in threads of this process, so that monkeypatching nncore reaches the training."""
-    from webapp.services.jobs import JobManager
+    from webapp.jobs.manager import JobManager
 
     app.extensions["jobs"].shutdown(wait=True)
     app.config["TRAINING_PROCESSES"] = False

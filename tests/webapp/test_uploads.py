@@ -289,7 +289,7 @@ def test_the_default_run_on_a_large_image_dataset_is_sized_for_it(client, upload
 def test_a_dataset_is_parsed_once_then_memory_mapped(app, client, upload, monkeypatch):
     """The upload is parsed and stored as arrays; the dataset's page, its samples and a run
     read those arrays (X memory-mapped, a byte a pixel) and never the file again."""
-    from webapp.engine import training
+    from webapp.jobs import process
     from webapp.services import datasets
 
     created = upload(digits_csv(20_000), "digits.csv", label_column="label").get_json()
@@ -307,7 +307,7 @@ def test_a_dataset_is_parsed_once_then_memory_mapped(app, client, upload, monkey
         path = Path(app.config["DATA_DIR"]) / datasets.get_row(created["id"])["path"]
     assert X.dtype == np.uint8 and X.shape == (20_000, 64)
     assert isinstance(X.base, np.memmap) and not X.flags.writeable
-    worker_side = training.read_dataset(path, {"name": "digits.csv", "image": None})
+    worker_side = process.read_dataset(path, {"name": "digits.csv", "image": None})
     assert isinstance(worker_side.X.base, np.memmap) and np.array_equal(worker_side.X, X)
 
     run = client.post("/api/runs", json={"dataset_id": created["id"], "hidden_layers": [4],

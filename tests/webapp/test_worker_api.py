@@ -2,7 +2,7 @@
 
 The app has a worker token and no workers of its own (MAX_WORKERS 0), so queued runs wait
 for whoever claims them: the test client, step by step, or the real worker code
-(``webapp.worker.ServerClient`` driving ``webapp.engine.runner``) over a live HTTP server.
+(``webapp.jobs.remote.RemoteServer`` driving ``webapp.jobs.relay``) over a live HTTP server.
 """
 import logging
 import threading
@@ -13,8 +13,10 @@ from werkzeug.serving import make_server
 
 from tests.helpers import wait_for_epoch
 from webapp import create_app
-from webapp.engine import runner
-from webapp.worker import ServerClient
+from webapp.jobs.relay import Settings, relay_run
+from webapp.jobs.remote import RemoteServer
+from webapp.jobs.servers import LocalServer, Server
+from webapp.services import worker_protocol
 
 TOKEN = "a-worker-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Worker": "box:42"}
@@ -108,12 +110,10 @@ def test_a_model_must_be_a_model(client, queued):
 
 
 def test_a_silent_worker_loses_its_run(app, client, queued):
-    from webapp.services import training
-
     client.post(f"/api/worker/runs/{queued}/claim", headers=AUTH)
     with app.app_context():
-        assert training.interrupt_stale(20, 0) == []          # heard from just now
-        assert training.interrupt_stale(-1, 0) == [queued]    # as if 20 s had passed
+        assert worker_protocol.interrupt_stale(20, 0) == []          # heard from just now
+        assert worker_protocol.interrupt_stale(-1, 0) == [queued]    # as if 20 s had passed
     run = client.get(f"/api/runs/{queued}").get_json()
     assert run["status"] == "interrupted"
     assert run["error"] == "the worker box:42 stopped responding during training"
@@ -138,9 +138,9 @@ def live(app):
 
 def work(base, run_id, scratch, stop=None):
     """What a remote worker does with one message of the queue (training in a thread)."""
-    client = ServerClient(base, TOKEN, "box:42", scratch, give_up=30)
-    settings = runner.Settings(write_interval=0.0, heartbeat=0.5, use_processes=False)
-    return runner.run(run_id, client, settings, stop or threading.Event(), threading.Event())
+    client = RemoteServer(base, TOKEN, "box:42", scratch, give_up=30)
+    settings = Settings(write_interval=0.0, heartbeat=0.5, use_processes=False)
+    return relay_run(run_id, client, settings, stop or threading.Event(), threading.Event())
 
 
 def test_the_worker_trains_over_http(client, live, bars, queued, tmp_path):
@@ -175,3 +175,13 @@ def test_deleting_the_dataset_stops_its_remote_run(client, live, bars, tmp_path)
     assert outcome == [None]                        # it noticed and stopped, nothing written
     assert client.get(f"/api/runs/{slow}").status_code == 404
 
+
+def test_one_vocabulary_on_both_sides_of_the_worker_api():
+    """The relay's Server interface, both its implementations and the server's protocol
+    functions use the same names."""
+    names = {name for name in vars(Server) if not name.startswith("_")}
+    assert names == {"claim", "dataset_file", "model_path", "report_progress", "complete", "end"}
+    for implementation in (LocalServer, RemoteServer, worker_protocol):
+        missing = sorted(name for name in names if not callable(getattr(implementation, name,
+                                                                         None)))
+        assert not missing, f"{implementation.__name__} lacks {missing}"

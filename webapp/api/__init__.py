@@ -24,7 +24,7 @@ def json_body():
 
 
 def jobs():
-    """The app's training worker pool (``webapp.services.jobs.JobManager``)."""
+    """The app's training worker pool (``webapp.jobs.manager.JobManager``)."""
     return current_app.extensions["jobs"]
 
 

@@ -2,7 +2,8 @@
 
 Every call carries ``Authorization: Bearer <WORKER_TOKEN>`` and ``X-Worker: <host:pid>``.
 Without a token configured on the server the API is off (403); a wrong token gets 401 and a
-line in the server's log. The views are thin: ``webapp.services.training`` does the work.
+line in the server's log. The views are thin: ``webapp.services.worker_protocol`` does the work
+(its functions carry the names of the relay's ``Server`` interface).
 The API is not behind sign-in; a worker acts for the owner of each run it claims, and gets the
 arrays of the datasets of the runs it holds only.
 """
@@ -14,7 +15,7 @@ import re
 from flask import Blueprint, current_app, request, send_file
 
 from webapp.errors import ApiError, BadRequest, NotFound
-from webapp.services import training
+from webapp.services import worker_protocol
 from webapp.stores import runs as run_store
 
 bp = Blueprint("worker", __name__)
@@ -37,7 +38,8 @@ def require_token():
                        "server's", 401)
 
 
-def worker_name():
+def calling_worker():
+    """The name the calling worker gives itself (its ``X-Worker`` header)."""
     name = request.headers.get("X-Worker", "")
     if not WORKER_NAME.fullmatch(name):
         raise BadRequest("X-Worker must name the worker (letters, digits, . _ : - [ ])")
@@ -61,7 +63,7 @@ def body():
 @bp.get("/hello")
 def hello():
     """What a starting worker checks: its token works; the server's timing settings."""
-    return {"worker": worker_name(),
+    return {"worker": calling_worker(),
             "heartbeat_seconds": current_app.config["WORKER_HEARTBEAT_SECONDS"],
             "write_interval": current_app.config["HISTORY_WRITE_INTERVAL"],
             "lease_seconds": current_app.config["WORKER_LEASE_SECONDS"]}
@@ -69,15 +71,15 @@ def hello():
 
 @bp.post("/runs/<int:run_id>/claim")
 def claim(run_id):
-    return training.claim(run_id, worker_name())
+    return worker_protocol.claim(run_id, calling_worker())
 
 
 @bp.get("/datasets/<int:dataset_id>/arrays")
 def dataset_arrays(dataset_id):
     # A worker acts for the owners of the runs it holds: it gets their datasets, no others.
-    if not run_store.holds_dataset(worker_name(), dataset_id):
+    if not run_store.holds_dataset(calling_worker(), dataset_id):
         raise NotFound(f"dataset {dataset_id} not found")
-    path, version = training.dataset_file(dataset_id)
+    path, version = worker_protocol.dataset_file(dataset_id)
     response = send_file(path, mimetype="application/octet-stream", etag=version,
                          download_name=f"dataset-{dataset_id}.npz")
     response.headers["X-Dataset-Version"] = version
@@ -85,22 +87,25 @@ def dataset_arrays(dataset_id):
 
 
 @bp.post("/runs/<int:run_id>/progress")
-def progress(run_id):
+def report_progress(run_id):
     data = body()
-    return training.record(run_id, worker_name(), data.get("start"), data.get("history"),
-                           data.get("progress"))
+    return worker_protocol.report_progress(run_id, calling_worker(), data.get("start"),
+                                           data.get("history"), data.get("progress"))
 
 
 @bp.put("/runs/<int:run_id>/model")
-def model(run_id):
+def store_model(run_id):
     request.max_content_length = current_app.config["MAX_MODEL_BYTES"]
-    return training.store_model(run_id, worker_name(), request.stream, request.content_length)
+    return worker_protocol.store_model(run_id, calling_worker(), request.stream,
+                                       request.content_length)
 
 
 @bp.post("/runs/<int:run_id>/finish")
 def finish(run_id):
+    """``complete`` or ``end``, as the status says."""
     data = body()
     if data.get("status") == "completed":
-        return training.complete(run_id, worker_name(), data.get("history"), data.get("result"))
-    return training.end(run_id, worker_name(), data.get("status"), data.get("error"),
-                        data.get("history"))
+        return worker_protocol.complete(run_id, calling_worker(), data.get("history"),
+                                        data.get("result"))
+    return worker_protocol.end(run_id, calling_worker(), data.get("status"), data.get("error"),
+                               data.get("history"))

@@ -1,6 +1,7 @@
 """Services: the work behind the API views (datasets, runs, training jobs, reports).
 
-They use ``get_db()`` and ``current_app.config`` (worker threads push an app context) and raise
+They read and write the database through the stores (``webapp.stores``, one per table) inside
+an app context (worker threads push one), find files through ``current_app.config``, and raise
 ``webapp.errors.ApiError`` subclasses for anything the client should hear about.
 """
 import json
@@ -44,11 +45,6 @@ class LRUCache:
 
 def loads(text, default=None):
     return default if text is None else json.loads(text)
-
-
-def dumps(value):
-    # allow_nan=False: the database must only ever hold valid JSON for the browser.
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
 def storage_error(exc, what):

@@ -18,12 +18,12 @@ import numpy as np
 
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry, from_images, to_images
-from webapp.db import get_db
 from webapp.errors import BadRequest
-from webapp.services import datasets, dumps, loads, runs
+from webapp.services import datasets, loads, runs
 from webapp.services.datasets import (
     MAX_NAME_LENGTH, committed_with, data_dir, get_row, load, save_arrays, store_dataset,
 )
+from webapp.stores import datasets as dataset_store
 from webapp.viewer import current_viewer
 
 # Adding rewrites the dataset's file: one correction at a time, so none is lost and a parent
@@ -82,7 +82,7 @@ def add_correction(run_id, body):
         if summary["source"] == "corrections":
             target_id = summary["id"]
         else:
-            target_id = corrections_dataset_of(summary["id"])
+            target_id = dataset_store.corrections_of(summary["id"], current_viewer().id)
         if target_id is None:
             target_id = derive_with_rows(summary["id"], features[None], [label])
         else:
@@ -98,15 +98,6 @@ def add_correction(run_id, body):
 # --- derived datasets: a parent's rows plus rows the user added --------------------------------
 
 CORRECTIONS_SUFFIX = " + your corrections"
-
-
-def corrections_dataset_of(parent_id):
-    """The id of the corrections dataset derived from ``parent_id`` (the oldest), or None."""
-    # each person's corrections go to their own derived dataset (the sample is everyone's)
-    row = get_db().execute(
-        "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ? AND owner_id IS ?"
-        " ORDER BY id LIMIT 1", (parent_id, current_viewer().id)).fetchone()
-    return None if row is None else row["id"]
 
 
 def _grown(dataset, X_new, labels, name=None):
@@ -145,7 +136,6 @@ def append_rows(dataset_id, X_new, labels):
     summary = {**grown.summary(), "notes": old.get("notes", []),
                "added_samples": int(old.get("added_samples", 0)) + len(X_new)}
     tmp = save_arrays(grown)
-    db = get_db()
-    with committed_with(db, tmp):
-        db.execute("UPDATE datasets SET summary = ? WHERE id = ?", (dumps(summary), dataset_id))
+    with committed_with(tmp):
+        dataset_store.set_summary(dataset_id, summary)
         os.replace(tmp, data_dir() / row["path"])

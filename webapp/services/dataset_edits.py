@@ -10,15 +10,16 @@ import os
 import unicodedata
 
 
-from webapp.db import get_db
+from webapp.db import transaction
 from webapp.errors import BadRequest, Conflict
 from webapp.services import (
-    dumps, finite_number, loads,
+    finite_number, loads,
 )
 
 from webapp.services.datasets import (
     MAX_DISPLAY_NAME_LENGTH, committed_with, save_arrays, clean_name, data_dir, default_display_names, changeable_row, get_row, get_summary, raw_frame, summarise, table_summary,
 )
+from webapp.stores import datasets as dataset_store
 
 
 def _display_names(value, classes, current):
@@ -76,22 +77,20 @@ def update_dataset(dataset_id, changes):
         change_roles(dataset_id, changes["roles"])
     row = get_row(dataset_id)
     summary = summarise(row)
-    db = get_db()
-    if "display_names" in changes:
-        names = _display_names(changes["display_names"], summary["classes"],
-                               summary["display_names"])
-        db.execute("UPDATE datasets SET display_names = ? WHERE id = ?", (dumps(names), dataset_id))
-    if "image" in changes:
-        if summary["image"] is None:
-            raise Conflict("this dataset is not a set of images")
-        geometry = image_geometry(summary["image"], changes["image"])
-        db.execute("UPDATE datasets SET image = ? WHERE id = ?", (dumps(geometry), dataset_id))
-    if "name" in changes:
-        if not isinstance(changes["name"], str) or not clean_name(changes["name"]):
-            raise BadRequest("name must be non-empty text")
-        db.execute("UPDATE datasets SET name = ? WHERE id = ?",
-                   (clean_name(changes["name"]), dataset_id))
-    db.commit()
+    with transaction():     # a refused field leaves the others unchanged too
+        if "display_names" in changes:
+            names = _display_names(changes["display_names"], summary["classes"],
+                                   summary["display_names"])
+            dataset_store.set_display_names(dataset_id, names)
+        if "image" in changes:
+            if summary["image"] is None:
+                raise Conflict("this dataset is not a set of images")
+            geometry = image_geometry(summary["image"], changes["image"])
+            dataset_store.set_image(dataset_id, geometry)
+        if "name" in changes:
+            if not isinstance(changes["name"], str) or not clean_name(changes["name"]):
+                raise BadRequest("name must be non-empty text")
+            dataset_store.set_name(dataset_id, clean_name(changes["name"]))
     return get_summary(dataset_id)
 
 
@@ -124,9 +123,7 @@ def change_roles(dataset_id, roles):
     summary["notes"] = [n for n in old.get("notes", []) if n.startswith("The file is not")] \
         + summary["notes"]
     tmp = save_arrays(dataset)
-    db = get_db()
     names = default_display_names(dataset.classes)
-    with committed_with(db, tmp):
-        db.execute("UPDATE datasets SET summary = ?, display_names = ? WHERE id = ?",
-                   (dumps(summary), dumps(names), dataset_id))
+    with committed_with(tmp):
+        dataset_store.set_summary(dataset_id, summary, display_names=names)
         os.replace(tmp, data_dir() / row["path"])

@@ -28,13 +28,14 @@ from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
 from nncore.fitting import default_settings
 from nncore.data.images import ImageGeometry
-from webapp.db import get_db, now
+from webapp.db import transaction
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import (
-    LRUCache, dumps, loads, remove_quietly, storage_error,
+    LRUCache, loads, remove_quietly, storage_error,
 )
+from webapp.stores import datasets as dataset_store
 from webapp.stores import runs as run_store
-from webapp.viewer import current_viewer, visible_sql
+from webapp.viewer import SYSTEM, current_viewer
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
@@ -128,21 +129,19 @@ def raw_frame(dataset_id):
 
 
 @contextmanager
-def committed_with(db, tmp):
+def committed_with(tmp):
     """Commit the block's database writes together with its rename of ``tmp``, or undo both.
 
     Whatever fails (disk full included), the transaction is rolled back and the temporary file
     removed, so no half-written dataset is left behind.
     """
     try:
-        yield
-        db.commit()
+        with transaction():
+            yield
     except OSError as exc:
-        db.rollback()
         remove_quietly(tmp)
         raise storage_error(exc, "the dataset") from exc
     except BaseException:
-        db.rollback()
         remove_quietly(tmp)
         raise
 
@@ -167,26 +166,19 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     datasets) counts the rows added to the parent's and is kept in the summary.
     """
     tmp = save_arrays(dataset)
-    db = get_db()
     summary = table_summary(dataset)
     if added_samples is not None:
         summary["added_samples"] = int(added_samples)
     names = default_display_names(dataset.classes)
     names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
-    with committed_with(db, tmp):
-        cur = db.execute(
-            "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
-            " created_at, owner_id) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?)",
-            (dataset.name or "dataset", source, parent_id, dumps(summary),
-             dumps(names),
-             None if image is None else dumps(image), now(),
-             None if source == "builtin" else current_viewer().id),
-        )
-        dataset_id = cur.lastrowid
+    with committed_with(tmp):
+        dataset_id = dataset_store.insert(dataset.name or "dataset", source, parent_id, summary,
+                                          names, image,
+                                          None if source == "builtin" else current_viewer().id)
         relative = f"datasets/{dataset_id}.npz"
         os.replace(tmp, data_dir() / relative)
-        db.execute("UPDATE datasets SET path = ? WHERE id = ?", (relative, dataset_id))
+        dataset_store.set_path(dataset_id, relative)
     return dataset_id
 
 
@@ -204,8 +196,7 @@ def table_summary(dataset):
 
 def register_builtin_sample():
     """Register nncore's built-in digits sample once (idempotent)."""
-    db = get_db()
-    if db.execute("SELECT 1 FROM datasets WHERE source = 'builtin'").fetchone():
+    if dataset_store.has_builtin():
         return None
     from nncore.data.loaders import load_sample
 
@@ -274,9 +265,7 @@ def create_from_upload(received, x_sheet=None, y_sheet=None, label_column=None, 
 
 def get_row(dataset_id):
     """The dataset's row if the viewer may see it; 404 otherwise (as for a missing id)."""
-    visible, params = visible_sql(current_viewer())
-    row = get_db().execute(f"SELECT * FROM datasets WHERE id = ? AND {visible}",
-                           (dataset_id, *params)).fetchone()
+    row = dataset_store.get(dataset_id)
     if row is None:
         raise NotFound(f"dataset {dataset_id} not found")
     return row
@@ -298,8 +287,7 @@ def summarise(row):
     if "added_samples" in summary:
         parent_samples = summary["n_samples"] - summary["added_samples"]
     elif row["parent_id"] is not None:
-        parent = get_db().execute("SELECT summary FROM datasets WHERE id = ?",
-                                  (row["parent_id"],)).fetchone()
+        parent = dataset_store.get(row["parent_id"], viewer=SYSTEM)   # its size only
         if parent is not None:
             parent_samples = loads(parent["summary"], {}).get("n_samples")
     n_samples = summary.get("n_samples")
@@ -331,10 +319,7 @@ def get_summary(dataset_id):
 
 
 def list_datasets():
-    visible, params = visible_sql(current_viewer())
-    rows = get_db().execute(f"SELECT * FROM datasets WHERE {visible} ORDER BY id",
-                            params).fetchall()
-    return [summarise(row) for row in rows]
+    return [summarise(row) for row in dataset_store.rows()]
 
 
 def load(dataset_id):
@@ -373,10 +358,8 @@ def delete_dataset(dataset_id, jobs):
         jobs.cancel(run_id)
         if model_path:
             remove_quietly(data_dir() / model_path)
-    db = get_db()
-    db.execute("UPDATE datasets SET parent_id = NULL WHERE parent_id = ?", (dataset_id,))
-    db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
-    db.commit()
+    with transaction():
+        dataset_store.delete(dataset_id)
     remove_quietly(data_dir() / row["path"])
 
 
@@ -384,13 +367,3 @@ def delete_dataset(dataset_id, jobs):
 
 
 # --- images ------------------------------------------------------------------------------------
-
-
-# --- owners ------------------------------------------------------------------------------------
-
-def reassign_owner(from_owner, to_owner):
-    """Give ``from_owner``'s datasets (None: those nobody owns, but the built-in sample, which
-    stays everyone's) to ``to_owner``."""
-    get_db().execute("UPDATE datasets SET owner_id = ? WHERE owner_id IS ? AND source != 'builtin'",
-                     (to_owner, from_owner))
-    get_db().commit()

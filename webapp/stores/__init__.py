@@ -1,5 +1,22 @@
-"""Stores: one module per table, holding every SQL statement on it (services sit above them).
+"""Stores: one module per table, holding every SQL statement on it; services sit above them.
 
-Only ``runs`` has one so far; the datasets table is still read and written by
-``webapp.services.datasets``.
+- ``runs``: a run's life from 'queued' to its end, its history and its heartbeat. Each
+  function is one transaction and commits it: a run's row is the whole of its state.
+- ``datasets``: the registry of stored datasets (name, source, parent, file path, summary,
+  display names, image geometry). Its writes join the caller's transaction
+  (:func:`webapp.db.transaction`), because a dataset's row changes together with its file.
+
+A store takes and returns plain values: Python objects go in and are written as JSON with
+:func:`dumps`; rows come back as ``sqlite3.Row`` with their JSON columns as text. Outside the
+stores only ``webapp.db`` (connections, transactions, migrations) talks to SQLite;
+``tests/test_architecture.py`` checks that.
 """
+import json
+
+
+def dumps(value):
+    """``value`` as the compact JSON text the database holds.
+
+    ``allow_nan=False``: the database only ever holds valid JSON for the browser.
+    """
+    return json.dumps(value, allow_nan=False, separators=(",", ":"))

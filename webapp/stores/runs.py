@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from webapp.db import get_db, now
+from webapp.stores import dumps as _dumps
 from webapp.viewer import current_viewer, visible_sql
 
 HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds")
@@ -38,11 +39,6 @@ def json_number(value):
         return None if value is None else int(value)
     value = float(value)
     return value if math.isfinite(value) else None
-
-
-def _dumps(value):
-    # allow_nan=False: the database only ever holds valid JSON for the browser.
-    return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
 def _commit(cursor):

@@ -1,18 +1,18 @@
 """One training as pure compute: a dataset file and a configuration in, messages out.
 
-The messages, in order: ``("phase", text)`` before a preparation step, ``("epoch", record,
-epochs)`` after each epoch (``record``: the :data:`HISTORY_KEYS` values, JSON-ready), then
-exactly one ending: ``("done", history, summary)`` (the model is in the file asked for),
-``("failed", message)`` or ``("stopped",)`` (cancel was set; stops after the current epoch).
+:func:`fit_and_report` trains and tells its listener how it goes, with the messages of
+:mod:`webapp.jobs.messages`. It writes no database and no server file (only the model file it
+is asked for) and imports nothing of the server's: the relay turns its messages into calls
+on the server.
 
 Training is CPU-bound Python between numpy calls; in a thread of the server it would hold
 the GIL often enough to make predictions and pages wait (a prediction p99 of about 200 ms was
-measured with four trainings in threads). So it runs in a child process, started by a
-``forkserver`` that has numpy and nncore imported already (a start costs a fork, not an
-import), at a lower CPU priority, with one BLAS thread. The child writes no database and no
-server file: when its parent dies, its next message fails (the parent held the only read end
-of the pipe) and it stops. ``TRAINING_PROCESSES = False`` trains in a thread instead, for
-tests that patch nncore.
+measured with four trainings in threads). So :class:`TrainingProcess` runs it in a child
+process, started by a ``forkserver`` that has numpy and nncore imported already (a start
+costs a fork, not an import), at a lower CPU priority, with one BLAS thread. When its parent
+dies, the child's next message fails (the parent held the only read end of the pipe) and it
+stops. :class:`TrainingThread` trains in a thread instead (``TRAINING_PROCESSES = False``),
+for tests that patch nncore. Both have one interface: ``receive``, ``cancel``, ``join``.
 """
 import json
 import logging
@@ -29,9 +29,8 @@ from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
 from nncore.data.npzfiles import load as load_arrays
 from nncore.nn.training import TrainingDiverged
-from webapp.services import storage_error
-from webapp.services.reports import result_summary
-from webapp.stores.runs import HISTORY_KEYS, json_number
+from webapp.jobs.messages import Done, Epoch, Failed, Lost, ModelNotSaved, Phase, Stopped
+from webapp.jobs.summary import result_summary
 
 log = logging.getLogger(__name__)
 
@@ -93,53 +92,50 @@ def read_dataset(path, meta):
                              else None))
 
 
-def train(spec, dataset_path, model_path, cancel, send):
+def fit_and_report(spec, dataset_path, model_path, cancel, send):
     """Train ``spec`` (``{"config", "dataset": {"name", "image"}}``), reporting via ``send``.
 
     ``cancel`` is an Event; ``send(message)`` raises :class:`ChannelClosed` when nobody
-    listens any more. Failures of the training become a ``("failed", message)``.
+    listens any more. Failures of the training become a :class:`Failed`.
     """
     def callback(record):
-        send(("epoch", {key: json_number(record.get(key)) for key in HISTORY_KEYS},
-              record.get("epochs")))
+        send(Epoch({key: value for key, value in record.items() if key != "epochs"},
+                   record.get("epochs")))
         return not cancel.is_set()
 
     try:
         config = TrainConfig.from_dict(spec["config"])
         dataset = read_dataset(dataset_path, spec["dataset"])
         model, result = nncore.fitting.fit(dataset, config, callback,
-                                           phase=lambda text: send(("phase", text)))
+                                           phase=lambda text: send(Phase(text)))
     except ChannelClosed:
         raise
     except TrainingDiverged as exc:
-        send(("failed", str(exc)))
+        send(Failed(str(exc)))
         return
     except ValueError as exc:
-        send(("failed", f"training failed: {exc}"))
+        send(Failed(f"training failed: {exc}"))
         return
     if cancel.is_set():
-        send(("stopped",))
+        send(Stopped())
         return
     try:
         model.save(model_path)  # writes a temporary file, then renames it into place
     except OSError as exc:
-        send(("failed", storage_error(exc, "the model").message))
+        send(ModelNotSaved(exc.errno, exc.strerror or str(exc)))
         return
-    # fit's own history is final (early stopping may end it at the kept epoch)
-    history = {key: [json_number(v) for v in values]
-               for key, values in (result.get("history") or {}).items() if key in HISTORY_KEYS}
-    send(("done", history, result_summary(model, dataset, result)))
+    send(Done(result.get("history") or {}, result_summary(model, dataset, result)))
 
 
-def train_reporting_crashes(spec, dataset_path, model_path, cancel, send):
-    """:func:`train`, with an unexpected exception reported as a failure, never raised."""
+def fit_reporting_crashes(spec, dataset_path, model_path, cancel, send):
+    """:func:`fit_and_report`, with an unexpected exception reported as a failure."""
     try:
-        train(spec, dataset_path, model_path, cancel, send)
+        fit_and_report(spec, dataset_path, model_path, cancel, send)
     except ChannelClosed:
         raise
     except Exception as exc:  # never let a run take the worker down, nor stay "running"
         log.exception("training failed")
-        send(("failed", f"training failed unexpectedly ({type(exc).__name__}: {exc})"))
+        send(Failed(f"training failed unexpectedly ({type(exc).__name__}: {exc})"))
 
 
 def _process_main(spec, dataset_path, model_path, cancel, conn, nice):
@@ -156,70 +152,85 @@ def _process_main(spec, dataset_path, model_path, cancel, conn, nice):
             raise ChannelClosed() from exc
 
     try:
-        train_reporting_crashes(spec, dataset_path, model_path, cancel, send)
+        fit_reporting_crashes(spec, dataset_path, model_path, cancel, send)
     except ChannelClosed:
         pass
     finally:
         conn.close()
 
 
-class Training:
-    """A training started in a child process (or a thread): ``receive``, ``cancel``, ``join``.
+class TrainingProcess:
+    """A training in a child process at CPU priority ``nice``.
 
     ``receive(timeout)`` returns the next message, or None when none came within
     ``timeout`` seconds; when the child ended without an ending message (it was killed) it
-    returns ``("lost", exit status)``.
+    returns :class:`Lost` with its exit status.
     """
 
-    _END = object()
+    def __init__(self, spec, dataset_path, model_path, nice=0):
+        context = process_context()
+        self._cancel = context.Event()
+        self._conn, child_end = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_process_main,
+            args=(spec, dataset_path, model_path, self._cancel, child_end, nice),
+            name="training", daemon=True)
+        self._process.start()
+        child_end.close()      # the child holds the only write end now
 
-    def __init__(self, spec, dataset_path, model_path, use_processes=True, nice=0):
-        if use_processes:
-            context = process_context()
-            self._cancel = context.Event()
-            self._conn, child_end = context.Pipe(duplex=False)
-            self._worker = context.Process(
-                target=_process_main,
-                args=(spec, dataset_path, model_path, self._cancel, child_end, nice),
-                name="training", daemon=True)
-            self._worker.start()
-            child_end.close()      # the child holds the only write end now
-        else:
-            self._cancel = threading.Event()
-            self._conn = queue.Queue()
-            self._worker = threading.Thread(
-                target=self._thread_main, args=(spec, dataset_path, model_path),
-                name="training", daemon=True)
-            self._worker.start()
-
-    def _thread_main(self, spec, dataset_path, model_path):
+    def receive(self, timeout):
         try:
-            train_reporting_crashes(spec, dataset_path, model_path, self._cancel, self._conn.put)
-        finally:
-            self._conn.put(self._END)
+            return self._conn.recv() if self._conn.poll(timeout) else None
+        except (EOFError, OSError):
+            self.join()
+            return Lost(self._process.exitcode)
 
     def cancel(self):
         self._cancel.set()
 
-    def _next(self, timeout):
-        if isinstance(self._conn, queue.Queue):
-            try:
-                return self._conn.get(timeout=timeout)
-            except queue.Empty:
-                return None
+    def join(self):
+        self._process.join()
+        self._conn.close()
+
+
+class TrainingThread:
+    """A training in a thread of this process, with :class:`TrainingProcess`'s interface."""
+
+    _END = object()
+
+    def __init__(self, spec, dataset_path, model_path):
+        self._cancel = threading.Event()
+        self._messages = queue.Queue()
+        self._thread = threading.Thread(target=self._main, args=(spec, dataset_path, model_path),
+                                        name="training", daemon=True)
+        self._thread.start()
+
+    def _main(self, spec, dataset_path, model_path):
         try:
-            return self._conn.recv() if self._conn.poll(timeout) else None
-        except (EOFError, OSError):
-            return self._END
+            fit_reporting_crashes(spec, dataset_path, model_path, self._cancel,
+                                  self._messages.put)
+        finally:
+            self._messages.put(self._END)
 
     def receive(self, timeout):
-        message = self._next(timeout)
+        try:
+            message = self._messages.get(timeout=timeout)
+        except queue.Empty:
+            return None
         if message is self._END:
             self.join()
-            return ("lost", getattr(self._worker, "exitcode", None))
+            return Lost(None)
         return message
 
+    def cancel(self):
+        self._cancel.set()
+
     def join(self):
-        self._worker.join()
-        if not isinstance(self._conn, queue.Queue):
-            self._conn.close()
+        self._thread.join()
+
+
+def start_training(spec, dataset_path, model_path, use_processes=True, nice=0):
+    """A :class:`TrainingProcess`, or a :class:`TrainingThread` when ``use_processes`` is off."""
+    if use_processes:
+        return TrainingProcess(spec, dataset_path, model_path, nice)
+    return TrainingThread(spec, dataset_path, model_path)

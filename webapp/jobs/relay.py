@@ -1,19 +1,21 @@
-"""What a worker does with one queued run, wherever it runs.
+"""The relay: what a worker does with one queued run, wherever it runs.
 
 1. ``server.claim(run_id)`` -> the run's spec, or None (cancelled or deleted while queued,
    or already claimed: the message was a duplicate).
-2. ``server.dataset(spec)`` -> a local path to the dataset's arrays (the server's own file
-   for its embedded workers; a download, kept in a small cache, for remote ones).
-3. Train in a child process (``engine.training``) and relay its epochs with
-   ``server.progress(run_id, start, columns, progress)`` at most every ``write_interval``
-   seconds, and at least every ``heartbeat`` seconds even without news: that is the
-   heartbeat, and its answer says whether to stop (the run was cancelled).
+2. ``server.dataset_file(spec)`` -> a local path to the dataset's arrays (the server's own
+   file for its embedded workers; a download, kept in a small cache, for remote ones).
+3. Start the training (``webapp.jobs.process``) and relay its epochs with
+   ``server.report_progress(run_id, start, columns, progress)`` at most every
+   ``write_interval`` seconds, and at least every ``heartbeat`` seconds even without news:
+   that is the heartbeat, and its answer says whether to stop (the run was cancelled).
 4. ``server.complete(run_id, model_path, history, summary)`` or
-   ``server.finish(run_id, status, error, history)``.
+   ``server.end(run_id, status, error, history)``.
 
-``server`` is the same small interface for the server's own workers (direct calls into its
-services) and for remote ones (HTTP, see ``webapp.worker``). A server that cannot be reached
-is retried by the server object; ``progress`` answers None then, and the training goes on.
+``server`` is the one :class:`~webapp.jobs.servers.Server` interface: direct calls into the
+services for the server's own workers, HTTP for remote ones (``webapp.jobs.remote``). A
+server that cannot be reached is retried by the server object; ``report_progress`` answers
+None then, and the training goes on. The relay also turns the process's values into the
+server's JSON (only the :data:`HISTORY_KEYS` columns; NaN and infinities as null).
 """
 import logging
 import math
@@ -22,8 +24,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from webapp.engine.training import Training
-from webapp.stores.runs import HISTORY_KEYS, empty_history
+from webapp.jobs.messages import Done, Epoch, Failed, Lost, ModelNotSaved, Phase, Stopped
+from webapp.jobs.process import start_training
+from webapp.jobs.servers import Refused, RunGone
+from webapp.services import storage_error
+from webapp.stores.runs import HISTORY_KEYS, empty_history, json_number
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +37,9 @@ TICK = 0.05                 # how often the relay looks at its stop flags (secon
 RETRY_SECONDS = 1.0         # between two progress writes the server did not take
 
 
-class RunGone(Exception):
-    """The server no longer lets this worker train the run (deleted, or given up on)."""
-
-
-class Refused(Exception):
-    """The server refuses this worker altogether (its token): no call can succeed."""
-
-
 @dataclass
 class Settings:
+    """How a relay paces its reports, and how its training runs."""
     write_interval: float = 0.2       # seconds between two progress writes, at most
     heartbeat: float = 1.0            # seconds between two progress writes, at least
     give_up: float = 600.0            # stop a training the server has not heard for this long
@@ -50,8 +48,14 @@ class Settings:
     stopped_message: str = "the worker stopped during training"
 
 
-class Relay:
-    """The epochs the child reported, and how far the server has them."""
+def history_columns(history):
+    """The :data:`HISTORY_KEYS` columns of a history, JSON-ready (absent ones left out)."""
+    return {key: [json_number(v) for v in history[key]] for key in HISTORY_KEYS
+            if key in history}
+
+
+class Outbox:
+    """The epochs the training reported, and how far the server has them."""
 
     def __init__(self, run_id, server, settings, epochs):
         self.run_id, self.server, self.settings = run_id, server, settings
@@ -65,7 +69,7 @@ class Relay:
 
     def add(self, record, epochs):
         for key in HISTORY_KEYS:
-            self.history[key].append(record.get(key))
+            self.history[key].append(json_number(record.get(key)))
         epoch = record.get("epoch") or 0
         epochs = epochs or self.progress["epochs"]
         # The training's own clock: loading the data and drawing synthetic digits before
@@ -99,7 +103,7 @@ class Relay:
         self.last_try = time.monotonic()
         self.urgent = False
         columns = {key: self.history[key][self.sent:] for key in HISTORY_KEYS}
-        reply = self.server.progress(self.run_id, self.sent, columns, self.progress)
+        reply = self.server.report_progress(self.run_id, self.sent, columns, self.progress)
         if reply is None:
             self.failing = True
             return False
@@ -111,10 +115,11 @@ class Relay:
 
     def final_history(self, history=None):
         """The relayed history, with what fit returned in its place where it did."""
-        return {key: (history or {}).get(key, self.history[key]) for key in HISTORY_KEYS}
+        final = history_columns(history or {})
+        return {key: final.get(key, self.history[key]) for key in HISTORY_KEYS}
 
 
-def run(run_id, server, settings, stop, stopping):
+def relay_run(run_id, server, settings, stop, stopping):
     """Train ``run_id`` for ``server`` until it ends; never raises for a failed training.
 
     ``stop``: an Event set to cancel this run (the server's own workers); ``stopping``: an
@@ -124,14 +129,14 @@ def run(run_id, server, settings, stop, stopping):
     spec = server.claim(run_id)
     if spec is None:
         return None
-    relay = Relay(run_id, server, settings, spec["config"].get("epochs"))
+    outbox = Outbox(run_id, server, settings, spec["config"].get("epochs"))
     training = None
     try:
-        with _heartbeats(relay):             # a download and a process start take a while
-            training = Training(spec, server.dataset(spec), server.model_path(run_id),
-                                use_processes=settings.use_processes, nice=settings.nice)
-        ending = _relay(training, relay, stop, stopping)
-        return _end(server, run_id, relay, ending, stopping, settings)
+        with _heartbeats(outbox):            # a download and a process start take a while
+            training = start_training(spec, server.dataset_file(spec), server.model_path(run_id),
+                                      use_processes=settings.use_processes, nice=settings.nice)
+        ending = _pass_on(training, outbox, stop, stopping)
+        return _report_end(server, run_id, outbox, ending, stopping, settings)
     except RunGone:
         log.info("run %s is no longer this worker's: training stopped", run_id)
         return None
@@ -140,9 +145,9 @@ def run(run_id, server, settings, stop, stopping):
     except Exception as exc:  # never let a run take the worker down, nor stay "running"
         log.exception("training run %s failed", run_id)
         try:
-            server.finish(run_id, "failed",
-                          f"training failed unexpectedly ({type(exc).__name__}: {exc})",
-                          relay.final_history())
+            server.end(run_id, "failed",
+                       f"training failed unexpectedly ({type(exc).__name__}: {exc})",
+                       outbox.final_history())
         except Exception:
             log.exception("could not record the failure of run %s", run_id)
         return "failed"
@@ -153,21 +158,21 @@ def run(run_id, server, settings, stop, stopping):
 
 
 @contextmanager
-def _heartbeats(relay):
+def _heartbeats(outbox):
     """Keep the run's lease while the block prepares the training (nothing to relay yet)."""
     done, gone = threading.Event(), []
 
     def beat():
-        while not done.wait(relay.settings.heartbeat):
+        while not done.wait(outbox.settings.heartbeat):
             try:
-                relay.flush()
+                outbox.flush()
             except RunGone:
                 gone.append(True)
                 return
             except Exception:              # the relay loop will meet it again, and say so
-                log.exception("run %s: heartbeat failed", relay.run_id)
+                log.exception("run %s: heartbeat failed", outbox.run_id)
 
-    beater = threading.Thread(target=beat, name=f"heartbeat-{relay.run_id}", daemon=True)
+    beater = threading.Thread(target=beat, name=f"heartbeat-{outbox.run_id}", daemon=True)
     beater.start()
     try:
         yield
@@ -178,48 +183,52 @@ def _heartbeats(relay):
         raise RunGone()
 
 
-def _relay(training, relay, stop, stopping):
-    """Pass the child's messages on until it ends; returns its ending message."""
+def _pass_on(training, outbox, stop, stopping):
+    """Pass the training's messages on until it ends; returns its ending message."""
     ending = None
     while ending is None:
         if stop.is_set() or stopping.is_set():
             training.cancel()
         message = training.receive(TICK)
-        if message is not None:
-            kind = message[0]
-            if kind == "epoch":
-                relay.add(message[1], message[2])
-            elif kind == "phase":
-                relay.phase(message[1])
-            else:
-                ending = message
-        if relay.due() and relay.flush():
+        if isinstance(message, Epoch):
+            outbox.add(message.record, message.epochs)
+        elif isinstance(message, Phase):
+            outbox.phase(message.text)
+        elif message is not None:
+            ending = message
+        if outbox.due() and outbox.flush():
             training.cancel()
-        if relay.lost_touch():
-            log.error("run %s: the server has not answered for %.0f s; giving up", relay.run_id,
-                      relay.settings.give_up)
+        if outbox.lost_touch():
+            log.error("run %s: the server has not answered for %.0f s; giving up",
+                      outbox.run_id, outbox.settings.give_up)
             training.cancel()
             raise RunGone()
     return ending
 
 
-def _end(server, run_id, relay, ending, stopping, settings):
+def _report_end(server, run_id, outbox, ending, stopping, settings):
     """Report how the training ended; returns the status reported."""
-    relay.flush()
-    kind = ending[0]
-    if kind == "done":
-        _, history, summary = ending
-        server.complete(run_id, server.model_path(run_id), relay.final_history(history),
-                        summary)
+    outbox.flush()
+    if isinstance(ending, Done):
+        server.complete(run_id, server.model_path(run_id), outbox.final_history(ending.history),
+                        ending.summary)
         return "completed"
-    if kind == "failed":
-        status, error = "failed", ending[1]
-    elif stopping.is_set():
-        status, error = "interrupted", settings.stopped_message
-    elif kind == "stopped":
-        status, error = "cancelled", None
-    else:                                   # ("lost", exit status)
-        log.error("the training process of run %s exited with %s", run_id, ending[1])
-        status, error = "failed", LOST_MESSAGE.format(ending[1])
-    server.finish(run_id, status, error, relay.final_history())
+    status, error = _unfinished(run_id, ending, stopping, settings)
+    server.end(run_id, status, error, outbox.final_history())
     return status
+
+
+def _unfinished(run_id, ending, stopping, settings):
+    """(status, error) of a training that did not complete."""
+    if isinstance(ending, Failed):
+        return "failed", ending.error
+    if isinstance(ending, ModelNotSaved):
+        return "failed", storage_error(OSError(ending.errno, ending.reason), "the model").message
+    if stopping.is_set():
+        return "interrupted", settings.stopped_message
+    if isinstance(ending, Stopped):
+        return "cancelled", None
+    if not isinstance(ending, Lost):
+        raise TypeError(f"not a training's ending: {ending!r}")
+    log.error("the training process of run %s exited with %s", run_id, ending.exit_status)
+    return "failed", LOST_MESSAGE.format(ending.exit_status)

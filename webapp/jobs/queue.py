@@ -1,8 +1,8 @@
 """The task queue: Huey in the server's memory (embedded) or on Redis (shared by machines).
 
-One task, ``train(run_id)``. A message says only which run to train; the worker asks the
-server for the rest when it claims the run, so a message left over from a cancelled or
-deleted run is harmless. Messages are JSON, never pickles (Huey's default): whoever can
+One task, :data:`TASK_NAME` ``(run_id)``. A message says only which run to train; the worker
+asks the server for the rest when it claims the run, so a message left over from a cancelled
+or deleted run is harmless. Messages are JSON, never pickles (Huey's default): whoever can
 write to the broker still cannot make a worker or the server run code.
 
 The embedded queue lives and dies with the server process: runs still queued when the server
@@ -87,16 +87,17 @@ def open_queue(url=None):
     return MemoryHuey(QUEUE_NAME, **common)
 
 
-def register_training(huey, handler):
-    """Register ``train(run_id)`` calling ``handler(run_id)``; returns the task to enqueue.
+def register_task(huey, handler):
+    """Register the task :data:`TASK_NAME` calling ``handler(run_id)``; returns the task to
+    enqueue.
 
     The server and the workers each register their own handler under the same name (Huey
-    names a task by its function's module and name, both fixed here).
+    would otherwise name a task after its function's module and name).
     """
-    def train(run_id):
+    def run_task(run_id):
         handler(run_id)
 
-    return huey.task(name=TASK_NAME)(train)
+    return huey.task(name=TASK_NAME)(run_task)
 
 
 def enqueue(task, run_id):

@@ -1,7 +1,9 @@
-"""The server's side of a training, whoever trains it: claim, progress, model, end, leases.
+"""The server's side of the worker protocol, whoever trains a run: claim, progress, model, end,
+leases.
 
-The server's own (embedded) workers call these functions directly; remote workers call them
-through ``webapp.api.worker`` over HTTP. Either way the server stays the only writer of its
+The functions carry the names of the relay's ``Server`` interface (``webapp.jobs.servers``):
+the server's own workers reach them through its ``LocalServer``, remote workers over HTTP
+through ``webapp.api.worker``. Either way the server stays the only writer of its
 database and data folder: a worker gets a run's spec and dataset from here and gives back
 epochs, the model file and the outcome.
 
@@ -30,7 +32,7 @@ def _data_dir():
     return Path(current_app.config["DATA_DIR"])
 
 
-def upload_path(run_id):
+def model_path(run_id):
     """Where a run's model waits between its upload (or the embedded child writing it) and the
     run's completion."""
     return _data_dir() / "tmp" / f"model-{int(run_id)}.npz"
@@ -87,7 +89,7 @@ def _history_columns(value, what):
     return {key: value.get(key, []) for key in run_store.HISTORY_KEYS}
 
 
-def record(run_id, worker, start, columns, progress):
+def report_progress(run_id, worker, start, columns, progress):
     """A worker's news (also its heartbeat): history from index ``start`` on, and progress.
 
     Returns
@@ -116,7 +118,7 @@ def store_model(run_id, worker, stream, length=None):
     row = run_store.get(run_id)
     if row is None or row["status"] != "running" or row["worker"] != worker:
         raise _not_yours(run_id, worker)
-    path = upload_path(run_id)
+    path = model_path(run_id)
     part = path.with_suffix(".part")
     try:
         with open(part, "wb") as f:
@@ -139,11 +141,11 @@ def store_model(run_id, worker, stream, length=None):
 
 
 def complete(run_id, worker, history, summary):
-    """End a run as 'completed' with the model already at :func:`upload_path`."""
+    """End a run as 'completed' with the model already at :func:`model_path`."""
     history = _history_columns(history, "history")
     if not isinstance(summary, dict):
         raise BadRequest("result must be an object")
-    source = upload_path(run_id)
+    source = model_path(run_id)
     if not source.is_file():
         raise Conflict(f"run {run_id}: upload the model before completing the run")
     relative = f"models/{int(run_id)}.npz"
@@ -172,7 +174,7 @@ def end(run_id, worker, status, error=None, history=None):
     if history is not None:
         history = _history_columns(history, "history")
     run_store.finish(run_id, worker, status, error=error, history=history)
-    remove_quietly(upload_path(run_id))
+    remove_quietly(model_path(run_id))
     row = run_store.get(run_id)
     return {"status": None if row is None else row["status"]}
 
@@ -181,5 +183,5 @@ def interrupt_stale(lease_seconds, heard_since):
     """Mark 'interrupted' the remote runs whose worker was silent for ``lease_seconds``."""
     ids = run_store.interrupt_stale(time.time() - lease_seconds, heard_since)
     for run_id in ids:
-        remove_quietly(upload_path(run_id))
+        remove_quietly(model_path(run_id))
     return ids

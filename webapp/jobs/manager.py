@@ -1,21 +1,22 @@
-"""Training in the background: the app's seam to the task-queue engine (Huey).
+"""The job manager: the app's seam to the training queue (Huey) and its workers.
 
 The views know ``JobManager``: ``submit(run_id)`` queues a run already stored as 'queued',
 ``cancel(run_id)``, ``is_active(run_id)``, ``shutdown()``. Behind it, one of two modes:
 
 - **embedded** (the default): the queue is in the server's memory (Huey's MemoryHuey) and
   ``MAX_WORKERS`` consumer threads of the server take its tasks. Each thread only relays: the
-  training runs in a child process at a lower CPU priority (``engine.training``), so
+  training runs in a child process at a lower CPU priority (``jobs.process``), so
   predictions and pages stay fast. Nothing else needs to run.
 - **Redis** (``QUEUE_URL``): tasks go to Redis, where ``MAX_WORKERS`` consumers in the server
   (0: none) and any number of remote workers (``python -m webapp worker``) take them. A
   remote worker holds its run on a lease that every progress write renews; a watchman thread
   marks 'interrupted' the runs whose worker fell silent (``WORKER_LEASE_SECONDS``).
 
-Either way a worker goes through the same steps (``engine.runner``) and the same server
-functions (``services.training``): the server's own workers call them directly
-(:class:`LocalServer`), remote ones over HTTP. Cancelling is a status change in the database;
-a worker reads it back with its next progress write (the server's own are told at once too).
+Either way a worker goes through the same steps (``jobs.relay``) and the same server
+functions (``services.worker_protocol``): the server's own workers call them directly
+(``jobs.servers.LocalServer``), remote ones over HTTP. Cancelling is a status change in the
+database; a worker reads it back with its next progress write (the server's own are told at
+once too).
 
 At start-up (:meth:`JobManager.recover`) runs that can no longer finish become
 'interrupted': with the embedded queue, every queued or running run (the queue and its workers
@@ -28,58 +29,19 @@ import math
 import threading
 import time
 
-from webapp.engine import runner
-from webapp.engine.queue import (
-    QueueUnavailable, close, describe, enqueue, open_queue, register_training, start_consumer,
+from webapp.errors import ApiError
+from webapp.jobs.queue import (
+    QueueUnavailable, close, describe, enqueue, open_queue, register_task, start_consumer,
 )
-from webapp.errors import ApiError, Conflict, NotFound
-from webapp.services import training
+from webapp.jobs.relay import Settings, relay_run
+from webapp.jobs.servers import LocalServer
+from webapp.services import worker_protocol
 from webapp.stores import runs as run_store
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED_MESSAGE = "the server stopped during training"
 WATCH_INTERVAL = 1.0         # seconds between two looks for remote runs whose lease ran out
-
-
-class LocalServer:
-    """The runner's server for the server's own workers: direct calls into the services, each
-    in an app context of its own (the runner calls from more than one thread)."""
-
-    worker = run_store.EMBEDDED_WORKER
-
-    def __init__(self, app):
-        self.app = app
-
-    def claim(self, run_id):
-        with self.app.app_context():
-            try:
-                return training.claim(run_id, self.worker)
-            except (Conflict, NotFound):
-                return None
-
-    def dataset(self, spec):
-        with self.app.app_context():
-            return training.dataset_file(spec["dataset"]["id"])[0]
-
-    def model_path(self, run_id):
-        with self.app.app_context():
-            return training.upload_path(run_id)
-
-    def progress(self, run_id, start, columns, progress):
-        with self.app.app_context():
-            try:
-                return training.record(run_id, self.worker, start, columns, progress)
-            except (Conflict, NotFound) as exc:
-                raise runner.RunGone() from exc
-
-    def complete(self, run_id, model_path, history, summary):
-        with self.app.app_context():
-            training.complete(run_id, self.worker, history, summary)
-
-    def finish(self, run_id, status, error, history):
-        with self.app.app_context():
-            training.end(run_id, self.worker, status, error, history)
 
 
 class JobManager:
@@ -91,7 +53,7 @@ class JobManager:
         self.queue_url = config.get("QUEUE_URL") or None
         self.workers = int(config["MAX_WORKERS"])
         self.lease_seconds = float(config["WORKER_LEASE_SECONDS"])
-        self.settings = runner.Settings(
+        self.settings = Settings(
             write_interval=float(config["HISTORY_WRITE_INTERVAL"]),
             heartbeat=float(config["WORKER_HEARTBEAT_SECONDS"]),
             give_up=math.inf,        # the server is this process: it is never out of reach
@@ -99,7 +61,7 @@ class JobManager:
             nice=int(config.get("TRAINING_NICE") or 0),
             stopped_message=INTERRUPTED_MESSAGE)
         self.huey = open_queue(self.queue_url)
-        self.task = register_training(self.huey, self._train)
+        self.task = register_task(self.huey, self._relay_here)
         self.started_at = time.time()
         self._stops = {}                 # run id -> Event, for the runs this process trains
         self._stopping = threading.Event()
@@ -189,15 +151,15 @@ class JobManager:
             if self._consumer is None and self.workers > 0 and not self._stopping.is_set():
                 self._consumer = start_consumer(self.huey, self.workers)
 
-    def _train(self, run_id):
-        """A consumer thread's task: train ``run_id`` (or nothing, if it is not queued)."""
+    def _relay_here(self, run_id):
+        """A consumer thread's task: relay ``run_id`` (or nothing, if it is not queued)."""
         if self._stopping.is_set():
             return
         stop = threading.Event()
         with self._lock:
             self._stops[run_id] = stop
         try:
-            runner.run(run_id, LocalServer(self.app), self.settings, stop, self._stopping)
+            relay_run(run_id, LocalServer(self.app), self.settings, stop, self._stopping)
         finally:
             with self._lock:
                 self._stops.pop(run_id, None)
@@ -206,7 +168,7 @@ class JobManager:
         while not self._stopping.wait(WATCH_INTERVAL):
             try:
                 with self.app.app_context():
-                    ids = training.interrupt_stale(self.lease_seconds, self.started_at)
+                    ids = worker_protocol.interrupt_stale(self.lease_seconds, self.started_at)
             except Exception:
                 log.exception("could not check the workers' leases")
                 continue
