@@ -5,6 +5,7 @@ import io
 import pytest
 
 from webapp.__main__ import main as webapp_main
+from webapp.access import start_setup
 from webapp.services import accounts
 
 PASSWORD = "correct horse battery"
@@ -298,8 +299,6 @@ def test_the_account_page_needs_an_account(auth_app):
 # --- the first start ---------------------------------------------------------------------------
 
 def test_the_setup_link_creates_the_first_admin_once(auth_app):
-    from webapp.access import start_setup
-
     token = start_setup(auth_app)
     client = auth_app.test_client()
     assert client.get("/setup?token=wrong").status_code == 404
@@ -320,7 +319,5 @@ def test_the_setup_link_creates_the_first_admin_once(auth_app):
 
 
 def test_no_setup_link_once_an_account_exists(auth_app):
-    from webapp.access import start_setup
-
     add_user(auth_app, "ada", admin=True)
     assert start_setup(auth_app) is None

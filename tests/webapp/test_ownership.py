@@ -10,7 +10,10 @@ import pytest
 
 from tests.conftest import bars_csv, blobs_csv
 from tests.helpers import client_run_getter, wait_for_run
-from webapp.services import accounts
+from webapp.services import accounts, ownership
+from webapp.stores import datasets as dataset_store
+from webapp.stores import runs as run_store
+from webapp.viewer import SYSTEM
 
 PASSWORD = "correct horse battery"
 TINY = {"hidden_layers": [4], "epochs": 3, "batch_size": 16, "validation_split": 0.25, "seed": 0}
@@ -260,3 +263,15 @@ def test_remote_workers_keep_their_token_and_act_for_the_runs_owner(make_app):
     assert worker.get("/api/runs", headers=headers).status_code == 401
     assert people["ada"].get(f"/api/runs/{run_id}").get_json()["worker"] == "box:42"
     assert people["bob"].get(f"/api/runs/{run_id}").status_code == 404
+
+
+def test_removing_an_account_hands_its_work_to_an_admin(team, adas):
+    dataset_id, run_id = adas
+    with team["app"].app_context():
+        assert accounts.remove_user("ada", ownership.hand_over) == "root"
+        root = accounts.find("root")["id"]
+        assert dataset_store.get(dataset_id, viewer=SYSTEM)["owner_id"] == root
+        assert run_store.get(run_id, viewer=SYSTEM)["owner_id"] == root
+    assert team["ada"].get("/api/datasets").status_code == 401      # her session ended
+    assert team["bob"].get(f"/api/runs/{run_id}").status_code == 404
+    assert team["root"].get(f"/api/runs/{run_id}").get_json()["status"] == "completed"
