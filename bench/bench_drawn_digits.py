@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 from nncore.config import TrainConfig  # noqa: E402
 from nncore.digits.drawing import features_from_strokes, fit_to_pad  # noqa: E402
 from nncore.digits.pen_strokes import load_pen_strokes  # noqa: E402
-from nncore.fitting import fit, with_defaults  # noqa: E402
+from nncore.defaults import with_defaults  # noqa: E402
+from nncore.fitting import fit  # noqa: E402
 from nncore.data.loaders import load_sample  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "pendigits_dev.json"

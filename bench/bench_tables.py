@@ -5,7 +5,7 @@ every seed, one stratified 80/20 split; both learners see the same 80% and are s
 same 20%:
 
 * the product: ``frames.from_frame`` on the training rows (column classification, fill values
-  and vocabularies learnt there only), ``fitting.default_settings`` for the run, ``fit`` (which
+  and vocabularies learnt there only), ``defaults.default_settings`` for the run, ``fit`` (which
   holds out a fifth of those rows for early stopping), the test rows read through the model's
   encoding exactly as a prediction request would be;
 * scikit-learn: median / most-frequent imputing, one-hot encoding of the text columns, standard
@@ -39,7 +39,8 @@ from nncore.config import TrainConfig  # noqa: E402
 from nncore.data.columns import BLANK_TOKENS  # noqa: E402
 from nncore.data.dataset import class_name  # noqa: E402
 from nncore.data.frames import from_frame  # noqa: E402
-from nncore.fitting import default_settings, fit  # noqa: E402
+from nncore.defaults import default_settings  # noqa: E402
+from nncore.fitting import fit  # noqa: E402
 
 TABLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "tables"
 

@@ -1,18 +1,23 @@
 """Training settings: one dataclass with the defaults, and the validation of every field.
 
-The web form, the HTTP API and the CLI all send the same names, so `TrainConfig.from_dict`
-is the single place where a setting is checked; a bad value raises `ValueError` naming the
-field and what is allowed.
+The web form, the HTTP API and the CLI all send the same names, so this module is the single
+place where a setting is checked; a bad value raises `ValueError` naming the field and what is
+allowed. `TrainConfig.from_dict` checks each field on its own, within ``LIMITS`` (a server may
+pass tighter ones); `check_for_dataset` refuses what a dataset's kind cannot take (convolutional
+blocks without pictures, pen digits for anything but pictures of the ten digits), and
+`check_network_size` a network too large for memory. The defaults a dataset gets when a
+request leaves settings out are ``nncore/defaults.py``'s.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, fields
 
+from nncore.digits.pen_digits import is_digit_classes
 from nncore.nn.activations import ACTIVATIONS
 from nncore.nn.initializers import INITIALIZERS
 from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
-from nncore.nn.outputs import OUTPUTS
+from nncore.nn.outputs import CLASS_OUTPUTS
 from nncore.nn.training import SCHEDULES
 
 #: Bounds that keep one request from asking for an absurd amount of work or memory.
@@ -33,10 +38,9 @@ LIMITS = {
 
 #: Adam's step when none is given, by hidden activation.  Adam's usual 0.001 suits relu layers.
 #: Sigmoid and tanh units saturate: they need larger weights to leave their linear middle, and
-#: with a step that small the tutorials' network falls short in 60 epochs (400-25-10 on the
-#: tutorial workbook, train / validation accuracy: sigmoid 0.001 -> 93.2% / 91.9%, 0.003 ->
-#: 96.1% / 93.7%, 0.01 -> 97.0% / 95.1%; tanh 0.001 -> 94.9% / 93.7%, 0.003 -> 96.7% / 95.5%,
-#: 0.01 -> 96.2% / 94.5%).  The other optimisers keep one rate for every activation.
+#: with a step that small the tutorials' network falls short in 60 epochs (the measurements on
+#: the tutorial workbook are in bench/README.md, "Figures behind the defaults").  The other
+#: optimisers keep one rate for every activation.
 ADAM_RATE_BY_ACTIVATION = {"relu": 0.001, "tanh": 0.003, "sigmoid": 0.01}
 
 
@@ -54,7 +58,7 @@ class TrainConfig:
 
     The defaults suit pictures: one 512-unit relu layer, softmax, Adam, 60 epochs with image
     augmentation, the weights of the last quarter of the epochs averaged. For pictures of the
-    ten digits (the drawing pad's use) ``fitting.default_settings`` narrows this to what reads
+    ten digits (the drawing pad's use) ``defaults.default_settings`` narrows this to what reads
     drawn digits best in a wait a person accepts, with synthetic and real pen digits added.
     `Network` itself keeps the tutorials' sigmoid default; their network as a run is
     ``hidden_layers=[25], activation="sigmoid", output="sigmoid", l2=1``.
@@ -81,13 +85,15 @@ class TrainConfig:
     average_last: float = 0.25              # share of the final epochs whose weights are averaged
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "TrainConfig":
+    def from_dict(cls, data: dict | None, limits: dict | None = None) -> "TrainConfig":
         """Build a config from JSON-like data, validating every field.
 
         Missing or ``None`` values take the defaults (except the fields whose ``None`` is
         meaningful: learning_rate, batch_size, patience, augment). Unknown keys are refused
-        so that a typo in a field name is not silently ignored.
+        so that a typo in a field name is not silently ignored. ``limits``: a server's own
+        bounds (keys of ``LIMITS``), applied where they are tighter than ``LIMITS``.
         """
+        limits = effective_limits(limits)
         data = dict(data or {})
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
@@ -104,30 +110,30 @@ class TrainConfig:
                 value = getattr(defaults, name)
             values[name] = value
         return cls(
-            hidden_layers=_layers(values["hidden_layers"]),
+            hidden_layers=_layers(values["hidden_layers"], limits),
             activation=_choice("activation", values["activation"], ACTIVATIONS),
-            output=_choice("output", values["output"], OUTPUTS),
+            output=_choice("output", values["output"], CLASS_OUTPUTS),
             optimizer=_choice("optimizer", values["optimizer"], OPTIMIZERS),
             learning_rate=_optional(_positive_float, "learning_rate", values["learning_rate"],
-                                    LIMITS["max_learning_rate"]),
-            epochs=_int_in("epochs", values["epochs"], 1, LIMITS["max_epochs"]),
+                                    limits["max_learning_rate"]),
+            epochs=_int_in("epochs", values["epochs"], 1, limits["max_epochs"]),
             batch_size=_optional(_int_in, "batch_size", values["batch_size"], 1,
-                                 LIMITS["max_batch_size"]),
+                                 limits["max_batch_size"]),
             l2=_float_in("l2", values["l2"], 0.0, 1e6),
             validation_split=_float_in("validation_split", values["validation_split"], 0.0,
-                                       LIMITS["max_validation_split"]),
+                                       limits["max_validation_split"]),
             seed=_int_in("seed", values["seed"], 0, 2**32 - 1),
             init=_choice("init", values["init"], {"auto": None, **INITIALIZERS}),
-            patience=_optional(_int_in, "patience", values["patience"], 1, LIMITS["max_epochs"]),
+            patience=_optional(_int_in, "patience", values["patience"], 1, limits["max_epochs"]),
             augment=_optional_bool("augment", values["augment"]),
-            conv_filters=_conv_filters(values["conv_filters"]),
+            conv_filters=_conv_filters(values["conv_filters"], limits),
             conv_kernel=_odd_kernel(values["conv_kernel"]),
             lr_schedule=_choice("lr_schedule", values["lr_schedule"], SCHEDULES),
             average_last=_float_in("average_last", values["average_last"], 0.0, 1.0),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
-                                       LIMITS["max_synthetic_digits"]),
+                                       limits["max_synthetic_digits"]),
             pen_digits=_optional(_int_in, "pen_digits", values["pen_digits"], 0,
-                                 LIMITS["max_pen_digits"]),
+                                 limits["max_pen_digits"]),
         )
 
     def to_dict(self) -> dict:
@@ -148,8 +154,38 @@ def parameter_count(layer_sizes) -> int:
     return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_sizes, layer_sizes[1:]))
 
 
-def check_network_size(config: TrainConfig, n_features: int, n_classes: int) -> None:
-    """Refuse a network whose parameters would not fit comfortably in memory."""
+def effective_limits(limits: dict | None = None) -> dict:
+    """``LIMITS``, each tightened to ``limits[key]`` where that is lower (a server's own bounds).
+
+    Keys that are not ``LIMITS``' are ignored here (a server's upload size, say).
+    """
+    limits = limits or {}
+    return {key: min(bound, limits.get(key, bound)) for key, bound in LIMITS.items()}
+
+
+def check_for_dataset(config: TrainConfig, summary) -> None:
+    """Refuse settings this kind of data cannot take (``ValueError`` naming the field).
+
+    ``summary``: ``image`` (None when the rows are not pictures) and ``classes``, as in
+    ``Dataset.summary()``. Convolutional blocks need pictures; synthetic and real pen digits
+    are drawn only into pictures of the ten digits (auto or 0 is fine anywhere).
+    """
+    if config.conv_filters and not summary.get("image"):
+        raise ValueError("conv_filters: convolutional blocks need image data, and this "
+                         "dataset's rows are not pictures; leave conv_filters empty")
+    digit_pictures = bool(summary.get("image")) and is_digit_classes(summary.get("classes") or [])
+    for name, what in (("synthetic_digits", "synthetic pen digits"),
+                       ("pen_digits", "real pen digits")):
+        if getattr(config, name) and not digit_pictures:
+            raise ValueError(f"{name}: {what} are only added to pictures of the digits 0-9; "
+                             "leave it empty (auto) or 0 for this dataset")
+
+
+def check_network_size(config: TrainConfig, n_features: int, n_classes: int,
+                       limits: dict | None = None) -> None:
+    """Refuse a network whose parameters would not fit comfortably in memory (``limits`` as in
+    ``TrainConfig.from_dict``)."""
+    limits = effective_limits(limits)
     first = n_features
     if config.conv_filters:
         # after at least one 2x2 pool the flattened pictures have at most n_features / 4
@@ -157,9 +193,9 @@ def check_network_size(config: TrainConfig, n_features: int, n_classes: int) -> 
         first = max(1, n_features // 4) * max(config.conv_filters)
     sizes = [first, *config.hidden_layers, n_classes]
     count = parameter_count(sizes)
-    if count > LIMITS["max_parameters"]:
+    if count > limits["max_parameters"]:
         raise ValueError(f"hidden_layers: the network {sizes} would have {count:,} parameters; "
-                         f"at most {LIMITS['max_parameters']:,} are allowed")
+                         f"at most {limits['max_parameters']:,} are allowed")
 
 
 # --- field validators: each returns the clean value or raises ValueError naming the field ---
@@ -237,16 +273,16 @@ def _counts(name, value, items, what, max_items, max_value):
     return [_int_in(what, v, 1, max_value) for v in value]
 
 
-def _layers(value):
+def _layers(value, limits):
     """Hidden layer sizes ("" or [] = no hidden layer)."""
     return _counts("hidden_layers", value, "hidden layers", "hidden layer size",
-                   LIMITS["max_layers"], LIMITS["max_layer_size"])
+                   limits["max_layers"], limits["max_layer_size"])
 
 
-def _conv_filters(value):
+def _conv_filters(value, limits):
     """Filters per convolutional block ("" or [] = no convolutional block)."""
     return _counts("conv_filters", value, "convolutional blocks", "filters per conv block",
-                   LIMITS["max_conv_blocks"], LIMITS["max_conv_filters"])
+                   limits["max_conv_blocks"], limits["max_conv_filters"])
 
 
 def _odd_kernel(value):

@@ -4,7 +4,9 @@ A `Network` only knows scaled inputs and class indices. A `Model` adds what turn
 into predictions and back: the input `Scaler` fitted on the training rows, the class names as
 the file gave them, the image geometry (for pictures and drawings), the drawing profile
 measured on the training images and, for tables, the column encoding (category vocabularies,
-fill values) that reads a raw row as training read the file. It saves to one ``.npz``: the weights as plain arrays and the
+fill values) that reads a raw row as training read the file. A regression model (``task``
+``"regression"``, a ``"linear"`` output) has no classes; it keeps the ``TargetTransform`` that
+maps the network's numbers back to the label's units, and ``predict`` answers in those units. It saves to one ``.npz``: the weights as plain arrays and the
 metadata as one JSON string, so loading never needs pickle (``allow_pickle=False``).
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from nncore.data.encoding import Encoding
 from nncore.data.images import ImageGeometry
 from nncore.nn.network import Network
 from nncore.data.scaling import Scaler
+from nncore.data.targets import TargetTransform
 
 FORMAT_VERSION = 1
 
@@ -44,11 +47,20 @@ class Model:
     encoding : dict or None
         Tables: how raw rows (text categories, blanks) become features
         (``nncore.data.encoding.Encoding.to_dict()``); None when the features are the cells.
+    target : TargetTransform or None
+        Regression: the label's units from the network's numbers (None: the identity).
+        The task follows the network's output: ``"regression"`` for ``"linear"``.
     """
 
     def __init__(self, network, classes, scaler, image=None, profile=None, config=None,
-                 encoding=None):
+                 encoding=None, target=None):
         self.network = network
+        self.task = network.output_layer.task
+        if self.task == "regression" and classes:
+            raise ValueError("a regression model has no classes")
+        if self.task != "regression" and target is not None:
+            raise ValueError("a target transform belongs to a regression model")
+        self.target = target
         self.classes = [str(c) for c in classes]
         self.scaler = scaler
         self.image = image
@@ -58,6 +70,8 @@ class Model:
         self._encoder = None if encoding is None else Encoding.from_dict(encoding)
 
     def __repr__(self):
+        if self.task == "regression":
+            return f"Model({self.network!r}, task='regression', target={self.target!r})"
         return (f"Model({self.network!r}, classes={self.classes!r}, "
                 f"image={self.image.to_dict() if self.image else None})")
 
@@ -75,16 +89,32 @@ class Model:
             raise ValueError("features must be finite numbers (found NaN or infinity)")
         return self.scaler.transform(X)
 
+    def _needs_classes(self):
+        if self.task == "regression":
+            raise ValueError("this model predicts a number, not classes: use predict_values")
+
     def predict_proba(self, X_raw) -> np.ndarray:
         """Class probabilities, shape (n, k), for raw rows of shape (n, d) or (d,)."""
+        self._needs_classes()
         return self.network.predict_proba(self._inputs(X_raw))
 
     def predict_indices(self, X_raw) -> np.ndarray:
         """Index of the most probable class for each row, shape (n,)."""
         return np.argmax(self.predict_proba(X_raw), axis=1)
 
+    def predict_values(self, X_raw) -> np.ndarray:
+        """Regression: the predicted label (n,) float64 in the user's units, for raw rows of
+        shape (n, d) or (d,); ``ValueError`` for a classifier."""
+        if self.task != "regression":
+            raise ValueError("this model predicts classes: use predict or predict_proba")
+        values = self.network.predict_values(self._inputs(X_raw)).astype(np.float64)
+        return values if self.target is None else self.target.inverse(values)
+
     def predict(self, X_raw) -> np.ndarray:
-        """Class names (as the dataset names them) for each row, shape (n,)."""
+        """Class names (as the dataset names them) for each row, shape (n,); for a regression
+        model the predicted numbers (``predict_values``)."""
+        if self.task == "regression":
+            return self.predict_values(X_raw)
         return np.asarray(self.classes)[self.predict_indices(X_raw)]
 
     def encode_row(self, row: dict):
@@ -126,6 +156,8 @@ class Model:
             "profile": self.profile,
             "config": self.config,
             "encoding": self.encoding,
+            "task": self.task,
+            "target": None if self.target is None else self.target.to_dict(),
         }
 
     def save(self, path) -> None:
@@ -166,9 +198,11 @@ class Model:
                 raise ValueError("model file is inconsistent: a weight matrix has the wrong shape")
             target[...] = source
         image = ImageGeometry.from_dict(meta["image"]) if meta.get("image") else None
+        # files written before regression have neither "task" nor "target": classifiers
+        target = TargetTransform.from_dict(meta["target"]) if meta.get("target") else None
         return cls(network, meta["classes"], Scaler.from_dict(meta["scaler"]), image=image,
                    profile=meta.get("profile"), config=meta.get("config"),
-                   encoding=meta.get("encoding"))
+                   encoding=meta.get("encoding"), target=target)
 
 
 def _rebuild(meta):

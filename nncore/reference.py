@@ -4,7 +4,8 @@ This is the network of the classic tutorials (Andrew Ng's ex4, Nielsen's ``netwo
 blog posts that copy them): ``init_params``, ``forward_prop``, ``cost_function``, ``backprop``,
 ``update_parameters`` and ``train``, then ``predict`` and ``accuracy``, in plain numpy.  Ng's
 ex4 network is ``[400, 25, 10]``: 400 pixels, one hidden layer of 25 sigmoid units, 10 sigmoid
-outputs with a cross-entropy cost and L2 regularisation.
+outputs with a cross-entropy cost and L2 regularisation.  For numbers to predict (a price, a
+score) the output is ``"linear"``, the identity, with half the mean squared error as its cost.
 
 The fast code in ``nncore.nn`` computes exactly this, but keeps its arrays in preallocated
 buffers, folds constants into back-propagation and updates one flat parameter array; that makes
@@ -13,7 +14,8 @@ it hard to read.  Read this module first, then ``nncore/nn/network.py``.
 
 Conventions (the same as nncore's and scikit-learn's)
 -----------------------------------------------------
-* Rows are samples: ``X`` is (n, features), ``Y`` (n, k) holds one-hot targets.
+* Rows are samples: ``X`` is (n, features), ``Y`` (n, k) holds one-hot targets (the target
+  numbers for a linear output).
 * ``W[l]`` is (fan_in, fan_out) and ``b[l]`` (fan_out,), so a layer is ``z = a @ W + b``.
 * ``params`` is the list ``[W0, b0, W1, b1, ...]`` (``layers(params)`` pairs them up); the
   gradients ``grads`` are a list laid out the same way.
@@ -24,7 +26,8 @@ Bugs of the tutorials that are absent here: randomness comes from an explicit
 regularised; the penalty is divided by the training-set size ``m``, not by the mini-batch size;
 probabilities are clipped before ``log`` (no ``log(0)``); softmax subtracts the row maximum.
 
-What is left out: single-output binary networks, convolutions, early stopping, learning-rate
+What is left out: target scaling (the caller standardises the numbers a linear output
+learns), single-output binary networks, convolutions, early stopping, learning-rate
 schedules, and all speed (see ``nncore.nn`` for those).
 """
 
@@ -32,7 +35,7 @@ import numpy as np
 
 __all__ = ["ACTIVATIONS", "OUTPUTS", "OPTIMIZERS", "init_params", "layers", "forward_prop",
            "cost_function", "backprop", "init_optimizer", "update_parameters", "one_hot",
-           "minibatches", "train", "predict", "accuracy"]
+           "minibatches", "train", "predict_values", "predict", "accuracy"]
 
 # ---------------------------------------------------------------------------- activations
 
@@ -75,8 +78,13 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+def identity(z):
+    """The linear output: the pre-activation is the prediction, any real number."""
+    return z
+
+
 #: output layer by name; each is paired with its cost in ``cost_function``
-OUTPUTS = {"sigmoid": sigmoid, "softmax": softmax}
+OUTPUTS = {"sigmoid": sigmoid, "softmax": softmax, "linear": identity}
 OPTIMIZERS = ("gd", "sgd", "momentum", "adam")
 
 
@@ -115,7 +123,8 @@ def forward_prop(params, X, activation="sigmoid", output="sigmoid"):
 
     Returns ``(activations, zs)``: ``activations[0] = X``, ``activations[l + 1] = f(zs[l])``
     with ``zs[l] = activations[l] @ W[l] + b[l]`` (n, sizes[l+1]); the last layer uses the
-    output function, so ``activations[-1] = P`` (n, k) holds the probabilities.
+    output function, so ``activations[-1] = P`` (n, k) holds the probabilities (the
+    predicted numbers for ``"linear"``).
     """
     f, _ = ACTIVATIONS[activation]
     out = OUTPUTS[output]
@@ -129,7 +138,7 @@ def forward_prop(params, X, activation="sigmoid", output="sigmoid"):
 
 
 def cost_function(params, X, Y, activation="sigmoid", output="sigmoid", l2=0.0, n_total=None):
-    """Regularised cross-entropy ``J`` on the rows ``X`` with one-hot targets ``Y`` (n, k).
+    """Regularised cost ``J`` on the rows ``X`` with targets ``Y`` (n, k).
 
     sigmoid outputs (Ng's ex4, each class its own yes/no question)::
 
@@ -139,16 +148,23 @@ def cost_function(params, X, Y, activation="sigmoid", output="sigmoid", l2=0.0, 
 
         J = -1/n sum_i sum_k y log p  +  l2 / (2 m) sum_l sum W[l]**2
 
+    linear outputs (numbers to predict; ``Y`` holds them), half the mean squared error::
+
+        J = 1/(2n) sum_i sum_k (p - y)**2  +  l2 / (2 m) sum_l sum W[l]**2
+
     ``m = n_total`` is the training-set size (default ``n``): the penalty belongs to the cost of
     the whole training set, and a mini-batch only estimates the data term by its mean.
     """
     n = X.shape[0]
     m = n if n_total is None else n_total
     P = forward_prop(params, X, activation, output)[0][-1]
-    P = np.clip(P, np.finfo(float).eps, 1.0 - np.finfo(float).eps)      # never log(0)
+    if output == "linear":
+        data = np.sum((P - Y) ** 2) / (2.0 * n)
+    else:
+        P = np.clip(P, np.finfo(float).eps, 1.0 - np.finfo(float).eps)  # never log(0)
     if output == "sigmoid":
         data = -np.sum(Y * np.log(P) + (1.0 - Y) * np.log(1.0 - P)) / n
-    else:
+    elif output == "softmax":
         data = -np.sum(Y * np.log(P)) / n
     penalty = l2 / (2.0 * m) * sum(np.sum(W ** 2) for W, _ in layers(params))   # not the b
     return float(data + penalty)
@@ -160,11 +176,21 @@ def backprop(params, X, Y, activation="sigmoid", output="sigmoid", l2=0.0, n_tot
     With ``delta[l] = dJ/dz[l]`` (n, sizes[l+1]), back-propagation is the chain rule, layer by
     layer from the output::
 
-        delta[L] = (P - Y) / n                  both output/cost pairs: the log cancels the
-                                                output's derivative (nncore/nn/outputs.py)
+        delta[L] = (P - Y) / n                  every output/cost pair (see below)
         dJ/dW[l] = a[l].T @ delta[l] + l2 / m * W[l]
         dJ/db[l] = delta[l] summed over the rows          (biases are not regularised)
         delta[l-1] = (delta[l] @ W[l].T) * f'(z[l-1])
+
+    Why the output error is ``a - y`` for all three pairs: each cost is the negative
+    log-likelihood of the targets under the output's distribution, and the output function is
+    that distribution's canonical link, so the derivative of the output cancels against the
+    cost's.  Per row and unit, with ``a = out(z)``:
+
+    * sigmoid + cross-entropy: ``dJ/da = (a - y) / (a (1 - a))`` and ``da/dz = a (1 - a)``;
+    * softmax + categorical cross-entropy: the Jacobian of softmax times ``-y / a``, summed
+      over the units, leaves ``a - y`` (the rows of ``y`` sum to 1);
+    * linear + half squared error (a Gaussian's log-likelihood): ``dJ/da = a - y`` and
+      ``da/dz = 1``.
 
     Returns ``grads = [dW0, db0, dW1, db1, ...]``, shaped like ``params``.
     """
@@ -252,7 +278,8 @@ def train(X, y, params, *, rng, activation="sigmoid", output="sigmoid", l2=0.0,
     Parameters
     ----------
     X : ndarray (n, features)
-    y : ndarray (n,) of class indices ``0..k-1``
+    y : ndarray (n,) of class indices ``0..k-1``; for ``output="linear"`` the target numbers,
+        (n,) or (n, k)
     params : list of ndarray
         Initial ``[W0, b0, ...]``, e.g. ``init_params([X.shape[1], 25, k], rng)``.
     rng : numpy.random.Generator
@@ -280,7 +307,8 @@ def train(X, y, params, *, rng, activation="sigmoid", output="sigmoid", l2=0.0,
     _check(output, list(OUTPUTS), "output")
     X = np.asarray(X, dtype=float)
     n, k = X.shape[0], params[-1].shape[0]
-    Y = one_hot(y, k)
+    # class indices become one-hot rows; numbers to predict are the targets themselves
+    Y = np.asarray(y, dtype=float).reshape(n, k) if output == "linear" else one_hot(y, k)
     if batch_size is None or optimizer == "gd":
         batch_size = n
     state = init_optimizer(optimizer, params)
@@ -291,6 +319,11 @@ def train(X, y, params, *, rng, activation="sigmoid", output="sigmoid", l2=0.0,
             grads = backprop(params, X[rows], Y[rows], activation, output, l2, n_total=n)
             params, state = update_parameters(params, grads, learning_rate, optimizer, state)
     return params, costs
+
+
+def predict_values(params, X, activation="sigmoid"):
+    """The numbers (n, k) a linear output predicts for the rows ``X``."""
+    return forward_prop(params, X, activation, "linear")[0][-1]
 
 
 def predict(params, X, activation="sigmoid", output="sigmoid"):

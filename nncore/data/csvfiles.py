@@ -33,16 +33,16 @@ DTYPE_ROWS = 200
 _QUOTED = re.compile(r'"[^"]*"')
 
 
-def load_csv(path, label_column, name, progress=None) -> Dataset:
+def load_csv(path, label_column, name, progress=None, task=None) -> Dataset:
     """The dataset in the CSV file ``path``; ``progress(fraction)`` hears how far it is read
-    (None: not known)."""
+    (None: not known); ``task`` as for ``frames.from_frame`` (None: from the label)."""
     check_head(path)
     if path.stat().st_size >= FAST_PATH_BYTES and fastcsv.available():
-        dataset = _load_fast(path, label_column, name, progress)
+        dataset = _load_fast(path, label_column, name, progress, task)
         if dataset is not None:
             return dataset
     table = read_csv(path)
-    return from_table(table, label_column, name)
+    return from_table(table, label_column, name, task=task)
 
 
 def check_head(path) -> None:
@@ -76,7 +76,7 @@ def check_head(path) -> None:
                          f"{_DELIMITERS[widest]}); at most {MAX_COLUMNS:,} are accepted.")
 
 
-def _load_fast(path, label_column, name, progress) -> Dataset | None:
+def _load_fast(path, label_column, name, progress, task=None) -> Dataset | None:
     """The dataset through pandas (``fastcsv``), or None for a file it should not take:
     not UTF-8, decimal commas, no full line in the first megabyte."""
     with open(path, "rb") as f:
@@ -111,7 +111,25 @@ def _load_fast(path, label_column, name, progress) -> Dataset | None:
         return None
     if header is not None:
         frame.columns = header
-    return from_frame(frame, label_column, name, "The CSV file")
+    return from_frame(frame, label_column, name, "The CSV file", task=task)
+
+
+def head_format(path) -> tuple[str, str, str]:
+    """``(text, encoding, delimiter)`` of a CSV file's first megabyte (cut at its last full
+    line): the text as decoded (UTF-8, else cp1252 as ``read_csv`` guesses), the Python codec
+    name to read the whole file with, and the sniffed delimiter."""
+    check_head(path)
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    if b"\n" in head:
+        head = head[:head.rfind(b"\n") + 1]
+    for codec in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = head.decode(codec)
+            break
+        except UnicodeDecodeError:
+            continue
+    return text, codec, _sniff_delimiter(text)
 
 
 def read_csv(path) -> Table:

@@ -1,8 +1,10 @@
 """The in-memory dataset every part of nncore trains on.
 
-Rows are samples. Labels are stored as integer indices ``0..k-1`` into ``classes``, the class
-names exactly as the file writes them (``"10"`` stays ``"10"``, the tutorial's zero; a numeric
-``3.0`` becomes ``"3"``), sorted naturally so that ``"2" < "10"``. Reading files is
+Rows are samples. For classification (``task="classification"``, the default) labels are
+stored as integer indices ``0..k-1`` into ``classes``, the class names exactly as the file
+writes them (``"10"`` stays ``"10"``, the tutorial's zero; a numeric ``3.0`` becomes ``"3"``),
+sorted naturally so that ``"2" < "10"``. For regression (``task="regression"``) ``y`` holds
+the label's numbers as float64, in the file's units, and ``classes`` is empty. Reading files is
 ``loaders.py``; this module only holds and describes the data.
 """
 from __future__ import annotations
@@ -15,6 +17,9 @@ import numpy as np
 
 from nncore.data.images import ImageGeometry
 
+
+#: what a dataset's label asks for: classes, or a number to predict (``task.py`` decides)
+TASKS = ("classification", "regression")
 
 #: dtypes ``Dataset.X`` keeps as they are
 FEATURE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
@@ -71,6 +76,15 @@ def column_table(encoding: dict) -> list[dict]:
     return rows
 
 
+def target_summary(y, blanks=0) -> dict:
+    """``{count, blanks, min, max, mean, std}`` of regression targets ``y`` (label units)."""
+    y = np.asarray(y, dtype=np.float64)
+    empty = y.size == 0
+    return {"count": int(y.size), "blanks": int(blanks),
+            "min": None if empty else float(y.min()), "max": None if empty else float(y.max()),
+            "mean": None if empty else float(y.mean()), "std": None if empty else float(y.std())}
+
+
 def natural_key(name: str):
     """Sort key: numbers by value first, then text with digit runs compared as numbers."""
     try:
@@ -90,7 +104,8 @@ def sort_classes(names) -> list[str]:
 
 @dataclass
 class Dataset:
-    """Features ``X`` (n, d) and labels ``y`` (n,) int64 indices into ``classes``.
+    """Features ``X`` (n, d) and labels ``y`` (n,): int64 indices into ``classes``, or for
+    ``task="regression"`` float64 numbers (``classes`` empty).
 
     ``X`` keeps a narrow dtype when it has one (``uint8`` pixels: 1 byte a cell instead of 8;
     ``float32``), as read or memory-mapped from the file; any other becomes float64. Code that
@@ -110,13 +125,19 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     # tables: ``encoding.Encoding.to_dict()``, how raw rows became X (None: X is the file's)
     encoding: dict | None = None
+    task: str = "classification"
 
     def __post_init__(self):
         self.X = np.asarray(self.X)
         if self.X.dtype not in FEATURE_DTYPES:
             self.X = self.X.astype(np.float64)
-        self.y = np.asarray(self.y, dtype=np.int64)
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {', '.join(TASKS)} (got {self.task!r})")
+        regression = self.task == "regression"
+        self.y = np.asarray(self.y, dtype=np.float64 if regression else np.int64)
         self.classes = [str(c) for c in self.classes]
+        if regression and (self.classes or not np.all(np.isfinite(self.y))):
+            raise ValueError("a regression dataset has finite numbers as y and no classes")
         if self.X.ndim != 2:
             raise ValueError(f"X must be 2-D (samples, features), got shape {self.X.shape}")
         if self.y.shape != (self.X.shape[0],):
@@ -124,7 +145,8 @@ class Dataset:
                              f"y has shape {self.y.shape}")
         if len(set(self.classes)) != len(self.classes):
             raise ValueError("class names must be unique")
-        if self.y.size and (self.y.min() < 0 or self.y.max() >= len(self.classes)):
+        if not regression and self.y.size and (self.y.min() < 0
+                                               or self.y.max() >= len(self.classes)):
             raise ValueError(f"labels must be indices 0..{len(self.classes) - 1}")
         if self.feature_names is not None:
             self.feature_names = [str(f) for f in self.feature_names]
@@ -154,18 +176,28 @@ class Dataset:
 
     @property
     def labels(self) -> np.ndarray:
-        """Class names per row, (n,) str."""
+        """Class names per row, (n,) str; the numbers themselves (n,) float64 for regression."""
+        if self.task == "regression":
+            return self.y
         return np.asarray(self.classes, dtype=str)[self.y]
 
     def class_counts(self) -> dict[str, int]:
+        if self.task == "regression":
+            return {}
         counts = np.bincount(self.y, minlength=len(self.classes))
         return {c: int(n) for c, n in zip(self.classes, counts)}
 
     def summary(self) -> dict:
-        """JSON-ready description (no arrays)."""
+        """JSON-ready description (no arrays); regression adds ``target`` (``target_summary``:
+        count, blanks, min, max, mean, std in the label's units)."""
         empty = self.X.size == 0
+        extra = {}
+        if self.task == "regression":
+            blanks = (self.encoding or {}).get("label_blanks", 0)
+            extra["target"] = target_summary(self.y, blanks)
         return {
             "name": self.name,
+            "task": self.task,
             "n_samples": self.n_samples,
             "n_features": self.n_features,
             "classes": list(self.classes),
@@ -177,10 +209,13 @@ class Dataset:
             # a picture's pixels are not worth a table of 784 rows
             "columns": (None if self.encoding is None or self.image is not None
                         else column_table(self.encoding)),
+            **extra,
         }
 
     def __repr__(self):
         image = "" if self.image is None else (
             f", image={self.image.height}x{self.image.width} {self.image.order!r}")
+        what = ("task='regression'" if self.task == "regression"
+                else f"classes={len(self.classes)}")
         return (f"Dataset({self.name!r}, n_samples={self.n_samples}, "
-                f"n_features={self.n_features}, classes={len(self.classes)}{image})")
+                f"n_features={self.n_features}, {what}{image})")

@@ -18,18 +18,19 @@ from nncore.data.columns import (
 from nncore.data.dataset import Dataset, class_names
 from nncore.data.encoding import Encoding
 from nncore.data.images import detect_image_geometry
+from nncore.data.task import check_task, infer_task, regression_targets
 from nncore.data.tables import (
     MAX_LISTED, Table, column_labels, column_letter, drop_header, has_header, label_index, shorten,
     split_header, to_matrix,
 )
 
 
-def from_table(table: Table, label_column, name, roles=None) -> Dataset:
+def from_table(table: Table, label_column, name, roles=None, task=None) -> Dataset:
     """Single-table layout: feature columns plus one label column, through `from_frame`."""
     header = split_header(table, "data rows")
     return from_frame(table_frame(table, header), label_column, name, table.where, table.notes,
                       roles=roles, decimal_comma=table.decimal_comma, excel=table.excel,
-                      explain_empty=table.explain_empty)
+                      explain_empty=table.explain_empty, task=task)
 
 
 def table_frame(table: Table, header) -> pd.DataFrame:
@@ -60,7 +61,7 @@ def column_names(columns) -> tuple[list[str], bool]:
 
 
 def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, roles=None,
-               decimal_comma=False, excel=False, explain_empty=None) -> Dataset:
+               decimal_comma=False, excel=False, explain_empty=None, task=None) -> Dataset:
     """A Dataset from a table as pandas (or `table_frame`) holds it.
 
     Parameters
@@ -80,6 +81,8 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
     decimal_comma, excel, explain_empty
         From the reader: text may write 0,5; messages name cells like B7; why an empty
         workbook cell is empty (a formula without a saved result).
+    task : "classification", "regression" or None
+        What the label asks for; None decides from the label column (``task.infer_task``).
 
     Returns
     -------
@@ -87,13 +90,38 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
     ValueError (naming row and column where there is one) for what cannot be read.
     """
     notes = list(notes or [])
-    n_cols = frame.shape[1]
+    check_task(task)
     if not len(frame):
         raise ValueError(f"{where} has a header row but no data rows.")
     names, has_header_names = column_names(frame.columns)
     frame = frame.set_axis(names, axis=1)
     raw = frame
     roles = _check_roles(roles, names, where)
+    label = _label_position(roles, names, has_header_names, label_column, where, notes)
+    frame, label_values, n_dropped = _drop_blank_labels(frame, label, where, notes)
+    task, reason = (task, "chosen") if task else infer_task(label_values, len(label_values),
+                                                            decimal_comma)
+    if task == "regression":
+        labels = regression_targets(label_values, where, label + 1, excel, decimal_comma)
+        action = f"the label: a number to predict ({reason})"
+    else:
+        labels = class_names(label_values.tolist())
+        action = f"the label: {len(set(labels))} classes"
+    columns = _classify_all(frame, label, roles, where, decimal_comma, excel, explain_empty)
+    encoding = Encoding(
+        columns=columns, label=names[label], decimal_comma=decimal_comma, label_blanks=n_dropped,
+        label_examples=example_values(label_values, np.zeros(len(label_values), bool)),
+        label_action=action + (f"; {n_dropped} rows with a blank label dropped" if n_dropped
+                               else ""))
+    dataset = _encoded(frame, encoding, has_header_names, name, notes, where, labels, task)
+    dataset.task_reason = reason
+    dataset.raw = raw           # every row as read, so that a change of roles can redo this
+    return dataset
+
+
+def _label_position(roles, names, has_header_names, label_column, where, notes) -> int:
+    """The label column's 0-based position: the user's "label" role, else ``label_column``."""
+    n_cols = len(names)
     chosen = [n for n, r in roles.items() if r == "label"]
     if len(chosen) > 1:
         raise ValueError(f"only one column can be the label (got {', '.join(chosen)})")
@@ -107,7 +135,12 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
     if n_cols < 2:
         raise ValueError(f"{where} has only one column (the labels): there are no "
                          "feature columns. Put the features in columns next to the labels.")
-    label_name = names[label]
+    return label
+
+
+def _drop_blank_labels(frame, label, where, notes):
+    """``(frame, label values, rows dropped)`` without the rows whose label is blank."""
+    label_name = frame.columns[label]
     label_values = frame.iloc[:, label]
     label_blank = is_blank_token(label_values)
     n_dropped = int(label_blank.sum())
@@ -122,24 +155,26 @@ def from_frame(frame, label_column, name, where="The CSV file", notes=None, *, r
         raise ValueError(f"{where} has only {'one data row' if len(frame) else 'no data rows'}"
                          f"{dropped}; at least two samples of two different classes are "
                          "needed.")
-    labels = class_names(label_values.tolist())
-    columns = _classify_all(frame, label, roles, where, decimal_comma, excel, explain_empty)
-    encoding = Encoding(
-        columns=columns, label=label_name, decimal_comma=decimal_comma, label_blanks=n_dropped,
-        label_examples=example_values(label_values, np.zeros(len(label_values), bool)),
-        label_action=(f"the label: {len(set(labels))} classes"
-                      + (f"; {n_dropped} rows with a blank label dropped" if n_dropped else "")))
+    return frame, label_values, n_dropped
+
+
+def _encoded(frame, encoding, has_header_names, name, notes, where, labels, task) -> Dataset:
+    """The Dataset of the encoded feature columns and ``labels`` (names or numbers)."""
+    columns = encoding.columns
     if not encoding.used:
         why = "; ".join(f'"{c.name}" {c.action}' for c in columns[:6])
         raise ValueError(f"{where}: no column can be used as a feature ({why}).")
-    notes.extend(_column_notes(columns, decimal_comma))
+    notes.extend(_column_notes(columns, decimal_comma=encoding.decimal_comma))
     X = _features(frame, encoding, where)
     plain = encoding.is_plain and all(c.kind == "number" for c in columns)
     feature_names = (encoding.feature_names if has_header_names or not plain else None)
     image = detect_image_geometry(X) if plain else None
-    dataset = _finish(X, labels, name, feature_names, notes, where, image=image)
+    if task == "regression":
+        dataset = Dataset(X=X, y=labels, classes=[], name=name, feature_names=feature_names,
+                          image=image, notes=list(notes), task="regression")
+    else:
+        dataset = _finish(X, labels, name, feature_names, notes, where, image=image)
     dataset.encoding = encoding.to_dict()
-    dataset.raw = raw           # every row as read, so that a change of roles can redo this
     return dataset
 
 

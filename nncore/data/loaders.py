@@ -28,6 +28,7 @@ from nncore.data import format_checks, safety
 from nncore.data.csvfiles import load_csv, read_csv
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
+from nncore.data.task import check_task
 from nncore.data.tables import (
     Table, column_labels, drop_header, has_header, label_index, split_header, to_matrix,
 )
@@ -42,7 +43,7 @@ SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "digits_sample.npz"
 
 
 def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=None,
-                 image="auto", progress=None) -> Dataset:
+                 image="auto", progress=None, task=None) -> Dataset:
     """Load ``path`` (.xlsx/.xlsm/.xlsb/.xls, .ods or .csv/.tsv/.txt) into a Dataset;
     ValueError if malformed.
 
@@ -50,9 +51,12 @@ def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=No
     anything else overrides that as ``with_image`` does (``None``: not pictures; a dict such as
     ``{"order": "F", "vmin": 0, "vmax": 255}``; an ``ImageGeometry``). ``progress(fraction)``,
     when given, hears how much of a large CSV file has been read (0..1; None while that is
-    not known).
+    not known). ``task``: ``"classification"`` or ``"regression"`` overrides what the label
+    column suggests (``nncore.data.task.infer_task``, used when None; the X/y sheet layout
+    is always classes).
     """
-    dataset = _load_table_file(Path(path), x_sheet, y_sheet, label_column, name, progress)
+    check_task(task)
+    dataset = _load_table_file(Path(path), x_sheet, y_sheet, label_column, name, progress, task)
     return with_image(dataset, image)
 
 
@@ -94,19 +98,20 @@ def _square(dataset):
     return {"height": side, "width": side}
 
 
-def _load_table_file(path, x_sheet, y_sheet, label_column, name, progress=None) -> Dataset:
+def _load_table_file(path, x_sheet, y_sheet, label_column, name, progress=None,
+                     task=None) -> Dataset:
     if not path.is_file():
         raise ValueError(f"No such file: {path.name}")
     name = path.name if name is None else name
     ext = path.suffix.lower()
     if ext in WORKBOOK_EXTENSIONS:
         check_workbook(path)
-        return load_workbook(path, x_sheet, y_sheet, label_column, name)
+        return load_workbook(path, x_sheet, y_sheet, label_column, name, task=task)
     if ext in CSV_EXTENSIONS:
         if x_sheet is not None or y_sheet is not None:
             raise ValueError("A CSV file has no sheets: x_sheet/y_sheet only apply to Excel "
                              "workbooks. Use label_column to pick the label column.")
-        return load_csv(path, label_column, name, progress)
+        return load_csv(path, label_column, name, progress, task)
     shown = ext or "(no extension)"
     raise ValueError(f"Unsupported file type {shown}: upload an Excel workbook (.xlsx, .xls, "
                      ".xlsb), a LibreOffice sheet (.ods) or a CSV file (.csv).")

@@ -199,7 +199,7 @@ def _merged_range(ws, row, col):
     return None
 
 
-def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None) -> Dataset:
+def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None, task=None) -> Dataset:
     if y_sheet is not None and label_column is not None:
         raise ValueError("Give either a y sheet (labels on their own sheet) or a label column "
                          "(labels inside the feature sheet), not both.")
@@ -214,9 +214,12 @@ def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None) -> Da
             x_name, y_name = find_sheet(wb, x_sheet or "X"), find_sheet(wb, y_sheet or "y")
             if x_name == y_name:
                 raise ValueError(f'The X and y sheets are the same sheet ("{x_name}").')
+            if task == "regression":
+                raise ValueError("The X and y sheets hold classes; for a number to predict, "
+                                 "put the label in a column of the feature sheet.")
             return from_sheets(read_sheet(wb, path, x_name), read_sheet(wb, path, y_name),
                                 name)
         sheet = find_sheet(wb, x_sheet) if x_sheet is not None else wb.sheetnames[0]
-        return from_table(read_sheet(wb, path, sheet), label_column, name)
+        return from_table(read_sheet(wb, path, sheet), label_column, name, task=task)
     finally:
         wb.close()

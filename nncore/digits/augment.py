@@ -87,6 +87,28 @@ def _smooth_fields(rng, n, h, w, sigma):
     return fields / max(float(np.sqrt(np.mean(fields ** 2))), 1e-12)
 
 
+def _affine_params(rng, n, s, rotation, shear, scale, aspect, shift):
+    """Random affine maps of ``n`` pictures at strength ``s``: ``angle`` (radians), ``shear``,
+    ``scale_x``, ``scale_y``, ``shift_y``, ``shift_x``, each (n,) float32 (as
+    ``_affine_sources`` takes them); the ranges are ``make_augmenter``'s."""
+    size = 1.0 + rng.uniform(-scale, scale, n) * s
+    stretch = np.exp(rng.uniform(-aspect, aspect, n) * s)
+    params = (np.deg2rad(rng.uniform(-rotation, rotation, n) * s),
+              rng.uniform(-shear, shear, n) * s,
+              size * stretch, size / stretch,
+              rng.uniform(-shift, shift, n) * s,
+              rng.uniform(-shift, shift, n) * s)
+    return [v.astype(np.float32) for v in params]
+
+
+def _change_pen_width(images, pen):
+    """Pictures (n, h, w) with wider (``pen`` > 0) or thinner pens: a blend with the 3x3
+    dilation or erosion of weight ``|pen|`` (n, 1, 1)."""
+    wider = _neighbourhood(images, np.maximum)
+    thinner = _neighbourhood(images, np.minimum)
+    return np.where(pen > 0, images + pen * (wider - images), images - pen * (thinner - images))
+
+
 def make_augmenter(geometry, strength=1.0, *, rotation=7.0, shift=1.2, scale=0.09,
                    shear=0.12, aspect=0.0, thickness=0.35, elastic=0.0, elastic_sigma=4.0):
     """Build ``augment(X_batch, rng) -> X_batch`` for scaled image rows.
@@ -98,18 +120,11 @@ def make_augmenter(geometry, strength=1.0, *, rotation=7.0, shift=1.2, scale=0.0
     strength : float
         Multiplies every range below; 0 returns the batch unchanged.
 
-    The default ranges are the ones that read drawn digits best (bench/bench_drawn_digits.py,
-    MLP on the 5,000-digit sample): about 60% of the usual ±12°, ±2 px, ±15% size, 0.2
-    shear. Wider ranges keep helping on MNIST's own test digits but start to hurt on drawings;
-    elastic distortions and aspect changes did not help drawings either.
-    rotation : float
-        Largest rotation, degrees (uniform in ``±rotation``).
-    shift : float
-        Largest shift along each axis, pixels.
-    scale : float
-        Size changes uniform in ``1 ± scale``.
-    shear : float
-        Largest horizontal shear (x moves by ``shear * y``).
+    The default ranges are the ones that read drawn digits best, narrower than the ranges
+    usual for MNIST (bench/bench_drawn_digits.py; figures in bench/README.md).
+    rotation, shift, scale, shear : float
+        Largest rotation (degrees, uniform in ``±rotation``), shift along each axis (pixels),
+        size change (uniform in ``1 ± scale``) and horizontal shear (x moves by ``shear * y``).
     aspect : float
         Width-to-height changes: the width is multiplied and the height divided by
         ``exp(u)``, u uniform in ``±aspect`` (on top of ``scale``).
@@ -140,20 +155,10 @@ def make_augmenter(geometry, strength=1.0, *, rotation=7.0, shift=1.2, scale=0.0
         dtype = X.dtype if np.issubdtype(X.dtype, np.floating) else np.float32
         images = to_images(X, geometry).astype(dtype)
         n = len(images)
-        size = 1.0 + rng.uniform(-scale, scale, n) * s
-        stretch = np.exp(rng.uniform(-aspect, aspect, n) * s)
-        params = (np.deg2rad(rng.uniform(-rotation, rotation, n) * s),
-                  rng.uniform(-shear, shear, n) * s,
-                  size * stretch, size / stretch,
-                  rng.uniform(-shift, shift, n) * s,
-                  rng.uniform(-shift, shift, n) * s)
+        params = _affine_params(rng, n, s, rotation, shear, scale, aspect, shift)
         pen = (rng.uniform(-thickness, thickness, n) * s / 2).astype(dtype)[:, None, None]
         if thickness > 0:
-            wider = _neighbourhood(images, np.maximum)
-            thinner = _neighbourhood(images, np.minimum)
-            images = np.where(pen > 0, images + pen * (wider - images),
-                              images - pen * (thinner - images))
-        params = [v.astype(np.float32) for v in params]
+            images = _change_pen_width(images, pen)
         sy, sx = _affine_sources(grid, h, w, params)
         if elastic > 0:
             fy, fx = _smooth_fields(rng, n, h, w, elastic_sigma) * (elastic * s)

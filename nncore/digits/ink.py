@@ -46,6 +46,18 @@ def _coverage(d, r):
     return np.clip(np.minimum(d + r, 0.5) - np.maximum(d - r, -0.5), 0.0, 1.0)
 
 
+def _pieces(segs, piece):
+    """Segments (m, 4) cut into pieces at most ``piece`` long: their ends ``a``, ``b`` (p, 2)
+    float32. The pen around a segment is the union of the pens around its pieces."""
+    d = segs[:, 2:] - segs[:, :2]
+    count = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / piece)).astype(np.intp)
+    owner = np.repeat(np.arange(len(segs)), count)
+    k = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+    a = (segs[owner, :2] + (k / count[owner])[:, None] * d[owner]).astype(np.float32)
+    b = (segs[owner, :2] + ((k + 1) / count[owner])[:, None] * d[owner]).astype(np.float32)
+    return a, b
+
+
 def render_strokes(strokes, width, height, line_width, scale=1.0) -> np.ndarray:
     """Draw polylines as an anti-aliased canvas would, with round caps and joins.
 
@@ -72,17 +84,11 @@ def render_strokes(strokes, width, height, line_width, scale=1.0) -> np.ndarray:
     if len(segs) == 0 or r <= 0 or h == 0 or w == 0:
         return image
     # Each pixel's distance to the nearest segment decides its ink. Only pixels within r + 1 of
-    # a segment can get any, so segments are cut into pieces at most ``piece`` long (the pen
-    # around a segment is the union of the pens around its pieces) and each piece is measured
-    # against its own small square window of pixels: about a tenth of the pairs that all
-    # pixels of the drawing's box against all segments would make.
+    # a segment can get any, so each short piece of a segment is measured against its own small
+    # square window of pixels: about a tenth of the pairs that all pixels of the drawing's box
+    # against all segments would make.
     piece = max(2.0 * r, 2.0)
-    d = segs[:, 2:] - segs[:, :2]
-    count = np.maximum(1, np.ceil(np.hypot(d[:, 0], d[:, 1]) / piece)).astype(np.intp)
-    owner = np.repeat(np.arange(len(segs)), count)
-    k = np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
-    a = (segs[owner, :2] + (k / count[owner])[:, None] * d[owner]).astype(np.float32)
-    b = (segs[owner, :2] + ((k + 1) / count[owner])[:, None] * d[owner]).astype(np.float32)
+    a, b = _pieces(segs, piece)
     reach = r + 1.0
     side = int(np.ceil(piece + 2 * reach)) + 1
     corner = np.floor(np.minimum(a, b) - reach).astype(np.intp)      # window's x, y

@@ -2,8 +2,8 @@
 
 MNIST was written by American census staff and students. People elsewhere write some digits
 differently, and a network trained only on MNIST misreads those styles however well it scores
-on MNIST's own test digits (measured with ``bench/bench_drawn_digits.py``: trained on all
-60,000 MNIST digits, a fully connected network read only 63% of pen-drawn 9s and 89% of 1s).
+on MNIST's own test digits (measured with ``bench/bench_drawn_digits.py`` on a network
+trained on all 60,000 MNIST digits: bench/README.md, "Figures behind the defaults").
 The common allographs missing from MNIST are well known: the 1 with a flag (and often a foot),
 the 7 with a bar across its stem, the 9 whose tail curls back to the left, the open 4 drawn as
 two strokes, the flat-topped 3.

@@ -5,8 +5,8 @@ Scope: which rows each batch holds and where they sit in memory; nothing about t
 
 A shuffled epoch must copy each batch's rows out of the training set into one contiguous block
 (the matrix products need one): a *gather*, random reads of whole rows from main memory.  It is
-not arithmetic, yet on 60,000 x 784 MNIST with batches of 128 it costs about a tenth of the
-epoch's matrix products.  So rows are gathered a chunk of several batches at a time on one helper
+not arithmetic, yet on MNIST it costs a noticeable share of the epoch's matrix products
+(bench/README.md, "Figures behind the defaults").  So rows are gathered a chunk of several batches at a time on one helper
 thread, one chunk ahead of training: while the network trains on chunk ``c``, the helper copies
 chunk ``c + 1`` into the other of two chunk buffers (numpy's ``take`` releases the GIL while it
 copies).  The copying then overlaps the products instead of adding to them.  A chunk the helper
@@ -18,8 +18,8 @@ only who copies and the waiting differ.
 The helper needs a core of its own.  By default (``prefetch="auto"``) it is used only when the
 BLAS library has been limited to fewer threads than the machine has cores (``OPENBLAS_NUM_THREADS``
 and friends, e.g. ``bench/bench_training.py --threads 1``); with OpenBLAS's default of one thread
-per core the helper would compete with the products and slow the epoch (measured: 8% slower on
-2 cores).
+per core the helper would compete with the products and slow the epoch (measured on 2 cores:
+bench/README.md).
 
 Without shuffling (``order=None``, e.g. full-batch gradient descent) batches are slices of the
 data itself and nothing is copied.
@@ -34,8 +34,8 @@ __all__ = ["BatchGatherer", "spare_core"]
 
 #: bytes of rows per chunk (rounded up to whole batches): a hand-off between the threads costs
 #: tens of microseconds, so not one per small batch, but the two chunk buffers should leave the
-#: processor's cache to the weights (MNIST, batches of 128: 2 batches, 0.8 MB per chunk; 0.5,
-#: 1 and 2 MB measured alike within the machine's noise, 0.5 MB ahead by 2-3%)
+#: processor's cache to the weights (MNIST, batches of 128: 2 batches, 0.8 MB per chunk; the
+#: sizes measured are in bench/README.md)
 CHUNK_BYTES = 512 << 10
 
 #: environment variables that cap the BLAS library's threads (OpenBLAS reads them in this order)

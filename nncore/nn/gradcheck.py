@@ -78,7 +78,8 @@ def gradient_check(layer_sizes=(5, 4, 3), activation="sigmoid", output="sigmoid"
     l2 : float
         Regularisation strength included in the checked cost.
     n_samples : int
-        Rows of random data (standard normal inputs, random classes).
+        Rows of random data (standard normal inputs; random classes, or for a ``"linear"``
+        output normal targets of standard deviation 2).
     seed : int
         Seeds weights and data.
     eps : float
@@ -98,7 +99,10 @@ def gradient_check(layer_sizes=(5, 4, 3), activation="sigmoid", output="sigmoid"
         zs = _hidden_preactivations(network, X)
         if activation != "relu" or all(np.abs(z).min() > 1e-3 for z in zs):
             break
-    Y = one_hot(rng.integers(0, k, size=n_samples), k, dtype=np.float64)
+    if network.output_layer.task == "regression":     # numbers to predict, any sign and size
+        Y = 2.0 * rng.standard_normal((n_samples, k))
+    else:
+        Y = one_hot(rng.integers(0, k, size=n_samples), k, dtype=np.float64)
 
     _, analytic = network.cost_and_gradients(X, Y, l2)
     numeric = numerical_gradients(network.copy(np.longdouble), X.astype(np.longdouble),

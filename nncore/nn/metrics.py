@@ -1,11 +1,17 @@
-"""Classification metrics on integer class indices (``0..k-1``).
+"""Metrics that training reports and the run pages show.
 
-Only what training reports and the run pages show: accuracy and the confusion matrix.
+Classification, on integer class indices (``0..k-1``): accuracy and the confusion matrix.
+Regression, on numbers (in the label's units when the caller gives them so): ``r2``, ``mae``,
+``rmse``::
+
+    r2   = 1 - sum (y - p)**2 / sum (y - mean y)**2     1 perfect, 0 = predicting the mean
+    mae  = mean |y - p|
+    rmse = sqrt(mean (y - p)**2)
 """
 
 import numpy as np
 
-__all__ = ["accuracy", "confusion_matrix"]
+__all__ = ["accuracy", "confusion_matrix", "r2", "mae", "rmse"]
 
 
 def accuracy(y_true, y_pred):
@@ -52,3 +58,40 @@ def confusion_matrix(y_true, y_pred, n_classes):
     # each (i, j) pair becomes the flat index i * k + j of the k x k matrix
     counts = np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
     return counts.reshape(n_classes, n_classes)
+
+
+def _pair(y_true, y_pred):
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
+    return y_true, y_pred
+
+
+def r2(y_true, y_pred):
+    """Coefficient of determination ``1 - SS_res / SS_tot`` (float64, arrays flattened).
+
+    Can be negative (worse than predicting the mean of ``y_true``).  When ``y_true`` is
+    constant ``SS_tot = 0``: 1.0 for a perfect prediction, else 0.0 (scikit-learn's choice).
+    ``nan`` for empty input.
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    if y_true.size == 0:
+        return float("nan")
+    ss_res = float(np.sum((y_true - y_pred) ** 2))
+    ss_tot = float(np.sum((y_true - y_true.mean()) ** 2))
+    if ss_tot == 0.0:
+        return 1.0 if ss_res == 0.0 else 0.0
+    return 1.0 - ss_res / ss_tot
+
+
+def mae(y_true, y_pred):
+    """Mean absolute error, a float in the units of ``y`` (``nan`` for empty input)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return float(np.mean(np.abs(y_true - y_pred))) if y_true.size else float("nan")
+
+
+def rmse(y_true, y_pred):
+    """Root mean squared error, a float in the units of ``y`` (``nan`` for empty input)."""
+    y_true, y_pred = _pair(y_true, y_pred)
+    return float(np.sqrt(np.mean((y_true - y_pred) ** 2))) if y_true.size else float("nan")

@@ -8,7 +8,7 @@ vectorised over a batch whose rows are samples.  Layer ``l`` maps ``a[l]`` (n, s
 
 Back-propagation (Nielsen's ``backprop``, batched) with ``delta[l] = dJ/dz[l]``::
 
-    delta[L] = (P - Y) / n                              same for both output/cost pairs
+    delta[L] = (P - Y) / n                              same for every output/cost pair
     nabla_W[l] = a[l].T @ delta[l+1] + l2 / n_total * W[l]
     nabla_b[l] = sum over rows of delta[l+1]            (biases are not regularised)
     delta[l] = (delta[l+1] @ W[l].T) * f'(a[l])         not needed for the input layer
@@ -67,7 +67,7 @@ class Network(FlatParameters):
         self.output = output
         self._f, self._df = get_activation(activation)
         self.output_layer = get_output(output)
-        if sizes[-1] == 1 and output != "sigmoid":
+        if sizes[-1] == 1 and output == "softmax":
             raise ValueError("a single output unit needs output='sigmoid' (a binary classifier)")
         self.init = resolve_init(init, activation)
         self.dtype = np.dtype(dtype)
@@ -127,6 +127,17 @@ class Network(FlatParameters):
         """Output probabilities (n, k); rows of a softmax output sum to 1."""
         return self.forward(X)[-1]
 
+    def predict_values(self, X):
+        """Predicted numbers of a ``"linear"`` (regression) output, in the units it learned.
+
+        Returns (n,) for a single output unit, else (n, k).  ``ValueError`` for a classifier.
+        """
+        if self.output_layer.task != "regression":
+            raise ValueError(f"predict_values needs output='linear', not {self.output!r}: "
+                             "use predict or predict_proba for classes")
+        P = self.forward(X)[-1]
+        return P[:, 0] if P.shape[1] == 1 else P
+
     def predict(self, X):
         """Predicted class indices (n,) int64: the most probable output unit per row.
 
@@ -143,8 +154,16 @@ class Network(FlatParameters):
     def targets(self, y):
         """Class indices (n,) -> target matrix (n, k) in the network's dtype.
 
-        One-hot rows, or for a single output unit the column ``y`` itself (0 or 1).
+        One-hot rows, or for a single output unit the column ``y`` itself (0 or 1).  For a
+        ``"linear"`` output ``y`` holds the target numbers, (n,) or (n, k), returned as (n, k).
         """
+        if self.output_layer.task == "regression":
+            Y = np.asarray(y, dtype=self.dtype)
+            Y = Y.reshape(Y.shape[0], -1) if Y.ndim else Y
+            if Y.ndim != 2 or Y.shape[1] != self.layer_sizes[-1]:
+                raise ValueError(f"targets must have shape (n,) or (n, {self.layer_sizes[-1]}), "
+                                 f"got {np.shape(y)}")
+            return Y
         y = np.asarray(y)
         if y.size and (y.min() < 0 or y.max() >= self.n_classes):
             raise ValueError(f"labels must be class indices in 0..{self.n_classes - 1}")
@@ -170,6 +189,8 @@ class Network(FlatParameters):
         Raises ``ValueError`` unless ``Y`` has one row per row of ``X`` and ``k`` columns.
         """
         Y = np.asarray(Y, dtype=self.dtype)
+        if self.output_layer.task == "regression" and Y.shape == (X.shape[0],):
+            Y = Y.reshape(-1, 1)                 # one number per row: a column
         if Y.shape != (X.shape[0], self.layer_sizes[-1]):
             raise ValueError(f"Y must be one-hot with shape ({X.shape[0]}, {self.layer_sizes[-1]}), "
                              f"got {Y.shape}")
@@ -187,7 +208,7 @@ class Network(FlatParameters):
         Parameters
         ----------
         X : array-like (n, layer_sizes[0])
-        Y : array-like (n, k), one-hot targets
+        Y : array-like (n, k), one-hot targets (target numbers for ``"linear"``)
         l2 : float
             Regularisation strength (lambda in Ng's notes).
         n_total : int, optional
@@ -196,7 +217,7 @@ class Network(FlatParameters):
         Returns
         -------
         float
-            Mean cross-entropy over the rows plus ``l2 / (2 m) * sum W**2``.
+            Mean cross-entropy (half squared error for ``"linear"``) over the rows plus ``l2 / (2 m) * sum W**2``.
         """
         X = self.as_input(X)
         Y = self.as_targets(X, Y)

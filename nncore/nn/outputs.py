@@ -11,8 +11,16 @@ One small object per name in ``OUTPUTS`` (the names the UI sends):
 
       J = -1/n * sum_i sum_k y log p
 
-Both pairs have the same output error ``dJ/dz = (P - Y) / n`` (the cost is the canonical one for
-its link function), which is why ``delta`` returns ``P - Y`` and the network divides by ``n``.
+* ``"linear"``: the identity, ``P = Z``, for numbers to predict (regression), with half the mean
+  squared error::
+
+      J = 1/(2n) * sum_i sum_k (p - y)**2
+
+All three pairs have the same output error ``dJ/dz = (P - Y) / n``: each cost is the canonical
+one for its link function (the negative log-likelihood of a Bernoulli, categorical or Gaussian
+target), whose derivative through the output function cancels to ``p - y``.  That is why
+``delta`` returns ``P - Y`` and the network divides by ``n``.
+
 Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` the machine epsilon of their dtype) before
 ``log``, and softmax subtracts the row maximum first, so huge ``|z|`` never warns or overflows.
 Regularisation is not here: it belongs to the network (see ``Network.cost``).
@@ -25,7 +33,9 @@ import numpy as np
 
 from nncore.nn.activations import sigmoid
 
-__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "OUTPUTS", "get_output", "one_hot"]
+__all__ = ["Output", "SigmoidOutput", "SoftmaxOutput", "LinearOutput", "OUTPUTS", "CLASS_OUTPUTS",
+           "get_output",
+           "one_hot"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -47,9 +57,14 @@ def _clipped(P):
 
 
 class Output:
-    """Interface of an output layer with its cost; see the subclasses."""
+    """Interface of an output layer with its cost; see the subclasses.
+
+    ``task`` says what the outputs mean: ``"classification"`` (probabilities of classes) or
+    ``"regression"`` (the predicted numbers themselves).
+    """
 
     name = ""
+    task = "classification"
 
     def activate(self, Z, out=None):
         """Pre-activations ``Z`` (n, k) -> probabilities ``P`` (n, k)."""
@@ -61,9 +76,10 @@ class Output:
         Parameters
         ----------
         P : ndarray (n, k)
-            Output probabilities.
+            Output probabilities (the predicted values for ``"linear"``).
         Y : ndarray (n, k)
-            One-hot targets (soft targets in ``[0, 1]`` work too).
+            One-hot targets (soft targets in ``[0, 1]`` work too); the target values for
+            ``"linear"``.
         """
         return float(self.total_cost(P, Y)) / P.shape[0]
 
@@ -155,11 +171,36 @@ class SoftmaxOutput(Output):
         return -np.vdot(Y, np.log(_clipped(P)))
 
 
-OUTPUTS = {"sigmoid": SigmoidOutput(), "softmax": SoftmaxOutput()}
+class LinearOutput(Output):
+    """Identity output with half the mean squared error: regression on (scaled) numbers."""
+
+    name = "linear"
+    task = "regression"
+
+    def activate(self, Z, out=None):
+        if out is None or out is Z:
+            return Z
+        np.copyto(out, Z)
+        return out
+
+    def total_cost(self, P, Y):
+        D = P - Y
+        return 0.5 * np.vdot(D, D)
+
+    def activate_and_cost(self, Z, Y, out, scratch):
+        """``P = Z`` copied to ``out``; the residual goes to ``scratch`` (no allocation)."""
+        P = self.activate(Z, out=out)
+        D = np.subtract(P, Y, out=scratch)
+        return 0.5 * float(np.vdot(D, D)) / P.shape[0]
+
+
+OUTPUTS = {"sigmoid": SigmoidOutput(), "softmax": SoftmaxOutput(), "linear": LinearOutput()}
+#: the outputs a classifier may have (``"linear"`` predicts numbers, not classes)
+CLASS_OUTPUTS = {name: o for name, o in OUTPUTS.items() if o.task == "classification"}
 
 
 def get_output(name):
-    """Look up an output layer by name (``"sigmoid"`` or ``"softmax"``).
+    """Look up an output layer by name (``"sigmoid"``, ``"softmax"`` or ``"linear"``).
 
     Raises
     ------

@@ -4,7 +4,9 @@
 ``trainable.Trainable`` protocol) with an optimiser from ``optimizers.py`` and returns its
 history as JSON-ready lists (one entry per epoch) instead of printing; progress goes to an
 optional ``callback`` that may cancel by returning ``False``.  Splitting, scaling and class
-names are the caller's business (``fitting.py``); labels here are integer indices.
+names are the caller's business (``fitting.py``); labels here are integer indices, or for
+regression (``task="regression"``, a ``"linear"`` output) the scaled target numbers; what the
+two tasks measure differently lives in ``tasks.py``.
 
 ``train`` reads as its three stages: ``_TrainingRun(...)`` checks the settings and allocates
 the buffers, ``train_epoch`` / ``stops_after`` run the epochs, ``finish`` returns the history.
@@ -22,9 +24,28 @@ Per-epoch figures
   term as ``cost`` (penalty divided by the training-set size) so the two curves are comparable.
 * ``seconds`` is the wall-clock time since ``train`` started, at the end of the epoch.
 
+Schedules
+---------
+``"constant"`` keeps the optimiser's rate; ``"cosine"`` uses ``lr * (1 + cos(pi * (e - 1) / E))
+/ 2`` in epoch ``e`` of ``E``: full at the start, near zero at the end, so the last epochs
+settle instead of jumping around.
+
+Weight averaging
+----------------
+``average_last`` is the share of the final epochs whose end-of-epoch weights are averaged into
+the returned network, ``round(average_last * epochs)`` epochs (at least one when the share is
+above 0).  With a constant learning rate the weights keep moving around a good region from
+batch to batch; their mean lies nearer its centre and generalises better, like an ensemble of
+those networks at the cost of one (stochastic weight averaging, Izmailov et al. 2018).  Only
+when every epoch runs: a cancelled run keeps its last weights, early stopping its best ones.
+The per-epoch history is of the weights as trained; ``averaged_epochs`` says which were averaged.
+
+Divergence
+----------
 Divergence raises ``TrainingDiverged``: a non-finite cost (checked every batch), or an epoch's
 cross-entropy above twice both chance level (``log k`` for softmax, ``k log 2`` for sigmoid
-outputs, what a network that knows nothing scores) and the untrained network's first cost.
+outputs, what a network that knows nothing scores; for regression half the targets'
+variance, what predicting their mean scores) and the untrained network's first cost.
 Bounded activations rarely overflow: a learning rate far too high instead drives the units into
 saturation, where confident wrong answers cost far more than guessing.  Floating-point
 warnings are silenced inside the loop because divergence is detected from the cost instead.
@@ -37,6 +58,7 @@ import numpy as np
 
 from nncore.nn.batches import BatchGatherer
 from nncore.nn.optimizers import Optimizer, make_optimizer
+from nncore.nn.tasks import get_task
 from nncore.nn.trainable import Trainable
 
 __all__ = ["SCHEDULES", "TrainingDiverged", "train"]
@@ -54,73 +76,40 @@ SCHEDULES = {
 }
 
 
-def _labels(y, n_rows, n_classes, name):
-    y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != n_rows:
-        raise ValueError(f"{name} must be a 1-d array of {n_rows} class indices, got shape {y.shape}")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not np.all(np.equal(np.mod(y, 1), 0)):
-            raise ValueError(f"{name} must hold integer class indices")
-    y = y.astype(np.intp)
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"{name} must hold class indices in 0..{n_classes - 1}")
-    return y
-
-
-def _chance_cost(network):
-    """Cross-entropy of a network that outputs 'no idea' (uniform / 0.5) for every row."""
-    k = network.layer_sizes[-1]
-    return math.log(k) if network.output_layer.name == "softmax" else k * math.log(2.0)
-
-
 def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epochs=30,
           batch_size=None, l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None,
-          augment=None, schedule="constant", average_last=0.0):
+          augment=None, schedule="constant", average_last=0.0, task="classification"):
     """Train ``network`` in place and return its history.
 
     Parameters
     ----------
     network : Trainable
         ``Network`` or ``ConvNetwork``: anything with the members of ``trainable.Trainable``.
-    X : array-like (n, layer_sizes[0])
-        Training rows (cast once to the network's dtype).
-    y : array-like (n,) int
-        Class indices ``0..k-1``.
+    X, y : array-like (n, layer_sizes[0]); (n,) int, or (n,) / (n, k) float for regression
+        Training rows (cast once to the network's dtype); class indices ``0..k-1``, or the
+        (scaled) numbers a linear output learns.
     optimizer : str or Optimizer
-        A key of ``OPTIMIZERS`` or a ready optimiser instance.
-    learning_rate : float, optional
-        ``None`` uses the optimiser's default rate.
-    epochs : int
-        Passes over the training set.
-    batch_size : int, optional
-        Rows per update; ``None`` (or optimizer ``"gd"``) trains on the full batch.
+        A key of ``OPTIMIZERS`` or a ready optimiser instance; ``learning_rate`` (float,
+        optional) its rate, ``None`` for the optimiser's default.
+    epochs, batch_size : int
+        Passes over the training set; rows per update (``None``, or optimizer ``"gd"``: all).
     l2 : float
         L2 strength; the penalty is ``l2 / (2 n) * sum W**2`` with ``n = len(X)`` at every batch size.
     rng : numpy.random.Generator
         Shuffles the batches each epoch and is handed to ``augment``.
-    X_val, y_val : array-like, optional
-        Validation rows and labels, evaluated after every epoch.
-    patience : int, optional
-        Early stopping: stop after ``patience`` epochs without a lower ``val_cost`` and keep the
-        weights of the best epoch (needs a validation set).
-    callback : callable, optional
-        ``callback(record)`` after each epoch, ``record`` a dict with ``epoch, cost, val_cost,
-        train_accuracy, val_accuracy, seconds, epochs``; returning ``False`` cancels training.
-    augment : callable, optional
-        ``augment(X_batch, rng) -> X_batch`` applied to each training batch before its update.
-    schedule : str
-        Learning rate over the epochs, a key of ``SCHEDULES``: ``"constant"``, or ``"cosine"``
-        (``lr * (1 + cos(pi * (e - 1) / E)) / 2`` in epoch ``e`` of ``E``: full at the start,
-        near zero at the end, so the last epochs settle instead of jumping around).
-    average_last : float
-        Weight averaging: the share (0 to 1) of the final epochs whose end-of-epoch weights are
-        averaged into the returned network, ``round(average_last * epochs)`` epochs (at least
-        one when the share is above 0; 0 turns it off).  With a constant learning rate the
-        weights keep moving around a good region from batch to batch; their mean lies nearer
-        its centre and generalises better, like an ensemble of those networks at the cost of
-        one (stochastic weight averaging, Izmailov et al. 2018).  Only when every epoch runs:
-        a cancelled run keeps its last weights, early stopping its best ones.  The per-epoch
-        history is of the weights as trained; ``averaged_epochs`` says which were averaged.
+    X_val, y_val, patience : array-like, array-like, int, optional
+        Validation rows and labels, evaluated after every epoch; early stopping after
+        ``patience`` epochs without a lower ``val_cost``, keeping the best epoch's weights.
+    callback, augment : callable, optional
+        ``callback(record)`` after each epoch (``record``: the epoch's row of the history, and
+        ``epochs``), returning ``False`` cancels; ``augment(X_batch, rng) -> X_batch`` per batch.
+    schedule, average_last : str, float
+        A key of ``SCHEDULES``; the share (0 to 1, 0: off) of the final epochs whose weights are
+        averaged into the returned network (see "Schedules" and "Weight averaging" above).
+    task : str or task object
+        ``"classification"`` (``y`` class indices) or ``"regression"`` (``y`` numbers, a
+        ``"linear"`` output), or an object of ``tasks.py`` such as
+        ``Regression(inverse=...)`` that measures the figures in the label's units.
 
     Returns
     -------
@@ -129,19 +118,17 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         number per epoch (val lists hold ``None`` without validation); ``stopped``: ``None``,
         ``"cancelled"`` or ``"early_stopping"``; ``best_epoch``: epoch of the lowest ``val_cost``
         (the weights kept when ``patience`` is set), else the last epoch; ``averaged_epochs``:
-        ``[first, last]`` epochs whose weights were averaged, or ``None``.
+        ``[first, last]`` epochs whose weights were averaged, or ``None``.  Regression adds
+        ``train_r2, val_r2, train_mae, val_mae, train_rmse, val_rmse`` (see ``tasks.py``); its
+        accuracy lists hold ``None``.
 
-    Raises
-    ------
-    TrainingDiverged
-        If the cost becomes NaN/inf or explodes (learning rate too high).
-    ValueError
-        For inconsistent shapes, labels or settings.
+    Raises ``TrainingDiverged`` when the cost becomes NaN/inf or explodes (learning rate too
+    high); ``ValueError`` for inconsistent shapes, labels or settings.
     """
     run = _TrainingRun(network, X, y, optimizer=optimizer, learning_rate=learning_rate,
                        epochs=epochs, batch_size=batch_size, l2=l2, rng=rng, X_val=X_val,
                        y_val=y_val, patience=patience, augment=augment, schedule=schedule,
-                       average_last=average_last)
+                       average_last=average_last, task=task)
     with BatchGatherer(run.X, run.batch_size) as batches:
         for epoch in range(1, run.epochs + 1):
             record = run.train_epoch(batches, epoch)
@@ -161,8 +148,15 @@ class _TrainingRun:
     """
 
     def __init__(self, network: Trainable, X, y, *, optimizer, learning_rate, epochs, batch_size,
-                 l2, rng, X_val, y_val, patience, augment, schedule, average_last):
-        # the settings
+                 l2, rng, X_val, y_val, patience, augment, schedule, average_last, task):
+        self._take_settings(optimizer, learning_rate, epochs, l2, rng, schedule, average_last)
+        self._take_data(network, X, y, X_val, y_val, patience, batch_size, task)
+        self.network, self.augment = network, augment
+        self._allocate()
+        self._start_tracking()
+
+    def _take_settings(self, optimizer, learning_rate, epochs, l2, rng, schedule, average_last):
+        """Check the settings that do not depend on the data, and keep them."""
         if not isinstance(rng, np.random.Generator):
             rng = np.random.default_rng(rng)
         opt = optimizer if isinstance(optimizer, Optimizer) else make_optimizer(optimizer,
@@ -181,20 +175,27 @@ class _TrainingRun:
         l2 = float(l2)
         if not (l2 >= 0 and math.isfinite(l2)):
             raise ValueError(f"l2 must be a non-negative number, got {l2}")
+        self.opt, self.rng, self.epochs, self.l2 = opt, rng, epochs, l2
+        self.rate_factor = SCHEDULES[schedule]
 
-        # the data, and the batch size it allows
+    def _take_data(self, network, X, y, X_val, y_val, patience, batch_size, task):
+        """Check the rows, labels and the settings that depend on them (early stopping needs
+        validation rows; a batch holds at most every row), and keep them."""
         X = np.ascontiguousarray(network.as_input(X))
-        n, k = X.shape[0], network.layer_sizes[-1]
-        n_classes = network.n_classes
+        n = X.shape[0]
         if n == 0:
             raise ValueError("no training rows")
-        y = _labels(y, n, n_classes, "y")
+        # targets by row index into a table (tasks.py): class labels into the one-hot rows,
+        # or 0..n-1 into the regression targets
+        self.task = task = get_task(task)
+        y, eye = task.targets(network, y, n, "y")
+        eye_val = None
         has_val = X_val is not None
         if has_val:
             X_val = network.as_input(X_val)
             if y_val is None:
                 raise ValueError("X_val given without y_val")
-            y_val = _labels(y_val, X_val.shape[0], n_classes, "y_val")
+            y_val, eye_val = task.targets(network, y_val, X_val.shape[0], "y_val")
             has_val = X_val.shape[0] > 0
         if patience is not None:
             patience = int(patience)
@@ -202,47 +203,47 @@ class _TrainingRun:
                 raise ValueError(f"patience must be at least 1, got {patience}")
             if not has_val:
                 raise ValueError("patience (early stopping) needs a validation set: X_val, y_val")
-
-        if batch_size is None or opt.name == "gd":
+        if batch_size is None or self.opt.name == "gd":
             batch_size = n
         batch_size = int(batch_size)
         if batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
         batch_size = min(batch_size, n)
-
-        self.network, self.opt, self.rng, self.augment = network, opt, rng, augment
-        self.epochs, self.l2, self.patience = epochs, l2, patience
-        self.rate_factor = SCHEDULES[schedule]
         self.X, self.y, self.n, self.batch_size = X, y, n, batch_size
         self.full_batch = batch_size == n
-        self.X_val, self.y_val, self.has_val = X_val, y_val, has_val
+        self.X_val, self.y_val, self.has_val, self.patience = X_val, y_val, has_val, patience
+        self.eye, self.eye_val = eye, (eye_val if has_val else None)
 
-        # buffers that every epoch reuses
-        self.eye = eye = network.target_table()   # row c is the target of class c (one-hot)
+    def _allocate(self):
+        """The buffers that every epoch reuses."""
+        network, n, y, eye = self.network, self.n, self.y, self.eye
+        k = network.layer_sizes[-1]
         # all parameters live in one flat array (and the gradients in another, laid out alike),
         # so the optimiser updates everything with a few whole-array operations per batch
         self.flat = network.pack()
         flat_grad = np.empty_like(self.flat)
         self.params, self.grads = network.params(), network.unflatten(flat_grad)
         self.flat_list, self.flat_grad_list = [self.flat], [flat_grad]
-        self.work = network.workspace(batch_size)
+        self.work = network.workspace(self.batch_size)
         # the epoch's targets and output probabilities, rows in the order they are trained on:
         # the batch loop slices them (no per-batch gathering of labels), and one argmax per
         # epoch gives the training accuracy (shuffled epochs refill Y_epoch in their own order)
         self.Y_epoch = eye[y] if self.full_batch else np.empty((n, eye.shape[1]), eye.dtype)
         self.P_epoch = np.empty((n, k), network.dtype)
-        self.Y_val = eye[y_val] if has_val else None
-        self.chance = _chance_cost(network)
+        self.Y_val = self.eye_val[self.y_val] if self.has_val else None
+        self.chance = self.task.chance_cost(network, eye)
         self.initial_cost = None
 
-        # what the epochs keep track of
-        self.history = {"epoch": [], "cost": [], "val_cost": [], "train_accuracy": [],
-                        "val_accuracy": [], "seconds": [], "stopped": None, "best_epoch": 0,
-                        "averaged_epochs": None}
+    def _start_tracking(self):
+        """What the epochs keep track of: the history (the task's figures on both sides: the
+        accuracy for classes), the best and averaged weights, the clock."""
+        self.figures = [f"{part}_{f}" for f in self.task.figures for part in ("train", "val")]
+        self.history = {"epoch": [], "cost": [], "val_cost": [], **{f: [] for f in self.figures},
+                        "seconds": [], "stopped": None, "best_epoch": 0, "averaged_epochs": None}
         self.best_val, self.best_params, self.waited = math.inf, None, 0
         self.weight_sum = None                 # float64 running sum of the averaged epochs
         self.start = time.perf_counter()
-        self.base_rate = opt.learning_rate
+        self.base_rate = self.opt.learning_rate
 
     def diverged(self, epoch, what, value):
         """The ``TrainingDiverged`` to raise: ``what`` reached ``value`` in ``epoch``."""
@@ -258,19 +259,20 @@ class _TrainingRun:
         """
         self.opt.learning_rate = self.base_rate * self.rate_factor(epoch, self.epochs)
         with np.errstate(all="ignore"):
-            cost, correct = self._updates(batches, epoch)
-            val_cost = val_accuracy = None
+            cost, train_scores = self._updates(batches, epoch)
+            val_cost, val_scores = None, dict.fromkeys(self.task.figures)
             if self.has_val:
-                val_cost, val_accuracy = self._validation(epoch)
+                val_cost, val_scores = self._validation(epoch)
         record = {"epoch": epoch, "cost": float(cost), "val_cost": val_cost,
-                  "train_accuracy": int(correct) / self.n, "val_accuracy": val_accuracy,
+                  **{f"train_{f}": v for f, v in train_scores.items()},
+                  **{f"val_{f}": v for f, v in val_scores.items()},
                   "seconds": time.perf_counter() - self.start, "epochs": self.epochs}
-        for key in ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"):
+        for key in ("epoch", "cost", "val_cost", *self.figures, "seconds"):
             self.history[key].append(record[key])
         return record
 
     def _updates(self, batches, epoch):
-        """One pass of updates over the batches; returns the epoch's mean cost and hits."""
+        """One pass of updates over the batches; returns the epoch's mean cost and scores."""
         network, opt, rng, augment = self.network, self.opt, self.rng, self.augment
         l2, n, y, d = self.l2, self.n, self.y, self.X.shape[1]
         Y_epoch, P_epoch, work, grads = self.Y_epoch, self.P_epoch, self.work, self.grads
@@ -300,20 +302,19 @@ class _TrainingRun:
             total_cost += (data_cost + penalty) * (hi - lo)
             total_data_cost += data_cost * (hi - lo)
         cost, data_cost = total_cost / n, total_data_cost / n
-        correct = np.count_nonzero(network.classes_from_proba(P_epoch) == y_epoch)
+        scores = self.task.scores(network, P_epoch, y_epoch, self.eye)
         if data_cost > 2 * max(self.chance, initial_cost):
-            raise self.diverged(epoch, f"the cross-entropy rose to", data_cost)
-        return cost, correct
+            raise self.diverged(epoch, f"the {self.task.cost_name} rose to", data_cost)
+        return cost, scores
 
     def _validation(self, epoch):
-        """Cost (with the training set's L2 term) and accuracy on the validation rows."""
+        """Cost (with the training set's L2 term) and the task's scores on the validation rows."""
         network = self.network
         P_val = network.predict_proba(self.X_val)
         val_cost = network.output_layer.cost(P_val, self.Y_val) + network.penalty(self.l2, self.n)
         if not math.isfinite(val_cost):
             raise self.diverged(epoch, "the validation cost became", val_cost)
-        hits = np.count_nonzero(network.classes_from_proba(P_val) == self.y_val)
-        return val_cost, int(hits) / len(self.y_val)
+        return val_cost, self.task.scores(network, P_val, self.y_val, self.eye_val)
 
     def stops_after(self, record, callback):
         """Keep track of the best and averaged weights; whether training ends after ``record``."""

@@ -136,3 +136,21 @@ def test_the_counter_says_where_early_stopping_ended(page, live_server, api):
     # early stopping keeps the best epoch's weights (no averaging), and the page says so
     expect(page.get_by_test_id("epoch-counter")).to_have_text(
         f"stopped early at epoch {stopped_at} of 200 (best: epoch {best})")
+
+
+def test_the_gradient_check_verdict_is_the_servers(page, live_server, api):
+    """The page says what the API's ``passed`` says, against the API's ``threshold``: an error of
+    5e-6 passes a threshold of 1e-5 however small the page might think errors should be."""
+    run = api.completed_run(api.sample_dataset()["id"])
+    answers = [{"max_relative_error": 5e-6, "passed": True, "threshold": 1e-5},
+               {"max_relative_error": 5e-6, "passed": False, "threshold": 1e-6}]
+    page.route("**/gradcheck", lambda route: route.fulfill(json=answers.pop(0)))
+    page.goto(f"{live_server}/runs/{run['id']}")
+    result = page.get_by_test_id("gradcheck-result")
+    page.get_by_test_id("gradcheck").click()
+    expect(result).to_have_text("max relative error 5.00e-6: backpropagation agrees with finite "
+                                "differences")
+    expect(result).to_have_attribute("data-passed", "true")
+    page.get_by_test_id("gradcheck").click()
+    expect(result).to_have_text("max relative error 5.00e-6: larger than expected (threshold 1e-6)")
+    expect(result).to_have_attribute("data-passed", "false")

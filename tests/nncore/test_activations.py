@@ -90,7 +90,7 @@ def test_one_hot():
 
 @pytest.mark.parametrize("lookup, bad, listed", [
     (get_activation, "softplus", "relu, sigmoid, tanh"),
-    (get_output, "linear", "sigmoid, softmax"),
+    (get_output, "identity", "linear, sigmoid, softmax"),
 ])
 def test_unknown_names_list_valid_ones(lookup, bad, listed):
     with pytest.raises(ValueError, match=listed):
@@ -114,3 +114,15 @@ def test_fused_activate_and_cost_matches_activate_then_cost(dtype):
             np.testing.assert_allclose(out, output.activate(Z), rtol=1e-5, atol=1e-7)
             assert np.isfinite(cost)
             assert cost == pytest.approx(output.cost(output.activate(Z), Y), rel=1e-5, abs=1e-6)
+
+
+def test_linear_output_is_the_identity_with_half_the_squared_error():
+    linear = get_output("linear")
+    Z = np.array([[1.0], [2.0], [-1.0]])
+    Y = np.array([[0.0], [2.5], [1.0]])
+    P = linear.activate(Z)
+    np.testing.assert_array_equal(P, Z)
+    # (1 + 0.25 + 4) / (2 * 3)
+    assert linear.cost(P, Y) == pytest.approx(5.25 / 6)
+    np.testing.assert_allclose(linear.delta(P, Y), [[1.0], [-0.5], [-2.0]])
+    assert linear.task == "regression" and get_output("softmax").task == "classification"

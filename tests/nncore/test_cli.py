@@ -186,3 +186,68 @@ def test_a_dataset_given_as_the_model_says_so(small_npz):
     result = run("predict", small_npz, small_npz)
     assert result.returncode == 2
     assert "small.npz is not a model saved by nncore (it is a dataset: train on it)" in result.stderr
+
+
+# --- export --onnx and predict --out --------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def blobs_model(blobs_csv, tmp_path_factory):
+    model = tmp_path_factory.mktemp("models") / "blobs.npz"
+    trained = run("train", blobs_csv, "--label-column", "kind", "--hidden", "6", "--epochs", "5",
+                  "--out", model, "--json", "--quiet")
+    assert trained.returncode == 0, trained.stderr
+    return model
+
+
+def test_export_writes_an_onnx_model_that_onnxruntime_runs(blobs_model, blobs_csv, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from nncore.model import Model
+
+    out = tmp_path / "blobs.onnx"
+    exported = run("export", blobs_model, "--onnx", out)
+    assert exported.returncode == 0, exported.stderr
+    assert "input 'features' [N, 5]" in exported.stdout
+    model = Model.load(blobs_model)
+    X = np.loadtxt(blobs_csv, delimiter=",", skiprows=1, usecols=range(5))
+    session = ort.InferenceSession(str(out))
+    probabilities, _, names = session.run(None, {"features": X.astype(np.float32)})
+    np.testing.assert_allclose(probabilities, model.predict_proba(X), atol=1e-5)
+    assert list(names) == list(model.predict(X))
+
+
+def test_predict_out_writes_the_scored_file(blobs_model, blobs_csv, tmp_path):
+    out = tmp_path / "predictions.csv"
+    done = run("predict", blobs_model, blobs_csv, "--out", out, "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["rows"] == 120 and summary["errors"] == 0
+    assert summary["accuracy"] == summary["metrics"]["accuracy"]
+    with open(out, newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == [f"f{i}" for i in range(5)] + [
+        "kind", "predicted_kind", "probability_cat", "probability_dog", "probability_eel", "error"]
+    listed = run("predict", blobs_model, blobs_csv, "--json")
+    predictions = json.loads(listed.stdout.strip().splitlines()[-1])["predictions"]
+    assert [r[6] for r in rows[1:]] == predictions
+    plain = run("predict", blobs_model, blobs_csv, "--out", tmp_path / "again.csv")
+    assert plain.returncode == 0 and "120 rows scored to" in plain.stdout
+    assert "accuracy" in plain.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["export", "no-such.npz", "--onnx", "m.onnx"], "no such file: no-such.npz"),
+    (["export", "README.md", "--onnx", "m.onnx"], "README.md is not a model saved by nncore"),
+    (["export", "MODEL", "--onnx", "data"], "--onnx data is a folder"),
+    (["predict", "MODEL", "no-such.csv", "--out", "p.csv"], "no such file: no-such.csv"),
+    (["predict", "MODEL", "README.md", "--out", "p.csv"], "Unsupported file type .md"),
+    (["predict", "MODEL", "MISSING", "--out", "p.csv"], 'has no column "f3": the model was'),
+])
+def test_export_and_predict_out_refuse_bad_input(blobs_model, tmp_path, args, message):
+    missing = tmp_path / "missing.csv"
+    missing.write_text("f0,f1,f2,f4\n1,2,3,4\n")
+    args = [blobs_model if a == "MODEL" else missing if a == "MISSING" else a for a in args]
+    result = run(*args)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert not (ROOT / "p.csv").exists() and not (ROOT / "m.onnx").exists()

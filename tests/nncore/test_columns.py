@@ -11,7 +11,8 @@ from nncore.data.columns import MAX_CATEGORIES
 from nncore.data.encoding import Encoding
 from nncore.data.loaders import load_dataset
 from nncore.data.frames import from_frame
-from nncore.fitting import default_settings, fit, table_defaults
+from nncore.defaults import default_settings, table_defaults
+from nncore.fitting import fit
 from nncore.model import Model
 
 PENGUINS = """island,bill_length_mm,sex,name,when,species

@@ -117,3 +117,50 @@ def test_adams_default_rate_follows_the_activation():
     assert TrainConfig(activation="sigmoid").effective_learning_rate == 0.01
     assert TrainConfig(activation="sigmoid", learning_rate=0.2).effective_learning_rate == 0.2
     assert TrainConfig(optimizer="momentum").effective_learning_rate == 0.05
+
+
+@pytest.mark.parametrize("data, limits, message", [
+    ({"epochs": 51}, {"max_epochs": 50}, "epochs must be between 1 and 50 (got 51)"),
+    ({"hidden_layers": [65]}, {"max_layer_size": 64}, "hidden layer size must be between 1 and 64"),
+    ({"hidden_layers": [2, 2, 2]}, {"max_layers": 2}, "hidden_layers: at most 2 hidden layers"),
+    ({"validation_split": 0.6}, {"max_validation_split": 0.5},
+     "validation_split must be between 0 and 0.5"),
+    ({"batch_size": 200}, {"max_batch_size": 100}, "batch_size must be between 1 and 100"),
+])
+def test_a_server_tightens_the_limits(data, limits, message):
+    assert TrainConfig.from_dict(data).to_dict()        # within nncore's own limits
+    with pytest.raises(ValueError) as err:
+        TrainConfig.from_dict(data, limits=limits)
+    assert message in str(err.value)
+
+
+def test_a_server_cannot_loosen_the_limits():
+    with pytest.raises(ValueError, match="epochs must be between 1 and 2000"):
+        TrainConfig.from_dict({"epochs": 2001}, limits={"max_epochs": 5000})
+
+
+def test_a_server_limit_on_parameters():
+    from nncore.config import check_network_size
+    config = TrainConfig(hidden_layers=[100])
+    check_network_size(config, 100, 10)
+    with pytest.raises(ValueError, match="at most 1,000 are allowed"):
+        check_network_size(config, 100, 10, limits={"max_parameters": 1000})
+
+
+@pytest.mark.parametrize("settings, summary, message", [
+    ({"conv_filters": [4]}, {"image": None, "classes": ["a", "b"]},
+     "conv_filters: convolutional blocks need image data"),
+    ({"synthetic_digits": 5}, {"image": {"height": 8}, "classes": ["a", "b"]},
+     "synthetic_digits: synthetic pen digits are only added to pictures of the digits 0-9"),
+    ({"pen_digits": 5}, {"image": None, "classes": list("0123456789")},
+     "pen_digits: real pen digits are only added to pictures of the digits 0-9"),
+])
+def test_settings_a_kind_of_data_cannot_take(settings, summary, message):
+    from nncore.config import check_for_dataset
+    with pytest.raises(ValueError) as err:
+        check_for_dataset(TrainConfig(**settings), summary)
+    assert message in str(err.value)
+    # auto and none are fine anywhere; digit pictures take every one of them
+    check_for_dataset(TrainConfig(), summary)
+    check_for_dataset(TrainConfig(**settings), {"image": {"height": 8},
+                                                "classes": list("0123456789")})

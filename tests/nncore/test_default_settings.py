@@ -6,8 +6,9 @@ import pytest
 
 from nncore.config import TrainConfig
 from nncore.data.frames import from_frame
-from nncore.fitting import (SMALL_PICTURE_SIDE, TABLE_L2, TABLE_WIDTH, default_settings, fit,
-                            table_defaults, with_defaults)
+from nncore.defaults import (SMALL_PICTURE_SIDE, TABLE_L2, TABLE_WIDTH, default_settings,
+                             table_defaults, with_defaults)
+from nncore.fitting import fit
 
 DIGITS = list("0123456789")
 

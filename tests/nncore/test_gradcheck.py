@@ -41,3 +41,12 @@ def test_check_detects_a_wrong_gradient(monkeypatch):
 def test_result_is_a_float():
     assert isinstance(gradient_check((2, 2, 2), n_samples=3), float)
     assert np.isfinite(gradient_check((2, 2, 2), n_samples=3))
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.7])
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("layer_sizes", [(5, 4, 1), (4, 5, 3, 2)])
+def test_linear_output_for_regression(activation, l2, layer_sizes):
+    # squared error with an identity output: one target number (the usual case) or several
+    error = gradient_check(layer_sizes, activation=activation, output="linear", l2=l2, seed=4)
+    assert error < 1e-7

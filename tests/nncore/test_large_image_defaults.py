@@ -1,6 +1,6 @@
 """The default run scales with the data: large image datasets get fewer, larger-batch epochs."""
 from nncore.config import TrainConfig
-from nncore.fitting import LARGE_IMAGE_ROWS, large_image_defaults
+from nncore.defaults import LARGE_IMAGE_ROWS, large_image_defaults
 
 IMAGE = {"height": 28, "width": 28, "order": "C", "vmin": 0, "vmax": 255}
 

@@ -64,3 +64,55 @@ def test_load_refuses_other_files(tmp_path):
     np.savez(bad_meta, metadata=np.array("{not json"))
     with pytest.raises(ValueError, match="not a model file written by nncore"):
         Model.load(bad_meta)
+
+
+def regression_model(log):
+    from nncore.data.scaling import Scaler
+    from nncore.data.targets import TargetTransform
+    from nncore.nn.network import Network
+    from nncore.nn.training import train
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 3, (120, 2))
+    y = np.exp(X[:, 0] + 0.5 * X[:, 1]) if log else 10 + 3 * X[:, 0] - X[:, 1]
+    scaler, target = Scaler().fit(X), TargetTransform.fit(y)
+    assert target.log is log
+    network = Network([2, 8, 1], activation="tanh", output="linear", rng=0)
+    train(network, scaler.transform(X), target.transform(y), learning_rate=0.01, epochs=200,
+          batch_size=16, rng=1, task="regression")
+    return Model(network, [], scaler, target=target), X, y
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_a_regression_model_answers_in_the_label_units_and_round_trips(tmp_path, log):
+    model, X, y = regression_model(log)
+    predicted = model.predict_values(X)
+    assert predicted.shape == (120,) and predicted.dtype == np.float64
+    assert np.corrcoef(predicted, y)[0, 1] > 0.98             # in the label's units
+    np.testing.assert_array_equal(model.predict(X[:3]), predicted[:3])
+    assert model.predict_values(X[0]).shape == (1,)
+    model.save(tmp_path / "r.npz")
+    loaded = Model.load(tmp_path / "r.npz")
+    assert loaded.task == "regression" and loaded.classes == []
+    assert loaded.target.to_dict() == model.target.to_dict()
+    np.testing.assert_array_equal(loaded.predict_values(X), predicted)
+    with pytest.raises(ValueError, match="predict_values"):
+        loaded.predict_proba(X)
+    assert "regression" in repr(loaded)
+
+
+def test_a_classifier_file_written_before_regression_still_loads(trained, tmp_path):
+    import json
+    model, X = trained[0], trained[1].X
+    model.save(tmp_path / "new.npz")
+    with np.load(tmp_path / "new.npz", allow_pickle=False) as data:
+        arrays = dict(data)
+    meta = json.loads(str(arrays["metadata"]))
+    assert meta["task"] == "classification" and meta["target"] is None
+    del meta["task"], meta["target"]                        # as an older version wrote it
+    arrays["metadata"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = Model.load(tmp_path / "old.npz")
+    assert old.task == "classification"
+    np.testing.assert_array_equal(old.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ValueError, match="predicts classes"):
+        old.predict_values(X)

@@ -146,7 +146,7 @@ def test_copy_is_independent():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"activation": "swish"}, "relu, sigmoid, tanh"),
-    ({"output": "linear"}, "sigmoid, softmax"),
+    ({"output": "identity"}, "linear, sigmoid, softmax"),
     ({"init": "orthogonal"}, "he, ng, xavier, auto"),
 ])
 def test_unknown_names_raise(kwargs, message):
@@ -163,3 +163,19 @@ def test_bad_input_shape():
     net = Network([3, 2, 2], rng=0)
     with pytest.raises(ValueError, match=r"\(n, 3\)"):
         net.predict(np.zeros((2, 4)))
+
+
+def test_linear_network_predicts_values_and_takes_float_targets():
+    network = Network([3, 4, 1], activation="tanh", output="linear", rng=0, dtype=np.float64)
+    X = np.arange(6.0).reshape(2, 3)
+    values = network.predict_values(X)
+    assert values.shape == (2,)
+    np.testing.assert_array_equal(values, network.forward(X)[-1][:, 0])
+    y = np.array([0.5, -1.5])
+    # a column or a flat vector of targets: the same cost, half the mean squared error
+    expected = 0.5 * np.mean((values - y) ** 2)
+    assert network.cost(X, y) == pytest.approx(expected)
+    assert network.cost(X, y[:, None]) == pytest.approx(expected)
+    np.testing.assert_array_equal(network.targets(y), y[:, None])
+    with pytest.raises(ValueError, match="predict_proba"):
+        Network([3, 2], output="softmax").predict_values(X)

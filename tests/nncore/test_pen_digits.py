@@ -3,10 +3,11 @@ dataset's, labels follow its class order, seeds reproduce; fit adds them to trai
 import numpy as np
 import pytest
 
-from nncore.config import TrainConfig
+from nncore.config import TrainConfig, check_for_dataset
 from nncore.data.dataset import Dataset
 from nncore.digits.drawing import features_from_strokes
-from nncore.fitting import AUTO_SYNTHETIC_DIGITS, fit, synthetic_digit_count
+from nncore.digits.extras import AUTO_SYNTHETIC_DIGITS, drawing_profile, synthetic_digit_count
+from nncore.fitting import fit
 from nncore.data.images import ImageGeometry
 from nncore.data.loaders import load_sample
 from nncore.digits.pen_digits import (CANVAS, DIGITS, TEMPLATES, draw_digit, is_digit_classes,
@@ -21,8 +22,7 @@ def sample():
 @pytest.fixture(scope="module")
 def profile(sample):
     """The sample's drawing profile (box size, pen width), measured on all its pictures."""
-    from nncore.fitting import _drawing_profile
-    return _drawing_profile(sample, np.arange(len(sample.y)))
+    return drawing_profile(sample, np.arange(len(sample.y)))
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +106,11 @@ def test_auto_count(sample):
     assert synthetic_digit_count(sample, TrainConfig(augment=False)) == 0
     assert synthetic_digit_count(sample, TrainConfig(synthetic_digits=30, augment=False)) == 30
     assert synthetic_digit_count(tiny, TrainConfig()) == 0
-    with pytest.raises(ValueError, match="synthetic_digits"):
-        synthetic_digit_count(tiny, TrainConfig(synthetic_digits=10))
+    # a count asked for data that is not digit pictures is refused before fit counts anything
+    with pytest.raises(ValueError, match="synthetic_digits: synthetic pen digits are only"):
+        check_for_dataset(TrainConfig(synthetic_digits=10), tiny.summary())
+    with pytest.raises(ValueError, match="synthetic_digits: synthetic pen digits are only"):
+        fit(tiny, TrainConfig(synthetic_digits=10, epochs=1))
 
 
 def test_fit_adds_them_to_training_rows_only(sample):

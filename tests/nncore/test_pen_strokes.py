@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nncore.config import TrainConfig
+from nncore.config import TrainConfig, check_for_dataset
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
 from nncore.data.loaders import load_sample
 from nncore.digits.pen_strokes import PEN_STROKES_PATH, load_pen_strokes, pen_digit_rows
-from nncore.fitting import fit, pen_digit_count
+from nncore.digits.extras import pen_digit_count
+from nncore.fitting import fit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -95,8 +96,10 @@ def test_auto_count(sample, pen):
     assert pen_digit_count(sample, TrainConfig(pen_digits=30, augment=False), pen) == 30
     assert pen_digit_count(sample, TrainConfig(), None) == 0            # file absent
     assert pen_digit_count(tiny, TrainConfig(), pen) == 0
-    with pytest.raises(ValueError, match="pen_digits"):
-        pen_digit_count(tiny, TrainConfig(pen_digits=10), pen)
+    with pytest.raises(ValueError, match="pen_digits: real pen digits are only"):
+        check_for_dataset(TrainConfig(pen_digits=10), tiny.summary())
+    with pytest.raises(ValueError, match="pen_digits: real pen digits are only"):
+        fit(tiny, TrainConfig(pen_digits=10, epochs=1), pen_strokes=pen)
 
 
 def test_fit_adds_them_to_training_rows_only(sample, pen):

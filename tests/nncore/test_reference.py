@@ -63,6 +63,45 @@ def test_fast_path_takes_the_reference_steps(activation, output, l2, optimizer):
         np.testing.assert_allclose(history["cost"], costs, rtol=1e-12)
 
 
+@pytest.mark.parametrize("optimizer", sorted(RUNS))
+@pytest.mark.parametrize("activation, l2", [("sigmoid", 0.0), ("tanh", 0.5), ("relu", 1.0)])
+def test_fast_path_takes_the_reference_steps_for_regression(activation, l2, optimizer):
+    # a linear output with half the squared error: the number is a smooth function of X
+    X, _ = three_classes()
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1] * X[:, 2]
+    learning_rate, epochs, batch_size = RUNS[optimizer]
+    network = Network([8, 25, 1], activation=activation, output="linear", rng=1,
+                      dtype=np.float64)
+    start = [p.copy() for p in network.params()]
+    history = train(network, X, y, optimizer=optimizer, learning_rate=learning_rate / 5,
+                    epochs=epochs, batch_size=batch_size, l2=l2, rng=7, task="regression")
+    params, costs = reference.train(X, y, start, rng=np.random.default_rng(7),
+                                    activation=activation, output="linear", l2=l2,
+                                    optimizer=optimizer, learning_rate=learning_rate / 5,
+                                    epochs=epochs, batch_size=batch_size)
+    moved = distance(params, start)
+    assert moved > 0.01
+    assert distance(network.params(), params) <= STEP_TOLERANCE * moved
+    np.testing.assert_allclose(network.predict_values(X),
+                               reference.predict_values(params, X, activation)[:, 0],
+                               rtol=1e-9, atol=1e-12)
+    if optimizer == "gd":
+        np.testing.assert_allclose(history["cost"], costs, rtol=1e-12)
+
+
+def test_every_output_error_is_a_minus_y():
+    # the canonical links: dJ/dz of the output layer is (a - y) / n for all three pairs
+    rng = np.random.default_rng(5)
+    params = reference.init_params([4, 3], rng)             # no hidden layer: z = X W + b
+    X = rng.standard_normal((6, 4))
+    for output, Y in [("sigmoid", reference.one_hot(rng.integers(0, 3, 6), 3)),
+                      ("softmax", reference.one_hot(rng.integers(0, 3, 6), 3)),
+                      ("linear", rng.standard_normal((6, 3)))]:
+        a = reference.forward_prop(params, X, output=output)[0][-1]
+        db = reference.backprop(params, X, Y, output=output)[1]
+        np.testing.assert_allclose(db, (a - Y).sum(axis=0) / 6, rtol=1e-12, atol=1e-15)
+
+
 def numerical_gradients(params, X, Y, activation, output, l2, n_total, h=1e-5):
     """Central differences ``(J(p + h) - J(p - h)) / 2h`` of ``reference.cost_function``."""
     def J(ps):
@@ -143,7 +182,7 @@ def test_biases_are_not_regularised_and_nothing_is_changed_in_place():
 @pytest.mark.parametrize("kwargs, message", [
     ({"optimizer": "lbfgs"}, "valid optimizers: gd, sgd, momentum, adam"),
     ({"activation": "elu"}, "valid activations: sigmoid, tanh, relu"),
-    ({"output": "linear"}, "valid outputs: sigmoid, softmax"),
+    ({"output": "identity"}, "valid outputs: sigmoid, softmax, linear"),
 ])
 def test_unknown_names_list_the_valid_ones(kwargs, message):
     params = reference.init_params([2, 2, 2], np.random.default_rng(0))

@@ -8,6 +8,7 @@ import pytest
 from nncore import reference
 from nncore.nn.network import Network
 from nncore.nn.optimizers import DEFAULT_LEARNING_RATES
+from nncore.nn.tasks import Regression
 from nncore.nn.training import TrainingDiverged, train
 
 KEYS = ["epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds"]
@@ -296,3 +297,36 @@ def test_train_uses_only_the_trainable_protocol():
     assert isinstance(OnlyTrainable(wrapped), Trainable)
     for p, q in zip(wrapped.params(), plain.params()):
         np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("shape", ["flat", "column"])
+def test_train_fits_a_linear_output_to_float_targets(shape):
+    # y = 2 x0 - x1 + noise: a small tanh network gets R² near 1, in the label's units
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = 2 * X[:, 0] - X[:, 1] + 0.05 * rng.standard_normal(200)
+    mean, std = y.mean(), y.std()
+    scaled = (y - mean) / std
+    targets = scaled if shape == "flat" else scaled[:, None]
+    network = Network([3, 8, 1], activation="tanh", output="linear", rng=0)
+    history = train(network, X[:150], targets[:150], optimizer="adam", learning_rate=0.01,
+                    epochs=60, batch_size=32, rng=1, X_val=X[150:], y_val=targets[150:],
+                    task=Regression(inverse=lambda v: v * std + mean))
+    assert history["train_accuracy"] == [None] * 60 and history["val_accuracy"] == [None] * 60
+    assert history["val_cost"][-1] < 0.05 * history["val_cost"][0]
+    assert history["val_r2"][-1] > 0.95
+    predicted = network.predict_values(X[150:]) * std + mean
+    assert history["val_rmse"][-1] == pytest.approx(np.sqrt(np.mean((predicted - y[150:]) ** 2)),
+                                                    rel=1e-4)
+    assert set(history) >= {"train_r2", "train_mae", "train_rmse", "val_mae"}
+
+
+def test_regression_needs_a_linear_output_and_finite_targets():
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="output='linear'"):
+        train(Network([2, 2]), X, [0.5, 1.0, 2.0, 3.0], rng=0, task="regression")
+    with pytest.raises(ValueError, match="finite"):
+        train(Network([2, 1], output="linear"), X, [0.5, np.inf, 2.0, 3.0], rng=0,
+              task="regression")
+    with pytest.raises(ValueError, match="valid tasks"):
+        train(Network([2, 1], output="linear"), X, [0.5, 1, 2.0, 3.0], rng=0, task="ranking")

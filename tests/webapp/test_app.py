@@ -113,7 +113,12 @@ def test_limits_live_in_nncore_and_a_server_can_only_tighten_them(app, client, b
                                                                            "max_epochs": 50}
     refused = client.post("/api/runs", json={"dataset_id": bars, "epochs": 51})
     assert refused.status_code == 400
-    assert "epochs: must be from 1 to 50" in refused.get_json()["error"]
+    assert "epochs must be between 1 and 50 (got 51)" in refused.get_json()["error"]
+    # a server cannot loosen them: nncore's bound stays
+    app.config["LIMITS"] = {"max_epochs": 5000}
+    assert client.get("/api/options").get_json()["limits"]["max_epochs"] == LIMITS["max_epochs"]
+    refused = client.post("/api/runs", json={"dataset_id": bars, "epochs": 2001})
+    assert "epochs must be between 1 and 2000" in refused.get_json()["error"]
 
 
 def test_runs_left_running_become_interrupted(app, blobs):

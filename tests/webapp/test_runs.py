@@ -357,6 +357,7 @@ def test_convolutional_run(client, bars, blobs, wait_for_run):
     assert (units["height"], units["width"], len(units["units"])) == (3, 3, 4)
     check = client.post(f"/api/runs/{run_id}/gradcheck").get_json()
     assert check["max_relative_error"] < 1e-7
+    assert check["passed"] is True and check["threshold"] == 1e-5   # the page shows this verdict
     prediction = client.post(f"/api/runs/{run_id}/predict", json={"features": [0] * 64})
     assert prediction.status_code == 200 and prediction.get_json()["label"] in {"1", "2"}
 

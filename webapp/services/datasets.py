@@ -26,7 +26,7 @@ from flask import current_app
 from nncore.data import npzfiles
 from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
-from nncore.fitting import default_settings
+from nncore.defaults import default_settings
 from nncore.data.images import ImageGeometry
 from webapp.db import transaction
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound

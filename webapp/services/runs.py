@@ -1,20 +1,18 @@
 """Training runs: create (validate + queue), describe, cancel, delete, restart, predict, export.
 
-A run's configuration is validated twice: by ``nncore.config.TrainConfig.from_dict`` (types,
-names, ranges that make sense for the maths) and by this server's limits (sizes it is willing
-to spend memory and time on, see ``Config.LIMITS``).
+A run's configuration is validated by nncore alone: ``TrainConfig.from_dict`` (types, names,
+ranges) within this server's limits (``Config.LIMITS``, which can only tighten nncore's), then
+``check_network_size`` and ``check_for_dataset`` against the dataset's summary.
 """
 import csv
 import io
-import math
 from pathlib import Path
 
 import numpy as np
 from flask import current_app
 
-from nncore.config import LIMITS, check_network_size
-from nncore.digits.pen_digits import is_digit_classes
-from nncore.fitting import with_defaults
+from nncore.config import TrainConfig, check_for_dataset, check_network_size, effective_limits
+from nncore.defaults import with_defaults
 
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
@@ -41,47 +39,19 @@ def _is_int(value):
 
 
 def server_limits():
-    """nncore's bounds on a training configuration, tightened by the server's ``LIMITS``."""
-    return {**LIMITS, **current_app.config["LIMITS"]}
-
-
-def check_limits(config):
-    """Refuse configurations beyond the server's limits (``config``: a TrainConfig)."""
-    limits = server_limits()
-    layers = list(config.hidden_layers)
-    if len(layers) > limits["max_layers"]:
-        raise BadRequest(f"hidden_layers: at most {limits['max_layers']} hidden layers "
-                         f"(got {len(layers)})")
-    for size in layers:
-        if not _is_int(size) or not 1 <= size <= limits["max_layer_size"]:
-            raise BadRequest(f"hidden_layers: each layer needs 1 to {limits['max_layer_size']} "
-                             f"units (got {size!r})")
-    if not _is_int(config.epochs) or not 1 <= config.epochs <= limits["max_epochs"]:
-        raise BadRequest(f"epochs: must be from 1 to {limits['max_epochs']} (got {config.epochs!r})")
-    if config.batch_size is not None and (not _is_int(config.batch_size) or config.batch_size < 1):
-        raise BadRequest("batch_size: must be a whole number of at least 1, or null for full batch")
-    lr = config.learning_rate
-    if lr is not None and (not isinstance(lr, (int, float)) or isinstance(lr, bool)
-                           or not math.isfinite(lr) or lr <= 0):
-        raise BadRequest("learning_rate: must be a finite number greater than 0, "
-                         "or null for the optimizer's default")
-    if not isinstance(config.l2, (int, float)) or not math.isfinite(config.l2) or config.l2 < 0:
-        raise BadRequest("l2: must be a finite number of at least 0")
-    split = config.validation_split
-    if not isinstance(split, (int, float)) or not 0 <= split <= limits["max_validation_split"]:
-        raise BadRequest(f"validation_split: must be from 0 to {limits['max_validation_split']}")
+    """nncore's bounds on a training configuration, tightened by the server's ``LIMITS``: the
+    bounds ``parse_config`` applies."""
+    own = current_app.config["LIMITS"]
+    return {**own, **effective_limits(own)}
 
 
 def parse_config(fields):
-    """A dict of training fields (without dataset_id) -> a validated TrainConfig."""
-    from nncore.config import TrainConfig
-
+    """A dict of training fields (without dataset_id) -> a TrainConfig validated within this
+    server's limits."""
     try:
-        config = TrainConfig.from_dict(fields)
+        return TrainConfig.from_dict(fields, limits=current_app.config["LIMITS"])
     except (ValueError, TypeError) as exc:
         raise BadRequest(str(exc)) from exc
-    check_limits(config)
-    return config
 
 
 def _dataset_id(value):
@@ -116,18 +86,11 @@ def create_run(body, jobs):
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
     config = parse_config(with_defaults(summary, fields))
     try:
-        check_network_size(config, summary["n_features"], len(summary["classes"]))
+        check_network_size(config, summary["n_features"], len(summary["classes"]),
+                           limits=current_app.config["LIMITS"])
+        check_for_dataset(config, summary)
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
-    if config.conv_filters and not summary.get("image"):
-        raise BadRequest("conv_filters: convolutional blocks need image data, and this dataset's "
-                         "rows are not pictures; leave conv_filters empty")
-    digit_pictures = summary.get("image") and is_digit_classes(summary.get("classes", []))
-    for field, what in (("synthetic_digits", "synthetic pen digits"),
-                        ("pen_digits", "real pen digits")):
-        if getattr(config, field) and not digit_pictures:
-            raise BadRequest(f"{field}: {what} are only added to pictures of the digits 0-9; "
-                             "leave it empty (auto) or 0 for this dataset")
     return _insert(dataset_id, config, jobs)
 
 

@@ -1,0 +1,204 @@
+"""New rows read a chunk at a time: a file of any size as a sequence of small DataFrames.
+
+Scoring a file (``nncore.scoring``) must not hold a 1 GB CSV as floats, so rows come in
+chunks of ``chunk_rows``:
+
+* **CSV, TSV, text**: records (lines, joined where a quoted field holds a line break) taken
+  ``chunk_rows`` at a time and parsed by pandas' C reader, with the delimiter and text encoding
+  guessed as ``csvfiles`` guesses them; each chunk keeps its rows' text for the scored file. Columns named in
+  ``text_columns`` are read as text exactly as written (extra columns pass through untouched);
+  the others get pandas' numbers where every cell of the chunk is one, else text, which
+  ``columns.parse_numbers`` reads as training did. No cell is turned into a blank by pandas
+  (``na_filter=False``): blanks are decided by ``columns.is_blank_token``.
+* **Workbooks** (.xlsx, .xls, .xlsb, .ods): the first sheet (or ``x_sheet``) through the
+  workbook readers (their size is bounded by the upload checks), cut into chunks. The
+  tutorial layout, a sheet ``X`` without a header and a sheet ``y``, becomes the columns
+  ``column 1..d`` of ``X`` followed by a column ``y``.
+
+Every chunk's index holds the file's 1-based row numbers, for messages.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, NamedTuple
+
+import pandas as pd
+
+from nncore.data import fastcsv
+from nncore.data.csvfiles import head_format
+from nncore.data.frames import column_names, table_frame
+from nncore.data.loaders import CSV_EXTENSIONS, WORKBOOK_EXTENSIONS, check_workbook
+from nncore.data.tables import Table, drop_header, has_header, split_header
+from nncore.data.workbooks import find_sheet, has_sheet, open_book, read_sheet
+
+_PROBE_ROWS = 21
+#: cells per chunk by default: about 32 MB as float64 features (a few times that as text)
+CHUNK_CELLS = 1 << 22
+MAX_CHUNK_ROWS = 50_000
+
+
+def default_chunk_rows(n_columns) -> int:
+    """Rows per chunk for a file of ``n_columns`` columns (``CHUNK_CELLS`` cells, at least 1)."""
+    return int(max(1, min(MAX_CHUNK_ROWS, CHUNK_CELLS // max(n_columns, 1))))
+
+
+class Chunk(NamedTuple):
+    """Rows of a file: ``frame`` (index: the file's row numbers) and, for a CSV file, each
+    row's text as written (``lines``, else None)."""
+
+    frame: pd.DataFrame
+    lines: list[str] | None
+
+
+@dataclass
+class RowSource:
+    """A file's columns (header names, or ``column 1..d`` without a header) and its rows.
+
+    ``chunks(text_columns)`` reads the rows (once) as `Chunk` s of at most ``chunk_rows``
+    rows; ``text_columns`` names the columns read as text whatever they hold (CSV only;
+    workbook cells keep the types the workbook gives them).
+    """
+
+    where: str                  # how messages start: 'The CSV file', 'Sheet "X"'
+    columns: list[str]
+    has_header: bool
+    chunk_rows: int
+    _read: Callable[[frozenset], Iterator[Chunk]]
+    delimiter: str | None = None    # CSV files: the delimiter of ``Chunk.lines``
+
+    def chunks(self, text_columns=frozenset()) -> Iterator[Chunk]:
+        return self._read(frozenset(text_columns))
+
+
+def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowSource:
+    """The columns of ``path`` (CSV or workbook) and a reader of its rows in chunks of
+    ``chunk_rows`` (default: ``default_chunk_rows`` of its width). ``ValueError`` for a file
+    that cannot be read, with the readers' messages. A CSV file's rows are only read by
+    ``chunks``; a workbook is read here.
+
+    The first row is the header when ``tables.has_header`` says so, or when it names a column
+    of ``known`` (the model's columns: a few rows with a typo can hide a header's evidence).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"No such file: {path.name}")
+    ext = path.suffix.lower()
+    if ext in CSV_EXTENSIONS:
+        return _csv_rows(path, chunk_rows, known)
+    if ext in WORKBOOK_EXTENSIONS:
+        return _workbook_rows(path, chunk_rows, x_sheet, known)
+    raise ValueError(f"Unsupported file type {ext or '(no extension)'}: give a CSV file "
+                     "(.csv) or a workbook (.xlsx, .xls, .xlsb, .ods).")
+
+
+def _names_known(first, known) -> bool:
+    return any(str(v).strip() in known for v in first if v is not None)
+
+
+def _csv_rows(path, chunk_rows, known) -> RowSource:
+    text, codec, delimiter = head_format(path)
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
+    if not rows:
+        raise ValueError("The CSV file is empty.")
+    n_cols = len(rows[0])
+    header = has_header(Table(where="The CSV file", rows=rows[:_PROBE_ROWS],
+                              row_numbers=list(range(1, _PROBE_ROWS + 1))))
+    header = header or _names_known(rows[0], known)
+    names = column_names(rows[0] if header else list(range(n_cols)))[0]
+    number, last, ended = fastcsv.last_line(path)
+    if not ended and len(next(csv.reader([last], delimiter=delimiter), [])) < n_cols:
+        raise ValueError(f"The CSV file ends in the middle of row {number}: the file was "
+                         "probably cut short; give the whole file.")
+    chunk_rows = chunk_rows or default_chunk_rows(n_cols)
+
+    def read(text_columns):
+        dtypes = {n: str for n in names if n in text_columns}
+        return _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header)
+
+    source = RowSource("The CSV file", names, header, chunk_rows, read)
+    source.delimiter = delimiter
+    return source
+
+
+def _records(f):
+    """``(line number, record)`` of a binary file: lines, joined while a quote is open."""
+    number = 0
+    for line in f:
+        number += 1
+        start = number
+        while line.count(b'"') % 2:           # a quoted field goes on on the next line
+            more = next(f, None)
+            if more is None:
+                break
+            number += 1
+            line += more
+        yield start, line
+
+
+def _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header):
+    """Chunks of the file's records through pandas' C parser, each with its raw lines (the
+    decoded text of its records, line ending dropped: what a scored file passes through)."""
+    with open(path, "rb") as f:
+        records = ((n, r) for n, r in _records(f) if r.strip())
+        if header:
+            next(records, None)
+        while True:
+            block = list(itertools.islice(records, chunk_rows))
+            if not block:
+                return
+            data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
+            try:
+                frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
+                                    dtype=dtypes, na_filter=False, encoding=codec,
+                                    index_col=False, skip_blank_lines=False)
+            except (pd.errors.ParserError, ValueError) as exc:
+                raise ValueError(f"The CSV file could not be read from row {block[0][0]} on: "
+                                 f"{str(exc).strip()}") from None
+            except UnicodeDecodeError:
+                raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
+            frame.index = [n for n, _ in block]
+            text = codec if codec != "utf-8-sig" else "utf-8"
+            yield Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block])
+
+
+def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
+    check_workbook(path)
+    book = open_book(path)
+    try:
+        name = find_sheet(book, x_sheet) if x_sheet is not None else (
+            find_sheet(book, "X") if has_sheet(book, "X") else book.sheetnames[0])
+        table = read_sheet(book, path, name)
+        y_name = find_sheet(book, "y") if x_sheet is None and has_sheet(book, "y") else None
+        labels = read_sheet(book, path, y_name) if y_name and y_name != name else None
+    finally:
+        book.close()
+    if table.rows and _names_known(table.rows[0], known) and not has_header(table):
+        header = drop_header(table)
+    else:
+        header = split_header(table, "rows to score")
+    frame = table_frame(table, header)
+    names = column_names(frame.columns)[0]
+    frame = frame.set_axis(names, axis=1)
+    if header is None and labels is not None and labels.rows:
+        frame = _with_labels(frame, labels, table.where)
+    chunk_rows = chunk_rows or default_chunk_rows(frame.shape[1])
+
+    def read(text_columns):
+        return (Chunk(frame.iloc[start:start + chunk_rows], None)
+                for start in range(0, len(frame), chunk_rows))
+
+    return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read)
+
+
+def _with_labels(frame, labels: Table, where):
+    """The tutorial layout: sheet X's columns, then sheet y's first column as ``y``."""
+    if has_header(labels):
+        drop_header(labels)
+    if len(labels.rows) != len(frame):
+        raise ValueError(f"{where} has {len(frame)} rows but {labels.where} has "
+                         f"{len(labels.rows)} labels.")
+    return frame.assign(y=[row[0] for row in labels.rows])

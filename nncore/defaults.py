@@ -1,0 +1,145 @@
+"""The run a dataset gets when a request leaves settings out: the rules that adapt
+``TrainConfig``'s defaults to the data.
+
+Scope: from a dataset's summary (``Dataset.summary()``: ``n_samples``, ``n_features``,
+``classes``, ``image``) to a dict of settings and a one-line reason; a request's own settings
+go on top (``with_defaults``). Four kinds of data, four rules: pictures keep ``TrainConfig``'s
+defaults, pictures of the ten digits take ``drawing_pad_defaults``, large picture sets
+``large_image_defaults``, tables (and pictures too small for the drawing-pad steps)
+``table_defaults``. The measurements behind each number are in bench/README.md, "Figures
+behind the defaults".
+"""
+from __future__ import annotations
+
+import math
+
+from nncore.digits.pen_digits import is_digit_classes
+
+#: image datasets from this many rows get ``large_image_defaults``
+LARGE_IMAGE_ROWS = 20_000
+
+#: updates (mini-batch steps) a table's default run aims at: enough for a small table to
+#: converge (150 rows in batches of 64 for 60 epochs made 120), cut short by early stopping
+TABLE_STEPS = 4000
+#: row passes (rows x epochs) a table's default run may take, so a large table stays quick
+TABLE_ROW_PASSES = 1_500_000
+#: epochs without a lower validation cost before a table's run stops (the best weights kept)
+TABLE_PATIENCE = 25
+#: relu units in a table's one hidden layer
+TABLE_WIDTH = 256
+#: L2 strength of a table's run: the penalty is ``TABLE_L2 / (2 n) * sum W**2``
+TABLE_L2 = 1.0
+#: pictures narrower or shorter than this many pixels train like tables (see default_settings)
+SMALL_PICTURE_SIDE = 16
+
+
+def default_settings(summary) -> tuple[dict, str]:
+    """The settings a run takes when the request leaves them out, and why, in one line.
+
+    The one place that adapts the defaults to a dataset: pictures keep ``TrainConfig``'s,
+    pictures of the ten digits take ``drawing_pad_defaults``, large picture sets
+    ``large_image_defaults``, tables ``table_defaults``. ``summary`` is
+    ``Dataset.summary()``; a request's own settings go on top of the returned dict.
+
+    Pictures under ``SMALL_PICTURE_SIDE`` pixels a side train like tables: the drawing-pad
+    steps work in pixels (shifts up to 1.2 px, a 3x3 pen-width blend, synthetic pen strokes),
+    sized on 20x20 and 28x28 digits; under 16 px one pixel is over a sixteenth of the picture,
+    so they redraw the digit instead of moving it (UCI's 8x8 digits do better as a table:
+    bench/README.md).
+    """
+    image = summary.get("image")
+    if image is not None and min(image["height"], image["width"]) < SMALL_PICTURE_SIDE:
+        settings, reason = table_defaults(summary)
+        return settings, (f"{image['height']}x{image['width']} pictures, too small for the "
+                          f"drawing-pad steps, train like a table: {reason}")
+    if image is not None:
+        large = large_image_defaults(summary)
+        if large:
+            return large, (f"{summary.get('n_samples', 0):,} pictures: {large['epochs']} epochs "
+                           f"of batches of {large['batch_size']}, no synthetic or pen digits")
+        pad = drawing_pad_defaults(summary)
+        if pad:
+            return pad, ("pictures of the digits 0-9: the drawing-pad defaults (256 relu units, "
+                         "30 epochs, augmentation, synthetic and real pen digits)")
+        return {}, "pictures: 512 relu units, 60 epochs with augmentation"
+    return table_defaults(summary)
+
+
+def with_defaults(summary, requested: dict) -> dict:
+    """A request's settings on top of the dataset's defaults (``default_settings``).
+
+    A request that asks for weight averaging (``average_last``) and says nothing of
+    ``patience`` drops the defaults' early stopping: it keeps the best epoch's weights, which
+    would silently replace the averaged ones asked for.
+    """
+    defaults = dict(default_settings(summary)[0])
+    if requested.get("average_last") and "patience" not in requested:
+        defaults.pop("patience", None)
+    return {**defaults, **requested}
+
+
+def large_image_defaults(summary) -> dict:
+    """Settings that replace ``TrainConfig``'s defaults for a large image dataset.
+
+    The defaults were sized for the 5,000-digit sample (60 epochs, 4,000 synthetic pen
+    digits): on the 60,000-digit MNIST CSV they would train for a quarter of an hour. With that
+    many real rows, 12 epochs of batches of 128 reach the plateau, and the synthetic digits add
+    little; augmentation stays (measured on MNIST: bench/README.md).
+
+    ``summary``: ``n_samples`` and ``image`` (None when the rows are not pictures), as in
+    ``Dataset.summary()``. Returns ``{}`` for other datasets; a request's own settings go on top.
+    """
+    if summary.get("image") is None or (summary.get("n_samples") or 0) < LARGE_IMAGE_ROWS:
+        return {}
+    return {"epochs": 12, "batch_size": 128, "synthetic_digits": 0, "pen_digits": 0}
+
+
+def drawing_pad_defaults(summary) -> dict:
+    """Settings that replace ``TrainConfig``'s defaults for pictures of the ten digits.
+
+    Such a model is asked to read digits drawn on the pad, by writers it never saw. Its
+    training rows are the dataset's own, 4,000 synthetic pen digits and a rendering of each of
+    the 7,494 real pen digits of ``data/pen_strokes.npz``: three times the 5,000-digit
+    sample's rows, so 30 epochs make as many updates as 60 did without them. 256 relu units
+    read drawn digits as well as 512 at half the cost, and both kinds of pen digits earn their
+    place (writer-disjoint cross-validation, ``bench/bench_drawn_digits.py``: bench/README.md).
+
+    ``summary`` as in ``Dataset.summary()``; ``{}`` for other datasets.
+    """
+    if summary.get("image") is None or not is_digit_classes(summary.get("classes") or []):
+        return {}
+    return {"hidden_layers": [256], "epochs": 30}
+
+
+def table_defaults(summary) -> tuple[dict, str]:
+    """Defaults for a table of ``n_samples`` rows, ``n_features`` features, k classes.
+
+    * One layer of ``TABLE_WIDTH`` (256) relu units whatever the table's shape: with early
+      stopping and weight decay a wide layer costs small tables nothing, while layers sized
+      from the input (32 units for 8 features) underfit.
+    * L2 = ``TABLE_L2`` (1): a Gaussian prior on the weights whose weight against the data
+      falls as 1/n, so it holds a wide layer back on 300 rows and fades on 10,000 (0.01 left
+      the wide layer free to overfit).
+    * Batches of 32 (64 from 10,000 rows); epochs from a budget of ``TABLE_STEPS`` updates,
+      at most ``TABLE_ROW_PASSES`` row passes, so the run scales with the rows.
+    * Early stopping on the validation cost after ``TABLE_PATIENCE`` epochs without a new
+      best keeps the best weights (hence no weight averaging); no picture steps.
+
+    The measurements on 21 tables behind the width and the L2 are in bench/README.md.
+    """
+    n = int(summary.get("n_samples") or 0)
+    d = int(summary.get("n_features") or 1)
+    k = len(summary.get("classes") or ()) or 2
+    n_train = max(1, round(0.8 * n))
+    batch = 32 if n < 10_000 else 64
+    steps_per_epoch = max(1, math.ceil(n_train / batch))
+    epochs = math.ceil(TABLE_STEPS / steps_per_epoch)
+    epochs = int(max(1, min(max(epochs, 20), TABLE_ROW_PASSES // n_train, 1000)))
+    settings = {"hidden_layers": [TABLE_WIDTH], "batch_size": batch, "epochs": epochs,
+                "l2": TABLE_L2, "patience": TABLE_PATIENCE, "average_last": 0.0,
+                "augment": False, "synthetic_digits": 0}
+    reason = (f"{n:,} rows, {d} features, {k} classes: {TABLE_WIDTH} relu units, L2 "
+              f"{TABLE_L2:g}, up to {epochs} epochs of batches of {batch} "
+              f"(~{epochs * steps_per_epoch:,} updates), stopping {TABLE_PATIENCE} epochs after "
+              "the best validation cost and keeping its weights")
+    return settings, reason

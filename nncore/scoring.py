@@ -1,0 +1,179 @@
+"""Score a whole file of new rows with a trained `Model`, a chunk of rows at a time.
+
+``score_file(model, path, out_path)`` reads ``path`` (CSV or workbook, ``data.chunks``) in
+chunks of at most ``chunk_rows`` rows (by default about ``chunks.CHUNK_CELLS`` cells, so a 1 GB file
+is never held whole) and writes ``out_path``, a UTF-8 CSV with, per input row:
+
+* the input's columns as read (extra columns untouched, as text);
+* ``predicted_<label>``: the predicted class as the dataset names it (``<label>`` the training
+  label column's name, ``label`` for a model without one);
+* ``probability_<class>`` for every class, in the model's class order (6 decimals);
+* ``error``: empty, or what made the row unreadable (its prediction columns are then empty).
+
+Rows are read as the model read its training file (``data.rows``): a table model matches
+its columns by name in any order (a missing column is a ``ValueError`` naming it), fills blank
+numbers, and switches no unit on for a blank or unseen category (both counted); a model of
+numeric features only (pictures, the tutorial layout) takes every column but the label in
+order. When the label column is present, the summary scores the predictions on the rows that
+have a label: accuracy and a confusion matrix (rows: true class, columns: predicted).
+"""
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+
+import numpy as np
+import pandas as pd
+
+from nncore.data.chunks import open_rows
+from nncore.data.dataset import class_name
+from nncore.data.columns import is_blank_token
+from nncore.data.rows import row_reader
+
+MAX_ERROR_EXAMPLES = 5
+
+
+class _Metrics:
+    """Running confusion matrix over the labelled rows (true class x predicted class)."""
+
+    def __init__(self, classes):
+        self.classes = list(classes)
+        self.index = {c: i for i, c in enumerate(self.classes)}
+        self.confusion = np.zeros((len(classes), len(classes)), dtype=np.int64)
+        self.unknown = 0            # labelled rows whose class the model does not know
+
+    def add(self, labels: pd.Series, predicted, ok):
+        blank = is_blank_token(labels)
+        keep = ok & ~blank
+        labels = labels[keep]
+        names = {v: self.index.get(class_name(v)) for v in pd.unique(labels)}   # once a value
+        truth = labels.map(names)
+        known = truth.notna().to_numpy()
+        self.unknown += int((~known).sum())
+        np.add.at(self.confusion, (truth[known].to_numpy(dtype=np.int64),
+                                   predicted[keep][known]), 1)
+
+    def result(self):
+        rows = int(self.confusion.sum()) + self.unknown
+        if not rows:
+            return None
+        return {"rows": rows, "accuracy": float(np.trace(self.confusion)) / rows,
+                "classes": self.classes, "confusion": self.confusion.tolist(),
+                "unknown_labels": self.unknown}
+
+
+def prediction_columns(model, label_name) -> list[str]:
+    """The columns ``score_file`` adds after the input's: predicted label, probabilities, error."""
+    return ([f"predicted_{label_name}"] + [f"probability_{c}" for c in model.classes]
+            + ["error"])
+
+
+def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
+    """One chunk of input rows (a DataFrame) -> its prediction columns (same index)."""
+    X, errors = reader.features(chunk)
+    ok = errors == ""
+    k = len(model.classes)
+    P = np.full((len(chunk), k), np.nan)
+    predicted = np.zeros(len(chunk), dtype=np.int64)
+    if ok.any():
+        proba = model.predict_proba(X[ok])
+        if proba.shape[1] == 1 and k == 2:      # a single sigmoid unit is P(second class)
+            proba = np.hstack([1 - proba, proba])
+        P[ok] = proba
+        predicted[ok] = np.argmax(proba, axis=1)
+    names = np.asarray(model.classes, dtype=object)[predicted]
+    names[~ok] = None
+    if metrics is not None:
+        metrics.add(chunk[reader.label], predicted, ok)
+    added = {f"predicted_{reader.label_name}": names}
+    added.update({f"probability_{c}": np.round(P[:, j], 6) for j, c in enumerate(model.classes)})
+    added["error"] = errors
+    return pd.DataFrame(added, index=chunk.index)
+
+
+def _write(fh, chunk, added, delimiter):
+    """The chunk's rows, then their prediction columns: a CSV file's rows pass through as
+    written (when comma-separated), other rows as pandas writes their cells."""
+    if chunk.lines is None or delimiter != ",":
+        pd.concat([chunk.frame, added], axis=1).to_csv(fh, header=False, index=False,
+                                                       lineterminator="\n")
+        return
+    tails = added.to_csv(header=False, index=False, lineterminator="\n").split("\n")
+    fh.write("".join(f"{line},{tail}\n" for line, tail in zip(chunk.lines, tails)))
+
+
+def score_file(model, path, out_path, *, label_column=None, progress=None, chunk_rows=None,
+               x_sheet=None) -> dict:
+    """Score every row of ``path`` and write them with their predictions to ``out_path`` (CSV).
+
+    Parameters
+    ----------
+    model : nncore.model.Model
+    path : str or Path
+        CSV/TSV/text file or workbook (.xlsx, .xls, .xlsb, .ods) of new rows.
+    out_path : str or Path
+        Where the scored CSV goes (written to a temporary file, then renamed).
+    label_column : str, optional
+        The column holding the true classes; default: the training label's column name (or,
+        for a model of numeric features only, the column the dataset loaders would take).
+    progress : callable, optional
+        ``progress(rows_done)`` after each chunk; returning ``False`` cancels (the output is
+        not written and the summary says ``"cancelled": True``).
+    chunk_rows : int, optional
+        Rows per chunk; default ``chunks.default_chunk_rows`` of the file's width.
+
+    Returns
+    -------
+    dict
+        ``{"rows", "scored", "errors", "error_examples", "blanks": {column: n},
+        "unseen": {column: n}, "label_column", "columns", "metrics", "cancelled"}``;
+        ``metrics`` is None without labels, else ``{"rows", "accuracy", "classes",
+        "confusion", "unknown_labels"}``.
+    """
+    known = {c["name"] for c in (model.encoding or {}).get("columns", [])}
+    source = open_rows(path, chunk_rows=chunk_rows, x_sheet=x_sheet, known=known)
+    reader = row_reader(model, source, label_column)
+    metrics = _Metrics(model.classes) if reader.label is not None else None
+    summary = {"rows": 0, "scored": 0, "errors": 0, "error_examples": [], "cancelled": False,
+               "label_column": reader.label,
+               "columns": list(source.columns) + prediction_columns(model, reader.label_name)}
+    directory = os.path.dirname(os.path.abspath(out_path))
+    fd, tmp = tempfile.mkstemp(suffix=".csv.tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            _score_rows(fh, model, source, reader, metrics, summary, progress)
+        if summary["rows"] == 0:
+            raise ValueError(f"{source.where} has no rows to score.")
+        if summary["cancelled"]:
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, out_path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    summary.update(blanks=dict(reader.blanks), unseen=dict(reader.unseen),
+                   metrics=metrics.result() if metrics is not None else None)
+    return summary
+
+
+def _score_rows(fh, model, source, reader, metrics, summary, progress):
+    """Write the header and every chunk's scored rows to ``fh``, counting into ``summary``."""
+    csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
+    for chunk in source.chunks(reader.text_columns):
+        added = score_chunk(model, reader, chunk.frame, metrics)
+        _write(fh, chunk, added, source.delimiter)
+        _count(summary, added["error"], chunk.frame.index)
+        if progress is not None and progress(summary["rows"]) is False:
+            summary["cancelled"] = True
+            return
+
+
+def _count(summary, errors, row_numbers):
+    bad = np.flatnonzero(errors.to_numpy() != "")
+    summary["rows"] += len(errors)
+    summary["errors"] += len(bad)
+    summary["scored"] += len(errors) - len(bad)
+    room = MAX_ERROR_EXAMPLES - len(summary["error_examples"])
+    summary["error_examples"] += [f"row {row_numbers[i]}: {errors.iloc[i]}" for i in bad[:room]]
