@@ -44,6 +44,8 @@ def upload_and_train(page, csv_path):
     page.get_by_test_id("upload-input").set_input_files(csv_path)
     expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
     dataset_url = page.url
+    expect(page.get_by_test_id("field-optimizer")).to_have_value("adam")   # the form is ready
+    page.get_by_test_id("field-epochs").fill("30")
     page.get_by_test_id("start-run").click()
     expect(page).to_have_url(re.compile(r"/runs/\d+$"))
     expect(page.get_by_test_id("run-status")).to_have_text("completed", timeout=90_000)
