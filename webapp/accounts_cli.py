@@ -47,6 +47,7 @@ def read_password(stdin=None):
 def _app(data_dir):
     app = Flask(__name__)
     app.config.from_object(Config)
+    app.config.from_prefixed_env("WEBAPP")     # as the server reads them (WEBAPP_DATA_DIR, ...)
     if data_dir is not None:
         app.config["DATA_DIR"] = data_dir
     os.makedirs(app.config["DATA_DIR"], exist_ok=True)
@@ -73,10 +74,15 @@ def _run(args, out, stdin):
 
 
 def main(argv, data_dir=None, out=None, stdin=None):
-    """Run one accounts command on ``data_dir`` (default: Config.DATA_DIR); exit status."""
+    """Run one accounts command on ``data_dir`` (default: the server's, WEBAPP_DATA_DIR or
+    Config.DATA_DIR); returns the exit status."""
     args = _parser().parse_args(argv)
     out = out or sys.stdout
-    app = _app(data_dir)
+    try:
+        app = _app(data_dir)
+    except db.SchemaTooNew as exc:
+        print(exc, file=sys.stderr)
+        return 2
     with app.app_context():
         try:
             _run(args, out, stdin)

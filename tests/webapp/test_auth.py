@@ -1,9 +1,12 @@
 """Accounts and sign-in (issue 24): the accounts command line, sign-in and sign-out, sessions,
 the sign-in throttle, API tokens and the first-start setup link, on an app with sign-in on."""
 import io
+import subprocess
+import sys
 
 import pytest
 
+from tests.conftest import ROOT
 from webapp.__main__ import main as webapp_main
 from webapp.access import start_setup
 from webapp.services import accounts
@@ -77,6 +80,17 @@ def test_users_add_list_password_remove_from_the_command_line(monkeypatch, tmp_p
     errors = capsys.readouterr().err
     assert "the only admin" in errors and "is taken" in errors
     assert "password must be 8 to 1024 characters" in errors and "no account is called" in errors
+
+
+def test_the_real_command_reads_the_password_from_a_pipe(tmp_path):
+    command = [sys.executable, "-m", "webapp", "--data-dir", str(tmp_path / "d"), "users"]
+    added = subprocess.run([*command, "add", "Ada", "--admin"], input=PASSWORD + "\n",
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "added 'Ada' (admin)\n" and PASSWORD not in added.stderr
+    listed = subprocess.run([*command, "list"], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120)
+    assert listed.stdout.startswith("Ada\tadmin\t")
 
 
 @pytest.mark.parametrize("name, stored", [
