@@ -29,6 +29,22 @@ def app(tmp_path):
 
 
 @pytest.fixture
+def make_app(tmp_path):
+    """``make_app(**config)``: another app on a fresh data dir under tmp_path (no built-in
+    sample unless the config asks), its jobs shut down after the test."""
+    apps = []
+
+    def make(**config):
+        app = create_app({"DATA_DIR": str(tmp_path / f"app-{len(apps)}"), "REGISTER_SAMPLE": False,
+                          **config})
+        apps.append(app)
+        return app
+    yield make
+    for app in apps:
+        app.extensions["jobs"].shutdown(wait=True)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -44,12 +60,11 @@ def wait_for_run(client):
 
 @pytest.fixture
 def live_server(tmp_path):
-    """A real HTTP server (werkzeug, threaded) on a free port with a temporary data dir and the
-    built-in sample registered; yields its base URL, e.g. ``http://127.0.0.1:54321``."""
+    """A live server with a temporary data dir and the built-in sample registered."""
     app = create_app({"DATA_DIR": str(tmp_path / "live-data"), "REGISTER_SAMPLE": True,
                       "MAX_WORKERS": 2})
-    with helpers.serving(app) as base_url:
-        yield base_url
+    with helpers.serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,7 @@ def create_app(test_config=None):
     for folder in ("", "datasets", "models", "tmp"):
         os.makedirs(Path(app.config["DATA_DIR"]) / folder, exist_ok=True)
 
-    from webapp import db, errors, security
+    from webapp import access, account_pages, db, errors, security
     from webapp.ids import IdConverter
     from webapp.api import register_blueprints, worker
     from webapp.jobs.manager import JobManager
@@ -41,6 +41,7 @@ def create_app(test_config=None):
     app.url_map.converters["int"] = IdConverter
     db.init_app(app)
     security.init_app(app)
+    access.init_app(app)
     errors.register_error_handlers(app)
     register_blueprints(app)
     app.register_blueprint(worker.bp, url_prefix="/api/worker")
@@ -49,6 +50,7 @@ def create_app(test_config=None):
         from webapp import pages
 
         app.register_blueprint(pages.bp)
+    app.register_blueprint(account_pages.bp)
 
     app.extensions["jobs"] = JobManager(app)
     with app.app_context():

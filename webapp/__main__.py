@@ -3,6 +3,10 @@
 ``python -m webapp --queue redis://HOST:PORT/DB [--workers N]`` queues trainings on Redis
 (``--workers 0``: none trained here); ``python -m webapp worker ...`` runs a training worker
 (see webapp/worker.py). Both read the shared secret from ``WORKER_TOKEN``.
+
+On loopback nobody signs in; on any other address sign-in is required (``--no-auth`` turns it
+off, with a warning) and ``python -m webapp users ...`` manages the accounts
+(webapp/accounts_cli.py).
 """
 import argparse
 import ipaddress
@@ -14,7 +18,8 @@ import sys
 
 from waitress import create_server
 
-from webapp import create_app, worker
+from webapp import accounts_cli, create_app, worker
+from webapp.access import start_setup
 from webapp.db import SchemaTooNew
 from webapp.jobs.queue import check_url
 from webapp.security import own_host_names
@@ -31,7 +36,7 @@ def _is_loopback(host):
         return False
 
 
-def _arguments(argv):
+def _parser():
     parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
@@ -51,7 +56,13 @@ def _arguments(argv):
                         help="another host name the server answers to, e.g. the name "
                              "workers or a proxy use (repeatable; .example.org allows its "
                              "subdomains)")
-    return parser.parse_args(argv)
+    parser.add_argument("--no-auth", action="store_true",
+                        help="no sign-in even on a network address (only behind a proxy "
+                             "that does its own)")
+    parser.add_argument("--behind-tls-proxy", action="store_true",
+                        help="a TLS proxy serves this server as https: session cookies "
+                             "are always Secure")
+    return parser
 
 
 def _configure(args):
@@ -65,6 +76,37 @@ def _configure(args):
     if args.workers is not None:
         os.environ["WEBAPP_MAX_WORKERS"] = str(args.workers)
     os.environ["WEBAPP_ALLOWED_HOSTS"] = json.dumps(own_host_names(args.host) + args.allow_host)
+    os.environ["WEBAPP_AUTH_REQUIRED"] = json.dumps(not _is_loopback(args.host)
+                                                    and not args.no_auth)
+    os.environ["WEBAPP_BEHIND_TLS_PROXY"] = json.dumps(args.behind_tls_proxy)
+
+
+def _warn_about_access(app, args):
+    """Off loopback: a warning with --no-auth, else a setup link while there is no account."""
+    if _is_loopback(args.host):
+        return
+    if args.no_auth:
+        log.warning("listening on %s with --no-auth: there is no sign-in, anyone who can reach "
+                    "this address can use it (fine only behind a proxy that signs people in)",
+                    args.host)
+    elif app.config["SETUP_TOKEN"] is None:
+        start_setup(app)
+
+
+def _is_ip(host):
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def _setup_url(app, args, port):
+    host = args.host
+    if _is_ip(host) and ipaddress.ip_address(host).is_unspecified:
+        host = "127.0.0.1"      # a wildcard address listens on loopback too
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{port}/setup?token={app.config['SETUP_TOKEN']}"
 
 
 def _listen(app, args):
@@ -91,6 +133,10 @@ def _serve(app, args):
     url_host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Serving on http://{url_host}:{server.effective_port}/ "
           f"(data in {app.config['DATA_DIR']}; {app.extensions['jobs']!r})", flush=True)
+    if app.config["SETUP_TOKEN"]:
+        print("No account exists yet. Open this link once to create the admin account "
+              "(or run: python -m webapp users add NAME --admin):\n    "
+              f"{_setup_url(app, args, server.effective_port)}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -104,7 +150,13 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["worker"]:
         return worker.main(argv[1:])
-    args = _arguments(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest[:1] == ["users"]:
+        data_dir = None if args.data_dir is None else os.path.abspath(args.data_dir)
+        return accounts_cli.main(rest[1:], data_dir=data_dir)
+    if rest:
+        parser.error("unrecognized arguments: " + " ".join(rest))
     problem = _check_training_options(args)
     if problem:
         print(problem, file=sys.stderr)
@@ -116,9 +168,7 @@ def main(argv=None):
     except SchemaTooNew as exc:
         print(exc, file=sys.stderr)
         return 2
-    if not _is_loopback(args.host):
-        log.warning("listening on %s: the app has no login, anyone who can reach this address "
-                    "can use it", args.host)
+    _warn_about_access(app, args)
     # SIGTERM (service managers, `kill`) stops like Ctrl-C: trainings end as 'interrupted'.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:

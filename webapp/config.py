@@ -49,9 +49,32 @@ class Config:
     # The bounds on a training configuration are nncore's (nncore.config.LIMITS); entries here
     # tighten them for this server, e.g. {"max_epochs": 500} on a shared machine.
     LIMITS = {}
+    # Sign-in (issue 24): required when True. ``python -m webapp`` sets it for any address but
+    # loopback unless started with --no-auth; a server on loopback has one user and no sign-in.
+    AUTH_REQUIRED = False
+    # How passwords are hashed (werkzeug.security.generate_password_hash's method).
+    PASSWORD_HASH_METHOD = "scrypt"
+    # A signed-in browser stays signed in this long (seconds) unless it signs out.
+    SESSION_LIFETIME = 14 * 24 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Session cookies are Secure when the request came over https, or always when the server
+    # sits behind a TLS proxy (python -m webapp --behind-tls-proxy).
+    BEHIND_TLS_PROXY = False
+    # Failed sign-ins, per account and per address: after SIGN_IN_FREE_FAILURES the next try
+    # waits SIGN_IN_BASE_DELAY seconds, doubling with each further failure up to
+    # SIGN_IN_MAX_DELAY (429 with Retry-After meanwhile). A success clears the count.
+    SIGN_IN_FREE_FAILURES = 5
+    SIGN_IN_BASE_DELAY = 1.0
+    SIGN_IN_MAX_DELAY = 300.0
+    # The one-time link that lets the first person create the admin account (set at start on
+    # a network address with no account yet; None: no setup link).
+    SETUP_TOKEN = None
 
 
 class TestingConfig(Config):
     TESTING = True
     MAX_WORKERS = 1
     HISTORY_WRITE_INTERVAL = 0.0
+    # A fast hash keeps tests of many sign-ins quick; real servers use scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

@@ -69,7 +69,10 @@ def _size(n_bytes):
 def register_error_handlers(app):
     @app.errorhandler(ApiError)
     def handle_api_error(exc):
-        return error_response(exc.status, exc.message)
+        response = error_response(exc.status, exc.message)
+        if getattr(exc, "retry_after", None) is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc):

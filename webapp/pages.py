@@ -52,6 +52,8 @@ def run_urls(run_id):
         "gradcheck": url_for("runs.gradcheck", run_id=run_id),
         "model": url_for("runs.model", run_id=run_id),
         "historyCsv": url_for("runs.history_csv", run_id=run_id),
+        "shares": url_for("shares.index", run_id=run_id),
+        "share": url_pattern("shares.revoke", link_id=0),
     }
 
 

@@ -1,5 +1,28 @@
-"""Helpers for the browser tests: scaling recorded pen strokes onto the drawing pad."""
+"""Helpers for the browser tests: scaling recorded pen strokes onto the drawing pad, and saving
+screenshots (into tmp_path, and SCREENSHOTS_DIR when set)."""
+import os
+from pathlib import Path
+
 import numpy as np
+
+WIDTH, HEIGHT = 1100, 860
+
+
+def save(page, tmp_path, name, locator=None, height=HEIGHT):
+    """Full page into tmp_path; into SCREENSHOTS_DIR a WIDTH x height cut from the page's top,
+    or from just above ``locator``."""
+    page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
+    target = os.environ.get("SCREENSHOTS_DIR")
+    if not target:
+        return
+    Path(target).mkdir(parents=True, exist_ok=True)
+    top = 0
+    if locator is not None:
+        box = locator.bounding_box()
+        top = max(0, box["y"] + page.evaluate("window.scrollY") - 24)
+    page_height = page.evaluate("document.documentElement.scrollHeight")
+    page.screenshot(path=Path(target) / f"{name}.png", full_page=True,
+                    clip={"x": 0, "y": top, "width": WIDTH, "height": min(height, page_height - top)})
 
 
 def to_canvas(strokes, size, margin=40):

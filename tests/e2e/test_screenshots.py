@@ -3,31 +3,9 @@
 With SCREENSHOTS_DIR set (e.g. ``SCREENSHOTS_DIR=docs/screenshots``) the same pictures, cut to
 the first 1100x860 pixels so they stay small, are also written there for the README.
 """
-import os
-from pathlib import Path
-
 from playwright.sync_api import expect
 
-from e2e_helpers import draw_strokes
-
-WIDTH, HEIGHT = 1100, 860
-
-
-def save(page, tmp_path, name, locator=None, height=HEIGHT):
-    """Full page into tmp_path; into SCREENSHOTS_DIR a WIDTH x height cut from the page's top,
-    or from just above ``locator``."""
-    page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
-    target = os.environ.get("SCREENSHOTS_DIR")
-    if not target:
-        return
-    Path(target).mkdir(parents=True, exist_ok=True)
-    top = 0
-    if locator is not None:
-        box = locator.bounding_box()
-        top = max(0, box["y"] + page.evaluate("window.scrollY") - 24)
-    page_height = page.evaluate("document.documentElement.scrollHeight")
-    page.screenshot(path=Path(target) / f"{name}.png", full_page=True,
-                    clip={"x": 0, "y": top, "width": WIDTH, "height": min(height, page_height - top)})
+from e2e_helpers import HEIGHT, WIDTH, draw_strokes, save
 
 
 def test_screenshots_of_every_page(page, live_server, api, pen_samples, tmp_path):

@@ -7,6 +7,7 @@ by polling /api/health: no fixed sleeps.
 import io
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -183,41 +184,32 @@ def test_concurrent_writers_never_see_database_is_locked(app, blobs):
 
 # --- exposure ----------------------------------------------------------------------------------
 
-def test_binds_to_loopback_by_default_and_warns_for_all_interfaces(tmp_path):
-    from webapp.__main__ import main
+def test_binds_to_loopback_by_default_and_needs_sign_in_on_all_interfaces(tmp_path):
+    from webapp.__main__ import _parser
 
-    defaults = {a.dest: a.default for a in _parser_actions(main)}
-    assert defaults["host"] == "127.0.0.1"
+    defaults = {a.dest: a.default for a in _parser()._actions}
+    assert defaults["host"] == "127.0.0.1" and defaults["no_auth"] is False
     server = ServerProcess(tmp_path / "data", host="0.0.0.0").wait_ready()
     try:
-        assert "listening on 0.0.0.0: the app has no login" in server.text()
+        assert "No account exists yet" in server.text()
+        assert re.search(rf"http://127\.0\.0\.1:{server.port}/setup\?token=[\w-]{{20,}}",
+                         server.text())
+        assert call(server.base, "GET", "/api/datasets")[0] == 401
     finally:
         server.stop()
+    open_server = ServerProcess(tmp_path / "data", host="0.0.0.0",
+                                extra_args=["--no-auth"]).wait_ready()
+    try:
+        assert "with --no-auth: there is no sign-in" in open_server.text()
+        assert call(open_server.base, "GET", "/api/datasets")[0] == 200
+    finally:
+        open_server.stop()
     quiet = ServerProcess(tmp_path / "data").wait_ready()
     try:
-        assert "WARNING" not in quiet.text()
+        assert "WARNING" not in quiet.text() and "setup" not in quiet.text()
         assert f"Serving on http://127.0.0.1:{quiet.port}/" in quiet.text()
     finally:
         quiet.stop()
-
-
-def _parser_actions(main):
-    import argparse
-
-    captured = {}
-    original = argparse.ArgumentParser.parse_args
-
-    def capture(self, args=None, namespace=None):
-        captured["actions"] = self._actions
-        raise SystemExit(0)
-
-    argparse.ArgumentParser.parse_args = capture
-    try:
-        with pytest.raises(SystemExit):
-            main([])
-    finally:
-        argparse.ArgumentParser.parse_args = original
-    return [a for a in captured["actions"] if a.dest != "help"]
 
 
 def test_secret_key_is_not_hard_coded(tmp_path):

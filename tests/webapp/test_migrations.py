@@ -54,7 +54,11 @@ def test_upgrading_a_release_database_keeps_datasets_runs_and_models(release_dir
         runs_after = raw(database, "SELECT * FROM runs ORDER BY id")
         assert [{k: r[k] for k in runs_before[0]} for r in runs_after] == runs_before
         assert {r["worker"] for r in runs_after} == {None}
-        assert raw(database, "SELECT * FROM datasets ORDER BY id") == datasets_before
+        datasets_after = raw(database, "SELECT * FROM datasets ORDER BY id")
+        assert [{k: d[k] for k in datasets_before[0]} for d in datasets_after] == datasets_before
+        # no account yet: nobody owns them until the first admin adopts them (test_accounts_upgrade)
+        assert {d["owner_id"] for d in datasets_after} == {r["owner_id"] for r in runs_after} \
+            == {None}
         assert {p.name: p.read_bytes() for p in (release_dir / "models").iterdir()} == \
             models_before
 

@@ -4,6 +4,8 @@ Every call carries ``Authorization: Bearer <WORKER_TOKEN>`` and ``X-Worker: <hos
 Without a token configured on the server the API is off (403); a wrong token gets 401 and a
 line in the server's log. The views are thin: ``webapp.services.worker_protocol`` does the work
 (its functions carry the names of the relay's ``Server`` interface).
+The API is not behind sign-in; a worker acts for the owner of each run it claims, and gets the
+arrays of the datasets of the runs it holds only.
 """
 import hmac
 import json
@@ -12,8 +14,9 @@ import re
 
 from flask import Blueprint, current_app, request, send_file
 
-from webapp.errors import ApiError, BadRequest
+from webapp.errors import ApiError, BadRequest, NotFound
 from webapp.services import worker_protocol
+from webapp.stores import runs as run_store
 
 bp = Blueprint("worker", __name__)
 log = logging.getLogger(__name__)
@@ -73,6 +76,9 @@ def claim(run_id):
 
 @bp.get("/datasets/<int:dataset_id>/arrays")
 def dataset_arrays(dataset_id):
+    # A worker acts for the owners of the runs it holds: it gets their datasets, no others.
+    if not run_store.holds_dataset(calling_worker(), dataset_id):
+        raise NotFound(f"dataset {dataset_id} not found")
     path, version = worker_protocol.dataset_file(dataset_id)
     response = send_file(path, mimetype="application/octet-stream", etag=version,
                          download_name=f"dataset-{dataset_id}.npz")

@@ -24,6 +24,7 @@ from webapp.services.datasets import (
     MAX_NAME_LENGTH, committed_with, data_dir, get_row, load, save_arrays, store_dataset,
 )
 from webapp.stores import datasets as dataset_store
+from webapp.viewer import current_viewer
 
 # Adding rewrites the dataset's file: one correction at a time, so none is lost and a parent
 # never gets two derived datasets.
@@ -81,7 +82,7 @@ def add_correction(run_id, body):
         if summary["source"] == "corrections":
             target_id = summary["id"]
         else:
-            target_id = dataset_store.corrections_of(summary["id"])
+            target_id = dataset_store.corrections_of(summary["id"], current_viewer().id)
         if target_id is None:
             target_id = derive_with_rows(summary["id"], features[None], [label])
         else:

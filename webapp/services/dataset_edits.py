@@ -17,7 +17,7 @@ from webapp.services import (
 )
 
 from webapp.services.datasets import (
-    MAX_DISPLAY_NAME_LENGTH, committed_with, save_arrays, clean_name, data_dir, default_display_names, get_row, get_summary, raw_frame, summarise, table_summary,
+    MAX_DISPLAY_NAME_LENGTH, committed_with, save_arrays, clean_name, data_dir, default_display_names, changeable_row, get_row, get_summary, raw_frame, summarise, table_summary,
 )
 from webapp.stores import datasets as dataset_store
 
@@ -72,6 +72,7 @@ def update_dataset(dataset_id, changes):
     if unknown:
         raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
                          "(allowed: display_names, image, name, roles)")
+    changeable_row(dataset_id)
     if "roles" in changes:
         change_roles(dataset_id, changes["roles"])
     row = get_row(dataset_id)

@@ -29,12 +29,13 @@ from nncore.data.encoding import Encoding
 from nncore.defaults import default_settings
 from nncore.data.images import ImageGeometry
 from webapp.db import transaction
-from webapp.errors import BadRequest, Conflict, NotFound
+from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import (
     LRUCache, loads, remove_quietly, storage_error,
 )
 from webapp.stores import datasets as dataset_store
 from webapp.stores import runs as run_store
+from webapp.viewer import SYSTEM, current_viewer
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
@@ -174,7 +175,8 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
     image = dataset.image.to_dict() if dataset.image is not None else None
     with committed_with(tmp):
         dataset_id = dataset_store.insert(dataset.name or "dataset", source, parent_id, summary,
-                                          names, image)
+                                          names, image,
+                                          None if source == "builtin" else current_viewer().id)
         relative = f"datasets/{dataset_id}.npz"
         os.replace(tmp, data_dir() / relative)
         dataset_store.set_path(dataset_id, relative)
@@ -263,9 +265,20 @@ def create_from_upload(received, x_sheet=None, y_sheet=None, label_column=None, 
 # --- reading -----------------------------------------------------------------------------------
 
 def get_row(dataset_id):
+    """The dataset's row if the viewer may see it; 404 otherwise (as for a missing id)."""
     row = dataset_store.get(dataset_id)
     if row is None:
         raise NotFound(f"dataset {dataset_id} not found")
+    return row
+
+
+def changeable_row(dataset_id):
+    """The row of a dataset the viewer may change: their own; the shared sample (no owner)
+    only for an admin (403 for others, who may still read it)."""
+    row = get_row(dataset_id)
+    if row["owner_id"] is None and not current_viewer().is_admin:
+        raise ApiError("the built-in sample is shared: only an admin can change or delete it",
+                       403)
     return row
 
 
@@ -275,7 +288,7 @@ def summarise(row):
     if "added_samples" in summary:
         parent_samples = summary["n_samples"] - summary["added_samples"]
     elif row["parent_id"] is not None:
-        parent = dataset_store.get(row["parent_id"])
+        parent = dataset_store.get(row["parent_id"], viewer=SYSTEM)   # its size only
         if parent is not None:
             parent_samples = loads(parent["summary"], {}).get("n_samples")
     n_samples = summary.get("n_samples")
@@ -341,7 +354,7 @@ def load(dataset_id):
 def delete_dataset(dataset_id, jobs):
     """Delete a dataset together with its runs and their models (active runs stop: the
     server's own workers are told at once, remote ones find the run gone)."""
-    row = get_row(dataset_id)
+    row = changeable_row(dataset_id)
     for run_id, model_path in run_store.delete_for_dataset(dataset_id):
         jobs.cancel(run_id)
         if model_path:

@@ -20,6 +20,7 @@ from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import datasets
 from webapp.stores import runs as run_store
 from webapp.stores.runs import HISTORY_KEYS, TERMINAL, empty_history
+from webapp.viewer import current_viewer
 
 PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
                       "stopped", "best_epoch", "averaged_epochs")
@@ -68,7 +69,8 @@ def _dataset_id(value):
 # --- lifecycle ---------------------------------------------------------------------------------
 
 def _insert(dataset_id, config, jobs):
-    run_id = run_store.insert(dataset_id, config.to_dict(), config.epochs)
+    run_id = run_store.insert(dataset_id, config.to_dict(), config.epochs,
+                              owner_id=current_viewer().id)
     try:
         jobs.submit(run_id)
     except ApiError:

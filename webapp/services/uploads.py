@@ -22,6 +22,7 @@ from werkzeug.formparser import FormDataParser
 
 from webapp.errors import ApiError, BadRequest, NotFound
 from webapp.services import remove_quietly, storage_error
+from webapp.viewer import current_viewer, set_viewer
 
 SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 #: finished uploads whose outcome a client may still poll for
@@ -116,7 +117,9 @@ def start(parse):
     dataset summary or raises an ``ApiError`` (its message and status are kept).
     """
     upload_id = uuid.uuid4().hex
-    _put(upload_id, status="reading", phase="waiting for the parser", fraction=0.0)
+    viewer = current_viewer()          # the dataset is theirs, and so is this upload's status
+    _put(upload_id, status="reading", phase="waiting for the parser", fraction=0.0,
+         owner_id=viewer.id)
 
     def progress(phase, fraction=None):
         _put(upload_id, phase=phase, fraction=None if fraction is None else float(fraction))
@@ -126,6 +129,7 @@ def start(parse):
     def work():
         try:
             with PARSERS, app.app_context():
+                set_viewer(viewer)
                 progress("reading rows", 0.0)
                 summary = parse(progress)
             _put(upload_id, status="completed", phase="done", fraction=1.0, dataset=summary)
@@ -150,9 +154,10 @@ def status(upload_id):
     "error"?, "error_status"?}``; 404 for an unknown (or long forgotten) id."""
     with _lock:
         state = _state.get(upload_id)
-        if state is None:
+        if state is None or not current_viewer().owns(state["owner_id"]):
             raise NotFound(f"upload {upload_id} not found")
-        return {"id": upload_id, **{k: v for k, v in state.items() if k != "updated"}}
+        return {"id": upload_id, **{k: v for k, v in state.items()
+                                    if k not in ("updated", "owner_id")}}
 
 
 def _put(upload_id, **changes):

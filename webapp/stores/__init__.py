@@ -5,6 +5,12 @@
 - ``datasets``: the registry of stored datasets (name, source, parent, file path, summary,
   display names, image geometry). Its writes join the caller's transaction
   (:func:`webapp.db.transaction`), because a dataset's row changes together with its file.
+- ``users``, ``sessions``, ``api_tokens``, ``share_links``: accounts, signed-in browsers,
+  scripts' tokens and read-only links (only hashes of secrets are stored). Each write commits.
+
+Reading datasets and runs is limited to what the viewer may see (``get``/``rows`` take a
+:class:`webapp.viewer.Viewer`, the request's by default): this is where "another account's id
+is a 404" is enforced, once for every route and page.
 
 A store takes and returns plain values: Python objects go in and are written as JSON with
 :func:`dumps`; rows come back as ``sqlite3.Row`` with their JSON columns as text. Outside the

@@ -12,18 +12,24 @@ or rolls them all back.
 """
 from webapp.db import get_db, now
 from webapp.stores import dumps
+from webapp.viewer import current_viewer, visible_sql
 
 
 # --- reading -----------------------------------------------------------------------------------
 
-def get(dataset_id):
-    """The dataset's row, or None."""
-    return get_db().execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+def get(dataset_id, viewer=None):
+    """The dataset's row, or None when there is none that ``viewer`` (default: the request's,
+    see webapp/viewer.py) may see."""
+    visible, params = visible_sql(viewer or current_viewer())
+    return get_db().execute(f"SELECT * FROM datasets WHERE id = ? AND {visible}",
+                            (dataset_id, *params)).fetchone()
 
 
-def rows():
-    """Every dataset's row, oldest first."""
-    return get_db().execute("SELECT * FROM datasets ORDER BY id").fetchall()
+def rows(viewer=None):
+    """The rows of every dataset ``viewer`` may see, oldest first."""
+    visible, params = visible_sql(viewer or current_viewer())
+    return get_db().execute(f"SELECT * FROM datasets WHERE {visible} ORDER BY id",
+                            params).fetchall()
 
 
 def has_builtin():
@@ -32,24 +38,26 @@ def has_builtin():
     return row is not None
 
 
-def corrections_of(parent_id):
-    """The id of the (oldest) corrections dataset derived from ``parent_id``, or None."""
+def corrections_of(parent_id, owner_id):
+    """The id of ``owner_id``'s (oldest) corrections dataset derived from ``parent_id``, or
+    None: each person's corrections go to their own (the sample's parent is everyone's)."""
     row = get_db().execute(
         "SELECT id FROM datasets WHERE source = 'corrections' AND parent_id = ?"
-        " ORDER BY id LIMIT 1", (parent_id,)).fetchone()
+        " AND owner_id IS ? ORDER BY id LIMIT 1", (parent_id, owner_id)).fetchone()
     return None if row is None else row["id"]
 
 
 # --- writing (inside webapp.db.transaction) ----------------------------------------------------
 
-def insert(name, source, parent_id, summary, display_names, image):
+def insert(name, source, parent_id, summary, display_names, image, owner_id=None):
     """Register a dataset whose file is not in place yet (empty ``path``, see :func:`set_path`);
-    returns its id. ``summary``, ``display_names`` and ``image`` (or None) are dicts."""
+    returns its id. ``summary``, ``display_names`` and ``image`` (or None) are dicts;
+    ``owner_id`` the account it belongs to (None: everyone's, the built-in sample)."""
     cursor = get_db().execute(
         "INSERT INTO datasets (name, source, parent_id, path, summary, display_names, image,"
-        " created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?)",
+        " created_at, owner_id) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?)",
         (name, source, parent_id, dumps(summary), dumps(display_names),
-         None if image is None else dumps(image), now()))
+         None if image is None else dumps(image), now(), owner_id))
     return cursor.lastrowid
 
 
@@ -88,3 +96,10 @@ def delete(dataset_id):
     db = get_db()
     db.execute("UPDATE datasets SET parent_id = NULL WHERE parent_id = ?", (dataset_id,))
     db.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+
+
+def reassign(from_owner, to_owner):
+    """Give ``from_owner``'s datasets (None: those nobody owns, but the built-in sample, which
+    stays everyone's) to ``to_owner``."""
+    get_db().execute("UPDATE datasets SET owner_id = ? WHERE owner_id IS ? AND source != 'builtin'",
+                     (to_owner, from_owner))

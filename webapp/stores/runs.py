@@ -7,6 +7,9 @@ write it makes renews ``heartbeat_at`` (unix seconds), which is how a remote wor
 died is noticed (:func:`interrupt_stale`). Cancelling is a status change here; the worker
 reads it back in the answer to its next progress write.
 
+Reading is limited to what the viewer may see (:func:`get`, :func:`rows`: another account's
+run is no row at all); the workers' and the engine's calls act as the system, which sees all.
+
 The history is columnar JSON, ``{"epoch": [...], "cost": [...], ...}`` with the keys
 :data:`HISTORY_KEYS`; a worker sends the columns from a given epoch index on, so a write that
 is retried (the server restarted meanwhile) replaces rather than repeats.
@@ -19,6 +22,7 @@ import numpy as np
 
 from webapp.db import get_db, now
 from webapp.stores import dumps as _dumps
+from webapp.viewer import current_viewer, visible_sql
 
 HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds")
 TERMINAL = ("completed", "failed", "cancelled", "interrupted")
@@ -44,17 +48,29 @@ def _commit(cursor):
 
 # --- reading -----------------------------------------------------------------------------------
 
-def get(run_id):
-    """The run's row, or None."""
-    return get_db().execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+def get(run_id, viewer=None):
+    """The run's row, or None when there is none that ``viewer`` (default: the request's,
+    see webapp/viewer.py) may see."""
+    visible, params = visible_sql(viewer or current_viewer())
+    return get_db().execute(f"SELECT * FROM runs WHERE id = ? AND {visible}",
+                            (run_id, *params)).fetchone()
 
 
-def rows(dataset_id=None):
-    """All runs, newest first; only those of ``dataset_id`` when given."""
+def rows(dataset_id=None, viewer=None):
+    """The runs ``viewer`` may see, newest first; only those of ``dataset_id`` when given."""
+    visible, params = visible_sql(viewer or current_viewer())
     if dataset_id is None:
-        return get_db().execute("SELECT * FROM runs ORDER BY id DESC").fetchall()
-    return get_db().execute("SELECT * FROM runs WHERE dataset_id = ? ORDER BY id DESC",
-                            (dataset_id,)).fetchall()
+        return get_db().execute(f"SELECT * FROM runs WHERE {visible} ORDER BY id DESC",
+                                params).fetchall()
+    return get_db().execute(f"SELECT * FROM runs WHERE dataset_id = ? AND {visible}"
+                            " ORDER BY id DESC", (dataset_id, *params)).fetchall()
+
+
+def holds_dataset(worker, dataset_id):
+    """Whether ``worker`` trains (or was just told to stop) a run on ``dataset_id``."""
+    return get_db().execute(
+        "SELECT 1 FROM runs WHERE worker = ? AND dataset_id = ?"
+        " AND status IN ('running', 'cancelled')", (worker, dataset_id)).fetchone() is not None
 
 
 def queued_ids():
@@ -71,13 +87,14 @@ def is_live(run_id, since):
 
 # --- the life of a run -------------------------------------------------------------------------
 
-def insert(dataset_id, config, epochs):
-    """Store a new run as 'queued' (``config``: the TrainConfig as a dict); returns its id."""
+def insert(dataset_id, config, epochs, owner_id=None):
+    """Store a new run as 'queued' (``config``: the TrainConfig as a dict; ``owner_id``: the
+    account it belongs to); returns its id."""
     cursor = get_db().execute(
-        "INSERT INTO runs (dataset_id, status, config, history, progress, created_at)"
-        " VALUES (?, 'queued', ?, ?, ?, ?)",
+        "INSERT INTO runs (dataset_id, status, config, history, progress, created_at, owner_id)"
+        " VALUES (?, 'queued', ?, ?, ?, ?, ?)",
         (dataset_id, _dumps(config), _dumps(empty_history()),
-         _dumps({"epoch": 0, "epochs": epochs, "eta_seconds": None}), now()))
+         _dumps({"epoch": 0, "epochs": epochs, "eta_seconds": None}), now(), owner_id))
     get_db().commit()
     return cursor.lastrowid
 
@@ -206,3 +223,11 @@ def interrupt_stale(cutoff, heard_since):
         (now(), EMBEDDED_WORKER, heard_since, cutoff)).fetchall()]
     db.commit()
     return ids
+
+
+# --- owners ------------------------------------------------------------------------------------
+
+def reassign(from_owner, to_owner):
+    """Give ``from_owner``'s runs (None: the runs nobody owns) to ``to_owner``."""
+    return _commit(get_db().execute("UPDATE runs SET owner_id = ? WHERE owner_id IS ?",
+                                    (to_owner, from_owner)))
