@@ -24,6 +24,7 @@ import json
 import onnx
 from onnx import helper
 
+from nncore.data.encoding import Encoding
 from nncore.export.graph import OUTPUT_HEADS, PLANNED_HEADS, Graph, network_outputs
 from nncore.export.inputs import describe_inputs, feature_rows, layout
 
@@ -40,24 +41,12 @@ __all__ = ["IR_VERSION", "ONNXRUNTIME", "OPSET", "OUTPUT_HEADS", "PLANNED_HEADS"
 def feature_names(model) -> list[str]:
     """Names of the ``d`` features: the encoding's, pixels ``pixel0..``, else ``x1..``."""
     if model.encoding is not None:
-        from_encoding = _encoding_names(model.encoding)
+        from_encoding = Encoding.from_dict(model.encoding).feature_names
         if len(from_encoding) == model.n_features:
             return from_encoding
     if model.image is not None:
         return [f"pixel{i}" for i in range(model.n_features)]
     return [f"x{i + 1}" for i in range(model.n_features)]
-
-
-def _encoding_names(encoding: dict) -> list[str]:
-    names = []
-    for c in encoding.get("columns", []):
-        if c["kind"] == "number":
-            names.append(c["name"])
-            if c.get("indicator"):
-                names.append(f"{c['name']} was blank")
-        elif c["kind"] == "category":
-            names.extend(f"{c['name']}={v}" for v in c.get("categories", []))
-    return names
 
 
 def _metadata(model) -> dict:
