@@ -35,7 +35,8 @@ from nncore.export.graph import OUTPUT_NAMES
 
 #: every character ``str.isspace`` calls whitespace (what ``str.strip`` removes), for RE2
 PYTHON_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-                 + "".join(chr(c) for c in range(0x2000, 0x200B)) + "\u2028\u2029\u202f\u205f\u3000")
+                 + "".join(chr(c) for c in range(0x2000, 0x200B))
+                 + "\u2028\u2029\u202f\u205f\u3000")
 #: a float as Python's ``float`` reads it, digits bounded so that ``std::stod`` (onnxruntime's
 #: string Cast) neither overflows nor underflows; ASCII whitespace before it (``stod`` skips
 #: it), any after it (``stod`` stops there)

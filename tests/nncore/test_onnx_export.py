@@ -123,7 +123,8 @@ def test_tutorial_network_runs_in_a_fresh_process_with_onnxruntime_alone(tmp_pat
     np.save(tmp_path / "X.npy", X.astype(np.float32))
     script = ("import sys, numpy as np, onnxruntime as ort\n"
               "s = ort.InferenceSession(sys.argv[1], providers=['CPUExecutionProvider'])\n"
-              "p, names = s.run(['probabilities', 'class_name'], {'pixels': np.load(sys.argv[2])})\n"
+              "feed = {'pixels': np.load(sys.argv[2])}\n"
+              "p, names = s.run(['probabilities', 'class_name'], feed)\n"
               "np.save(sys.argv[3], p)\n"
               "ours = sorted(m for m in sys.modules if m.split('.')[0] in ('nncore', 'onnx'))\n"
               "print(' '.join(names), '|', ours)\n")
@@ -213,7 +214,8 @@ def test_the_spellings_exercise_every_path_of_the_app():
     zones = Encoding.from_dict(model.encoding).used[1].categories
     on = {z: [zones[j] for j in np.flatnonzero(model.encode_row({"zone": z})[0][0, 2:-1])]
           for z in ZONES}
-    assert all(on[z] == ["3"] for z in ("3.0", " +3 ", "3e0", "03", "0.3e1", "3.0000000000000001"))
+    spellings = ("3.0", " +3 ", "3e0", "03", "0.3e1", "3.0000000000000001")
+    assert all(on[z] == ["3"] for z in spellings)
     assert on["-0"] == on["0"] == ["0"] and on["1e1"] == ["10"] and on["-2.0"] == ["-2"]
     assert on[" 1.5\t"] == ["1.5"] and on["1.50"] == []
     assert on["\u3000naïve\xa0"] == ["naïve"] and on["C:\\d"] == ["C:\\d"]
