@@ -21,6 +21,7 @@ from nncore.nn.convnet import ConvNetwork
 from nncore.nn.network import Network
 from nncore.nn.outputs import OUTPUTS
 from nncore.onnx_export import IR_VERSION, OPSET, OUTPUT_HEADS, PLANNED_HEADS, save_onnx, to_onnx
+from nncore.scoring import score_file
 from tests.churn_tables import train_churn_model
 
 
@@ -175,6 +176,11 @@ def test_table_rows_of_the_training_file_agree(churn):
     rows = pd.read_csv(path, dtype=str, keep_default_na=False).to_dict("records")
     probabilities = run_onnx(model, column_feed(model, rows))[0]
     np.testing.assert_allclose(probabilities, model.predict_proba(dataset.X), atol=1e-5, rtol=0)
+    # and the file-scoring path ("Predict a file"), its probabilities written to 6 decimals
+    score_file(model, path, path.with_name("scored.csv"))
+    scored = pd.read_csv(path.with_name("scored.csv"))
+    written = scored[[f"probability_{c}" for c in model.classes]].to_numpy()
+    np.testing.assert_allclose(probabilities, written, atol=1e-5 + 5e-7, rtol=0)
 
 
 ZONES = ["3", "3.0", " +3 ", "3e0", "03", "0.3e1", "3.0000000000000001", "-2", "-2.0", "-0", "0",
