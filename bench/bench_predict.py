@@ -79,7 +79,7 @@ def main(argv=None):
         def baseline():
             frame = pd.read_csv(test)
             return session.run(["class_name"], {
-                "features": frame[pixels].to_numpy(dtype=np.float32)})[0]
+                "pixels": frame[pixels].to_numpy(dtype=np.float32)})[0]
 
         scored = tmp / "scored.csv"
         ours_s, summary = best_of(args.repeats, lambda: score_file(model, test, scored))

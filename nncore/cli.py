@@ -165,16 +165,29 @@ def _predict_file(model, args) -> int:
 
 def cmd_export(args) -> int:
     # as in the other commands, the import is here: onnx alone takes a second to import
+    from nncore.export.card import model_card
+    from nncore.export.inputs import describe_inputs
     from nncore.model import Model
-    from nncore.onnx_export import OPSET, save_onnx
+    from nncore.onnx_export import IR_VERSION, ONNXRUNTIME, OPSET, save_onnx
 
     if not Path(args.model).is_file():
         raise BadInput(f"no such file: {args.model}")
     model = Model.load(args.model)
     _check_writable(args.onnx, "model.onnx", "--onnx")
+    if args.card:
+        _check_writable(args.card, "card.json", "--card")
     save_onnx(model, args.onnx)
-    print(f"ONNX model (opset {OPSET}) written to {args.onnx}: input 'features' "
-          f"[N, {model.n_features}], outputs 'probabilities', 'label', 'class_name'")
+    inputs = describe_inputs(model)
+    listed = ", ".join(f"'{d['name']}' {d['type']} [N, {d['shape'][1]}]" for d in inputs[:6])
+    more = f" and {len(inputs) - 6} more" if len(inputs) > 6 else ""
+    print(f"ONNX model (opset {OPSET}, IR {IR_VERSION}; onnxruntime {ONNXRUNTIME}) written to "
+          f"{args.onnx}: input{'s' if len(inputs) > 1 else ''} {listed}{more}; outputs "
+          "'probabilities', 'label', 'class_name'")
+    if args.card:
+        card = model_card(model, dataset_name=args.dataset_name,
+                          date=time.strftime("%Y-%m-%d", time.gmtime()))
+        Path(args.card).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+        print(f"model card written to {args.card}")
     return 0
 
 

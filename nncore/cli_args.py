@@ -129,8 +129,14 @@ def _export_parser(sub):
     export = sub.add_parser("export", help="write a saved model in another format (ONNX)")
     export.add_argument("model", help="model .npz written by train --out")
     export.add_argument("--onnx", required=True, metavar="OUT.onnx",
-                        help="the ONNX graph: input 'features' [N, d], outputs "
-                             "'probabilities', 'label' (class index), 'class_name'")
+                        help="the ONNX graph: one input per table column (numbers float32, "
+                             "categories string; blanks NaN or empty), or 'pixels' [N, d]; "
+                             "outputs 'probabilities', 'label' (class index), 'class_name'")
+    export.add_argument("--card", default=None, metavar="CARD.json",
+                        help="also write the JSON model card (columns, classes, settings, "
+                             "the ONNX inputs and outputs, today's date)")
+    export.add_argument("--dataset-name", default=None, metavar="NAME",
+                        help="the training dataset's name, for the model card")
     export.set_defaults(command="export")
 
 

@@ -203,16 +203,24 @@ def test_export_writes_an_onnx_model_that_onnxruntime_runs(blobs_model, blobs_cs
     ort = pytest.importorskip("onnxruntime")
     from nncore.model import Model
 
-    out = tmp_path / "blobs.onnx"
-    exported = run("export", blobs_model, "--onnx", out)
+    out, card = tmp_path / "blobs.onnx", tmp_path / "card.json"
+    exported = run("export", blobs_model, "--onnx", out, "--card", card,
+                   "--dataset-name", "blobs.csv")
     assert exported.returncode == 0, exported.stderr
-    assert "input 'features' [N, 5]" in exported.stdout
+    assert ("inputs 'f0' float32 [N, 1], 'f1' float32 [N, 1], 'f2' float32 [N, 1], 'f3' float32 "
+            "[N, 1], 'f4' float32 [N, 1]; outputs") in exported.stdout
+    assert "opset 20, IR 9" in exported.stdout
     model = Model.load(blobs_model)
     X = np.loadtxt(blobs_csv, delimiter=",", skiprows=1, usecols=range(5))
     session = ort.InferenceSession(str(out))
-    probabilities, _, names = session.run(None, {"features": X.astype(np.float32)})
+    probabilities, _, names = session.run(None, {f"f{i}": X[:, i:i + 1].astype(np.float32)
+                                                 for i in range(5)})
     np.testing.assert_allclose(probabilities, model.predict_proba(X), atol=1e-5)
     assert list(names) == list(model.predict(X))
+    written = json.loads(card.read_text())
+    assert written["dataset"] == "blobs.csv" and written["classes"] == ["cat", "dog", "eel"]
+    assert [c["name"] for c in written["columns"]] == [f"f{i}" for i in range(5)]
+    assert len(written["date"]) == 10 and f"model card written to {card}" in exported.stdout
 
 
 def test_predict_out_writes_the_scored_file(blobs_model, blobs_csv, tmp_path):
@@ -238,6 +246,7 @@ def test_predict_out_writes_the_scored_file(blobs_model, blobs_csv, tmp_path):
     (["export", "no-such.npz", "--onnx", "m.onnx"], "no such file: no-such.npz"),
     (["export", "README.md", "--onnx", "m.onnx"], "README.md is not a model saved by nncore"),
     (["export", "MODEL", "--onnx", "data"], "--onnx data is a folder"),
+    (["export", "MODEL", "--onnx", "m.onnx", "--card", "data"], "--card data is a folder"),
     (["predict", "MODEL", "no-such.csv", "--out", "p.csv"], "no such file: no-such.csv"),
     (["predict", "MODEL", "README.md", "--out", "p.csv"], "Unsupported file type .md"),
     (["predict", "MODEL", "MISSING", "--out", "p.csv"], 'has no column "f3": the model was'),
