@@ -18,10 +18,15 @@ from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import datasets
 from webapp.stores import runs as run_store
-from webapp.stores.runs import HISTORY_KEYS, TERMINAL, empty_history
+from webapp.stores.runs import HISTORY_KEYS, REGRESSION_HISTORY_KEYS, TERMINAL, empty_history
 
 PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
-                      "stopped", "best_epoch", "averaged_epochs")
+                      "stopped", "best_epoch", "averaged_epochs", "task",
+                      # a regression's (webapp.jobs.summary.REGRESSION_KEYS), label units
+                      "train_r2", "val_r2", "train_mae", "val_mae", "train_rmse", "val_rmse",
+                      "baseline", "target_transform")
+#: a history CSV leaves out the columns of the other task
+CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
 GRADCHECK_THRESHOLD = 1e-5
 MAX_STROKES = 500
@@ -84,7 +89,9 @@ def create_run(body, jobs):
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
     config = parse_config(with_defaults(summary, fields))
     try:
-        check_network_size(config, summary["n_features"], len(summary["classes"]),
+        # a number to predict has one output unit
+        outputs = 1 if summary.get("task") == "regression" else len(summary["classes"])
+        check_network_size(config, summary["n_features"], outputs,
                            limits=current_app.config["LIMITS"])
         check_for_dataset(config, summary)
     except ValueError as exc:
@@ -249,6 +256,12 @@ def predict(run_id, body):
     summary = datasets.get_summary(row["dataset_id"])
     names = summary["display_names"]
     n_features = model.network.layer_sizes[0]
+    if model.task == "regression":
+        if "features" not in body:
+            raise BadRequest("this run predicts a number from a row: send features (a list "
+                             "of numbers) or row (the table's columns); it reads no drawing")
+        value = model.predict_values(_features(body["features"], n_features))
+        return {"value": float(np.ravel(value)[0])}
     if "features" in body:
         label, probabilities = _probabilities(model, _features(body["features"], n_features))
         return {"label": label, "display_label": names.get(label, label),
@@ -310,10 +323,14 @@ def model_path(run_id):
 
 def history_csv(run_id):
     history = loads(get_row(run_id)["history"], empty_history())
+    regression = any(v is not None for key in REGRESSION_HISTORY_KEYS
+                     for v in history.get(key, []))
+    drop = CLASSIFICATION_ONLY if regression else REGRESSION_HISTORY_KEYS
+    keys = [key for key in HISTORY_KEYS if key not in drop]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HISTORY_KEYS)
-    for values in zip(*(history.get(key, []) for key in HISTORY_KEYS)):
+    writer.writerow(keys)
+    for values in zip(*(history.get(key, []) for key in keys)):
         writer.writerow(["" if v is None else v for v in values])
     return out.getvalue()
 

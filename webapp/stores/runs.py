@@ -20,7 +20,11 @@ import numpy as np
 from webapp.db import get_db, now
 from webapp.stores import dumps as _dumps
 
-HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds")
+#: a regression's figures per epoch (label units); null for a classification's epochs
+REGRESSION_HISTORY_KEYS = ("train_r2", "val_r2", "train_mae", "val_mae", "train_rmse",
+                           "val_rmse")
+HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds",
+                *REGRESSION_HISTORY_KEYS)
 TERMINAL = ("completed", "failed", "cancelled", "interrupted")
 EMBEDDED_WORKER = "embedded"
 
