@@ -10,7 +10,7 @@ import { drawRowBars } from "./bars.js";
 import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
 import { makeCorrections } from "./corrections.js";
 import {
-  makeR2Chart, R2_COLUMNS, showRegressionReport, showRegressionResults, showRowValue,
+  asRegressionConfig, makeR2Chart, R2_COLUMNS, showRegressionReport, showRegressionResults, showRowValue,
 } from "./run_regression.js";
 
 const POLL_MS = 500;
@@ -486,7 +486,7 @@ async function start() {
     const link = $("dataset-link");
     link.href = fillUrl(urls.datasetPage, run.dataset_id);
     link.textContent = `Dataset #${run.dataset_id}`;
-    $("run-config").textContent = describeConfig(run.config);
+    $("run-config").textContent = describeConfig(regression ? asRegressionConfig(run.config) : run.config);
     getJSON(fillUrl(urls.datasetApi, run.dataset_id)).then((d) => {
       link.textContent = d.name || link.textContent;
       showChosen(run.config, d.default_run);

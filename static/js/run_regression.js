@@ -11,9 +11,11 @@ const $ = (testid) => document.querySelector(`[data-testid=${testid}]`);
 export function makeR2Chart() {
   const container = $("accuracy-chart");
   container.dataset.testid = "r2-chart";
-  $("second-chart-title").textContent = "R² (1 = perfect, 0 = no better than the mean)";
+  $("second-chart-title").textContent = "R² (1 = perfect, 0 = no better than the mean; axis from −1)";
   return makeChart(container, {
     yLabel: "R²",
+    // the first epochs' R² can be far below 0; the axis shows -1..1 where the learning is
+    yRange: (min, max) => [Math.max(Math.min(min, 0), -1), Math.max(max, 1)],
     series: [
       { label: "training", stroke: "#2563eb" },
       { label: "validation", stroke: "#ea580c", dash: [6, 4] },
@@ -22,6 +24,11 @@ export function makeR2Chart() {
 }
 
 export const R2_COLUMNS = ["train_r2", "val_r2"];
+
+/** The run's configuration as a number to predict trains it: one linear output unit. */
+export function asRegressionConfig(config) {
+  return { ...config, output: "linear" };
+}
 
 function baselineText(value) {
   return value === null || value === undefined ? "" : `(mean: ${formatNumber(value, 4)})`;
@@ -38,7 +45,7 @@ export function showRegressionResults(result) {
   $("regression-metrics").hidden = false;
   const note = $("regression-note");
   note.textContent = "In the label's units; “mean” is what always predicting the training rows' mean gives."
-    + (result.target_transform ? ` The network learned ${result.target_transform}.` : "");
+    + (result.target_transform ? ` Target: ${result.target_transform}.` : "");
   note.hidden = false;
   for (const id of ["val-accuracy", "train-accuracy"]) $(id).parentElement.hidden = true;
 }
