@@ -3,10 +3,14 @@ bad labels refused naming the cell, a short run with R²/MAE/RMSE, a predicted v
 """
 import csv
 import io
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.processes import call, multipart, require_redis_server
+from tests.webapp.test_remote_workers import Cluster
 
 BOSTON = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "regression" / "boston.csv"
 SHORT = {"epochs": 5, "seed": 0}
@@ -173,3 +177,24 @@ def test_the_report_has_the_scatter_and_the_largest_errors(client, run):
 def test_compare_lists_carry_regression_metrics(client, run):
     listed = client.get(f"/api/runs?dataset_id={run['dataset_id']}").get_json()["runs"]
     assert listed[0]["result"]["val_r2"] == pytest.approx(run["result"]["val_r2"])
+
+
+def test_a_remote_worker_trains_a_regression_like_the_server(client, run):
+    require_redis_server()
+    # a short folder: the worker's fork server binds a Unix socket under it (108 bytes at most)
+    folder = tempfile.TemporaryDirectory(prefix="rg-", dir="/tmp")
+    cluster = Cluster(Path(folder.name))
+    try:
+        cluster.start_server()
+        cluster.start_worker("worker-a")
+        body, headers = multipart("table.csv", generated_csv().encode())
+        status, dataset = call(cluster.server.base, "POST", "/api/datasets", raw=body,
+                               headers=headers)
+        assert status == 201 and dataset["task"] == "regression"
+        remote = cluster.wait(cluster.queue(dataset["id"], **SHORT), {"completed", "failed"})
+    finally:
+        cluster.stop()
+        folder.cleanup()
+    assert remote["status"] == "completed", remote["error"]
+    assert remote["result"]["val_r2"] == run["result"]["val_r2"]       # the same fit
+    assert remote["history"]["val_rmse"] == run["history"]["val_rmse"]
