@@ -68,6 +68,10 @@ def test_a_price_table_trains_as_a_number_to_predict(page, live_server, tmp_path
     assert 200 < value < 500          # 40 + 248 + 36 + 60 = 384 in the price's units
     expect(page.get_by_test_id("row-prediction-note")).to_contain_text("RMSE")
     page.screenshot(path=tmp_path / "regression-run.png", full_page=True)
+    page.get_by_test_id("compare-link").click()
+    expect(page.get_by_test_id("compare-score-head")).to_contain_text("R²")
+    expect(page.get_by_test_id("compare-table").locator("tbody")).to_contain_text("RMSE")
+    page.go_back()
     page.set_viewport_size(PHONE)
     page.screenshot(path=tmp_path / "regression-run-phone.png", full_page=True)
     page.go_back()

@@ -152,6 +152,11 @@ def test_a_regression_run_reports_numbers(client, run):
     assert "val_accuracy" not in rows[0]
 
 
+def test_the_gradient_check_uses_the_linear_output(client, run):
+    body = client.post(f"/api/runs/{run['id']}/gradcheck").get_json()
+    assert body["layer_sizes"][-1] == 1 and body["passed"], body
+
+
 def test_predict_answers_a_value_in_label_units(client, run):
     url = f"/api/runs/{run['id']}/predict"
     answer = client.post(url, json={"row": {"size": 100, "rooms": 3, "town": "north"}})

@@ -342,10 +342,13 @@ def gradcheck(run_id):
     row = get_row(run_id)
     config = loads(row["config"])
     summary = datasets.get_summary(row["dataset_id"])
-    widths = [summary["n_features"], *config["hidden_layers"], len(summary["classes"])]
+    regression = summary.get("task") == "regression"       # one linear output unit
+    widths = [summary["n_features"], *config["hidden_layers"],
+              1 if regression else len(summary["classes"])]
     layer_sizes = [max(1, min(int(w), GRADCHECK_WIDTH)) for w in widths]
-    layer_sizes[-1] = max(layer_sizes[-1], 2)
-    common = {"activation": config["activation"], "output": config["output"],
+    layer_sizes[-1] = 1 if regression else max(layer_sizes[-1], 2)
+    common = {"activation": config["activation"],
+              "output": "linear" if regression else config["output"],
               "l2": float(config.get("l2") or 0.0), "seed": int(config.get("seed") or 0)}
     try:
         if config.get("conv_filters"):
