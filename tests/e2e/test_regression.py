@@ -6,6 +6,8 @@ import re
 import numpy as np
 from playwright.sync_api import expect
 
+from tests.e2e.e2e_helpers import try_row, upload_table, write_lines
+
 TRAINING = 120_000
 PHONE = {"width": 390, "height": 844}
 
@@ -23,16 +25,11 @@ def prices_csv(path, n=300, seed=0):
             + rng.normal(0, 8)
         shown = "" if i in (7, 111) else f"{price:.1f}"
         lines.append(f"{area:.1f},{rooms},{district},{shown}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return write_lines(path, lines)
 
 
 def test_a_price_table_trains_as_a_number_to_predict(page, live_server, tmp_path):
-    csv = prices_csv(tmp_path / "prices.csv")
-    page.goto(live_server + "/")
-    page.get_by_test_id("upload-input").set_input_files(csv)
-    expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
-    table = page.get_by_test_id("column-table")
+    table = upload_table(page, live_server, prices_csv(tmp_path / "prices.csv"))
     label = table.locator("tr[data-column=price]")
     expect(label).to_have_attribute("data-kind", "label")
     expect(label.get_by_test_id("task-select")).to_have_value("regression")
@@ -57,12 +54,7 @@ def test_a_price_table_trains_as_a_number_to_predict(page, live_server, tmp_path
     expect(page.get_by_test_id("largest-errors").locator("tbody tr").first).to_be_visible()
     expect(page.get_by_test_id("confusion-matrix")).to_be_hidden()
 
-    fields = page.get_by_test_id("row-fields")
-    fields.locator("input[name=area_m2]").fill("80")
-    fields.locator("input[name=rooms]").fill("3")
-    fields.locator("select[name=district]").select_option("centre")
-    page.get_by_test_id("row-predict").click()
-    prediction = page.get_by_test_id("row-prediction")
+    prediction = try_row(page, {"area_m2": "80", "rooms": "3", "district": "centre"})
     expect(prediction).to_have_attribute("data-value", re.compile(r"^-?[0-9.e+-]+$"))
     value = float(prediction.get_attribute("data-value"))
     assert 200 < value < 500          # 40 + 248 + 36 + 60 = 384 in the price's units
