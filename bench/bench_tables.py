@@ -62,28 +62,39 @@ def product_accuracy(train, test, label, seed):
     return float(np.mean(model.predict(X_test) == truth))
 
 
-def sklearn_accuracy(train, test, label, seed):
+def typed(frame, label):
+    """The feature columns of text cells as pandas would type them: blanks NaN, a column
+    of numbers numeric, the rest text."""
+    frame = frame.drop(columns=[label])
+    frame = frame.mask(frame.apply(lambda c: c.str.strip().str.lower().isin(BLANK_TOKENS)))
+    return frame.apply(lambda c: pd.to_numeric(c)
+                       if pd.to_numeric(c.dropna(), errors="coerce").notna().all() else c)
+
+
+def sklearn_preprocessing(X_train):
+    """scikit-learn's usual table preparation for ``X_train``'s columns: median imputing and
+    standard scaling of the numbers, most-frequent imputing and one-hot encoding of the text."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
-    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    def typed(frame):
-        frame = frame.drop(columns=[label])
-        frame = frame.mask(frame.apply(lambda c: c.str.strip().str.lower().isin(BLANK_TOKENS)))
-        return frame.apply(lambda c: pd.to_numeric(c)
-                           if pd.to_numeric(c.dropna(), errors="coerce").notna().all() else c)
-
-    X_train, X_test = typed(train), typed(test)
     numeric = [c for c in X_train.columns if pd.api.types.is_numeric_dtype(X_train[c])]
     text = [c for c in X_train.columns if c not in numeric]
-    prep = ColumnTransformer([
+    return ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
         ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                               OneHotEncoder(handle_unknown="ignore")), text),
     ])
-    model = make_pipeline(prep, MLPClassifier(max_iter=500, random_state=seed))
+
+
+def sklearn_accuracy(train, test, label, seed):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+
+    X_train, X_test = typed(train, label), typed(test, label)
+    model = make_pipeline(sklearn_preprocessing(X_train),
+                          MLPClassifier(max_iter=500, random_state=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X_train, train[label].map(class_name))

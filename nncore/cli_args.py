@@ -73,6 +73,9 @@ def _train_parser(sub):
                             "default: detected")
     train.add_argument("--not-image", action="store_true",
                        help="the rows are not pictures (no image detection, no augmentation)")
+    train.add_argument("--task", choices=["classification", "regression"], default=None,
+                       help="classes or a number to predict (default: what the label column "
+                            "suggests: many distinct numbers are a number to predict)")
     _network_options(train)
     train.add_argument("--lr-schedule", default=UNSET, help="constant or cosine (the rate "
                        "falls smoothly to zero by the last epoch)")
@@ -118,9 +121,9 @@ def _predict_parser(sub):
     predict.add_argument("data", help="xlsx / csv with the model's features (and optionally labels)")
     predict.add_argument("--label-column", default=None)
     predict.add_argument("--out", default=None, metavar="PREDICTIONS.csv",
-                         help="write every row of DATA with its predicted label, a probability "
-                              "per class and an error column to this CSV (read in chunks: "
-                              "files of any size)")
+                         help="write every row of DATA with its predicted label (a number "
+                              "for a regression model), a probability per class and an error "
+                              "column to this CSV (read in chunks: files of any size)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(command="predict")
 
@@ -130,7 +133,8 @@ def _export_parser(sub):
     export.add_argument("model", help="model .npz written by train --out")
     export.add_argument("--onnx", required=True, metavar="OUT.onnx",
                         help="the ONNX graph: input 'features' [N, d], outputs "
-                             "'probabilities', 'label' (class index), 'class_name'")
+                             "'probabilities', 'label' (class index), 'class_name'; a "
+                             "regression model's output is 'value' [N] in the label's units")
     export.set_defaults(command="export")
 
 
