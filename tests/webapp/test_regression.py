@@ -71,6 +71,15 @@ def test_switching_the_task_both_ways(client, dataset):
     assert client.patch(url, json={"task": "numbers"}).status_code == 400
 
 
+def test_the_chosen_task_survives_a_change_of_roles(client):
+    dataset = upload(client, generated_csv(120)).get_json()
+    url = f"/api/datasets/{dataset['id']}"
+    assert client.patch(url, json={"task": "classification"}).status_code == 200
+    body = client.patch(url, json={"roles": {"rooms": "category"}}).get_json()
+    assert body["task"] == "classification" and body["task_reason"] == "chosen by you"
+    assert next(c for c in body["columns"] if c["name"] == "rooms")["kind"] == "category"
+
+
 def test_a_binary_label_stays_classes_until_switched(client):
     rng = np.random.default_rng(1)
     rows = ["a,b,label"] + [f"{x:.3f},{y:.3f},{int(x > y)}" for x, y in rng.random((60, 2))]
