@@ -25,7 +25,6 @@ to the MLP, and the means. One BLAS thread (``--threads``) as in ``bench_tables.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -38,7 +37,8 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_tables import read_raw, sklearn_preprocessing, typed  # noqa: E402
+from bench_tables import (read_raw, sklearn_preprocessing, table_parser, typed,  # noqa: E402
+                          with_threads)
 from nncore.config import TrainConfig  # noqa: E402
 from nncore.data.columns import BLANK_TOKENS  # noqa: E402
 from nncore.data.frames import from_frame  # noqa: E402
@@ -107,21 +107,11 @@ def numbers(column) -> np.ndarray:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--tables", type=Path, default=TABLES)
-    parser.add_argument("--only", default="")
+    parser = table_parser(__doc__.splitlines()[0], TABLES)
     parser.add_argument("--settings", type=json.loads, default={})
     parser.add_argument("--product-only", action="store_true",
                         help="train the product alone (the others' columns read nan)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: BLAS's default)")
-    args = parser.parse_args(argv)
-    from threadpoolctl import threadpool_limits
-
-    if args.threads:
-        with threadpool_limits(args.threads):
-            return compare(args)
-    return compare(args)
+    return with_threads(parser.parse_args(argv), compare)
 
 
 def table_scores(raw, label, args):

@@ -101,19 +101,30 @@ def sklearn_accuracy(train, test, label, seed):
     return float(np.mean(model.predict(X_test) == test[label].map(class_name).to_numpy()))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def table_parser(description, tables):
+    """The options every table benchmark takes: seeds, a folder of tables, some of them, and
+    BLAS threads."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--tables", type=Path, default=TABLES)
+    parser.add_argument("--tables", type=Path, default=tables)
     parser.add_argument("--only", default="")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: BLAS's default)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def with_threads(args, compare):
+    """``compare(args)`` with at most ``args.threads`` BLAS threads (0: BLAS's default)."""
     from threadpoolctl import threadpool_limits
 
     if args.threads:
         with threadpool_limits(args.threads):
             return compare(args)
     return compare(args)
+
+
+def main(argv=None):
+    args = table_parser(__doc__.splitlines()[0], TABLES).parse_args(argv)
+    return with_threads(args, compare)
 
 
 def compare(args):

@@ -1,19 +1,11 @@
 """python -m nncore on a table whose label is a number: train, predict, predict --out, --task."""
 import csv
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "nncore", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+from tests.nncore.test_cli import run
 
 
 @pytest.fixture(scope="module")
