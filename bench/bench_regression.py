@@ -37,10 +37,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_tables import (read_raw, sklearn_preprocessing, table_parser, typed,  # noqa: E402
-                          with_threads)
+from bench_tables import (labelled_tables, sklearn_preprocessing, table_parser,  # noqa: E402
+                          typed, with_threads)
 from nncore.config import TrainConfig  # noqa: E402
-from nncore.data.columns import BLANK_TOKENS  # noqa: E402
 from nncore.data.frames import from_frame  # noqa: E402
 from nncore.defaults import default_settings  # noqa: E402
 from nncore.fitting import fit  # noqa: E402
@@ -134,16 +133,10 @@ def table_scores(raw, label, args):
 
 def compare(args):
     """The comparison table for ``args`` (tables, seeds, only, settings)."""
-    manifest = json.loads((args.tables / "manifest.json").read_text())
-    only = {n for n in args.only.split(",") if n}
     print(f"{'table':<24}{'product':>9}{'mlp':>8}{'hgb':>8}{'diff':>8}"
           f"{'s/fit':>7}{'mlp s':>7}{'hgb s':>7}")
     rows = []
-    for name, label in manifest.items():
-        if only and name not in only:
-            continue
-        raw = read_raw(args.tables / name)
-        raw = raw[~raw[label].str.strip().str.lower().isin(BLANK_TOKENS)]
+    for name, label, raw in labelled_tables(args):
         s = table_scores(raw, label, args)
         rows.append([s[n][0] for n in LEARNERS])
         print(f"{name:<24}{s['product'][0]:>9.3f}{s['mlp'][0]:>8.3f}{s['hgb'][0]:>8.3f}"

@@ -127,19 +127,25 @@ def main(argv=None):
     return with_threads(args, compare)
 
 
-def compare(args):
-    """The comparison table for ``args`` (tables, seeds, only)."""
-    from sklearn.model_selection import train_test_split
-
+def labelled_tables(args):
+    """``(file name, label column, rows with a label)`` of each table in ``args.tables``'s
+    manifest (only those named by ``args.only``, when it names any)."""
     manifest = json.loads((args.tables / "manifest.json").read_text())
     only = {n for n in args.only.split(",") if n}
-    print(f"{'table':<20}{'product':>9}{'sklearn':>9}{'diff':>8}{'s/fit':>8}{'sk s/fit':>9}")
-    rows = []
     for name, label in manifest.items():
         if only and name not in only:
             continue
         raw = read_raw(args.tables / name)
-        raw = raw[~raw[label].str.strip().str.lower().isin(BLANK_TOKENS)]
+        yield name, label, raw[~raw[label].str.strip().str.lower().isin(BLANK_TOKENS)]
+
+
+def compare(args):
+    """The comparison table for ``args`` (tables, seeds, only)."""
+    from sklearn.model_selection import train_test_split
+
+    print(f"{'table':<20}{'product':>9}{'sklearn':>9}{'diff':>8}{'s/fit':>8}{'sk s/fit':>9}")
+    rows = []
+    for name, label, raw in labelled_tables(args):
         ours, theirs, t_ours, t_theirs = [], [], [], []
         for seed in range(args.seeds):
             train, test = train_test_split(raw, test_size=0.2, random_state=seed,
