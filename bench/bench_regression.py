@@ -25,7 +25,6 @@ to the MLP, and the means. One BLAS thread (``--threads``) as in ``bench_tables.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -38,9 +37,9 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_tables import read_raw, sklearn_preprocessing, typed  # noqa: E402
+from bench_tables import (labelled_tables, sklearn_preprocessing, table_parser,  # noqa: E402
+                          typed, with_threads)
 from nncore.config import TrainConfig  # noqa: E402
-from nncore.data.columns import BLANK_TOKENS  # noqa: E402
 from nncore.data.frames import from_frame  # noqa: E402
 from nncore.defaults import default_settings  # noqa: E402
 from nncore.fitting import fit  # noqa: E402
@@ -107,21 +106,11 @@ def numbers(column) -> np.ndarray:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--tables", type=Path, default=TABLES)
-    parser.add_argument("--only", default="")
+    parser = table_parser(__doc__.splitlines()[0], TABLES)
     parser.add_argument("--settings", type=json.loads, default={})
     parser.add_argument("--product-only", action="store_true",
                         help="train the product alone (the others' columns read nan)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: BLAS's default)")
-    args = parser.parse_args(argv)
-    from threadpoolctl import threadpool_limits
-
-    if args.threads:
-        with threadpool_limits(args.threads):
-            return compare(args)
-    return compare(args)
+    return with_threads(parser.parse_args(argv), compare)
 
 
 def table_scores(raw, label, args):
@@ -144,16 +133,10 @@ def table_scores(raw, label, args):
 
 def compare(args):
     """The comparison table for ``args`` (tables, seeds, only, settings)."""
-    manifest = json.loads((args.tables / "manifest.json").read_text())
-    only = {n for n in args.only.split(",") if n}
     print(f"{'table':<24}{'product':>9}{'mlp':>8}{'hgb':>8}{'diff':>8}"
           f"{'s/fit':>7}{'mlp s':>7}{'hgb s':>7}")
     rows = []
-    for name, label in manifest.items():
-        if only and name not in only:
-            continue
-        raw = read_raw(args.tables / name)
-        raw = raw[~raw[label].str.strip().str.lower().isin(BLANK_TOKENS)]
+    for name, label, raw in labelled_tables(args):
         s = table_scores(raw, label, args)
         rows.append([s[n][0] for n in LEARNERS])
         print(f"{name:<24}{s['product'][0]:>9.3f}{s['mlp'][0]:>8.3f}{s['hgb'][0]:>8.3f}"

@@ -14,7 +14,10 @@ The graph reproduces ``Model.predict_proba`` on the model's feature rows:
 * the output head, from ``OUTPUT_HEADS`` keyed by the output's name: ``sigmoid`` or
   ``softmax`` give ``probabilities`` float32 ``[N, k]``, ``label`` int64 ``[N]`` (the class
   index: the arg-max, or ``p > 0.5`` for a single sigmoid unit) and ``class_name`` string
-  ``[N]`` (``label`` looked up in the class names by a ``Gather``).
+  ``[N]`` (``label`` looked up in the class names by a ``Gather``); ``linear`` (regression)
+  gives ``value`` float64 ``[N]`` in the label's units: the identity, then the model's
+  ``TargetTransform`` undone inside the graph (``z * std + mean``, then ``Exp`` for a log
+  target, clipped below float64's overflow as ``TargetTransform.inverse`` clips).
 
 ``metadata_props`` carry what a user needs to build the input: ``feature_names`` (JSON list),
 ``classes`` (JSON list, in output order), ``encoding`` (the column encoding's JSON, tables
@@ -31,6 +34,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from nncore.data.targets import MAX_LOG, TargetTransform
 from nncore.nn.convnet import ConvNetwork
 
 OPSET = 17
@@ -137,8 +141,20 @@ def _probability_outputs(g, model):
     return [probs, *_label_outputs(g, "probabilities", model.classes, single_unit=k == 1)]
 
 
+def _linear_head(g, z, model):
+    """Regression: ``value`` [N] float64, the label's units (``Model.predict_values``)."""
+    target = model.target or TargetTransform()
+    z64 = g.op("Cast", [z], to=TensorProto.DOUBLE)
+    scaled = g.op("Mul", [z64, g.const("target_std", np.array(target.std, np.float64))])
+    g_y = g.op("Add", [scaled, g.const("target_mean", np.array(target.mean, np.float64))])
+    if target.log:
+        g_y = g.op("Exp", [g.op("Min", [g_y, g.const("max_log", np.array(MAX_LOG))])])
+    g.op("Squeeze", [g_y, g.const("axis", np.array([1], np.int64))], outputs=["value"])
+    return [helper.make_tensor_value_info("value", TensorProto.DOUBLE, ["N"])]
+
+
 #: output layer name (``outputs.OUTPUTS``) -> head ``(graph, z, model) -> output value infos``
-OUTPUT_HEADS = {"sigmoid": _sigmoid_head, "softmax": _softmax_head}
+OUTPUT_HEADS = {"sigmoid": _sigmoid_head, "softmax": _softmax_head, "linear": _linear_head}
 
 
 def feature_names(model) -> list[str]:

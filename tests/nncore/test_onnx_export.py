@@ -10,6 +10,7 @@ import pytest
 
 from nncore.data.images import ImageGeometry
 from nncore.data.scaling import Scaler
+from nncore.data.targets import TargetTransform
 from nncore.model import Model
 from nncore.nn.convnet import ConvNetwork
 from nncore.nn.network import Network
@@ -108,7 +109,22 @@ def test_tutorial_network_loads_in_a_fresh_process(tmp_path):
 def test_unknown_output_is_refused():
     model = Model(Network([2, 2], "relu", "softmax", rng=0), ["a", "b"],
                   Scaler().fit(np.eye(2)))
-    model.network.output = "linear"
-    with pytest.raises(ValueError, match="no output head 'linear'"):
+    model.network.output = "mystery"
+    with pytest.raises(ValueError, match="no output head 'mystery'"):
         to_onnx(model)
-    assert set(OUTPUT_HEADS) == {"sigmoid", "softmax"}
+    assert set(OUTPUT_HEADS) == {"sigmoid", "softmax", "linear"}
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_regression_value_agrees_with_predict_values(log):
+    """The linear head undoes the target transform inside the graph: de-standardise, exp."""
+    rng = np.random.default_rng(9)
+    X = rng.normal(3, 2, (30, 4))
+    target = TargetTransform(log=log, mean=3.2 if log else 250.0, std=0.7 if log else 80.0)
+    model = Model(Network([4, 6, 1], "relu", "linear", rng=10), [], Scaler().fit(X),
+                  target=target)
+    (value,) = run_onnx(model, X)
+    expected = model.predict_values(X)
+    assert value.shape == (30,) and value.dtype == np.float64
+    np.testing.assert_allclose(value, expected, rtol=1e-5)
+    assert np.ptp(expected) > 0 and (expected.min() > 0 if log else True)
