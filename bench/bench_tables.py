@@ -62,41 +62,58 @@ def product_accuracy(train, test, label, seed):
     return float(np.mean(model.predict(X_test) == truth))
 
 
-def sklearn_accuracy(train, test, label, seed):
+def typed(frame, label):
+    """The feature columns of text cells as pandas would type them: blanks NaN, a column
+    of numbers numeric, the rest text."""
+    frame = frame.drop(columns=[label])
+    frame = frame.mask(frame.apply(lambda c: c.str.strip().str.lower().isin(BLANK_TOKENS)))
+    return frame.apply(lambda c: pd.to_numeric(c)
+                       if pd.to_numeric(c.dropna(), errors="coerce").notna().all() else c)
+
+
+def sklearn_preprocessing(X_train):
+    """scikit-learn's usual table preparation for ``X_train``'s columns: median imputing and
+    standard scaling of the numbers, most-frequent imputing and one-hot encoding of the text."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
-    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    def typed(frame):
-        frame = frame.drop(columns=[label])
-        frame = frame.mask(frame.apply(lambda c: c.str.strip().str.lower().isin(BLANK_TOKENS)))
-        return frame.apply(lambda c: pd.to_numeric(c)
-                           if pd.to_numeric(c.dropna(), errors="coerce").notna().all() else c)
-
-    X_train, X_test = typed(train), typed(test)
     numeric = [c for c in X_train.columns if pd.api.types.is_numeric_dtype(X_train[c])]
     text = [c for c in X_train.columns if c not in numeric]
-    prep = ColumnTransformer([
+    return ColumnTransformer([
         ("num", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
         ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                               OneHotEncoder(handle_unknown="ignore")), text),
     ])
-    model = make_pipeline(prep, MLPClassifier(max_iter=500, random_state=seed))
+
+
+def sklearn_accuracy(train, test, label, seed):
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+
+    X_train, X_test = typed(train, label), typed(test, label)
+    model = make_pipeline(sklearn_preprocessing(X_train),
+                          MLPClassifier(max_iter=500, random_state=seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X_train, train[label].map(class_name))
     return float(np.mean(model.predict(X_test) == test[label].map(class_name).to_numpy()))
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def table_parser(description, tables):
+    """The options every table benchmark takes: seeds, a folder of tables, some of them, and
+    BLAS threads."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--tables", type=Path, default=TABLES)
+    parser.add_argument("--tables", type=Path, default=tables)
     parser.add_argument("--only", default="")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (0: BLAS's default)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def with_threads(args, compare):
+    """``compare(args)`` with at most ``args.threads`` BLAS threads (0: BLAS's default)."""
     from threadpoolctl import threadpool_limits
 
     if args.threads:
@@ -105,19 +122,30 @@ def main(argv=None):
     return compare(args)
 
 
-def compare(args):
-    """The comparison table for ``args`` (tables, seeds, only)."""
-    from sklearn.model_selection import train_test_split
+def main(argv=None):
+    args = table_parser(__doc__.splitlines()[0], TABLES).parse_args(argv)
+    return with_threads(args, compare)
 
+
+def labelled_tables(args):
+    """``(file name, label column, rows with a label)`` of each table in ``args.tables``'s
+    manifest (only those named by ``args.only``, when it names any)."""
     manifest = json.loads((args.tables / "manifest.json").read_text())
     only = {n for n in args.only.split(",") if n}
-    print(f"{'table':<20}{'product':>9}{'sklearn':>9}{'diff':>8}{'s/fit':>8}{'sk s/fit':>9}")
-    rows = []
     for name, label in manifest.items():
         if only and name not in only:
             continue
         raw = read_raw(args.tables / name)
-        raw = raw[~raw[label].str.strip().str.lower().isin(BLANK_TOKENS)]
+        yield name, label, raw[~raw[label].str.strip().str.lower().isin(BLANK_TOKENS)]
+
+
+def compare(args):
+    """The comparison table for ``args`` (tables, seeds, only)."""
+    from sklearn.model_selection import train_test_split
+
+    print(f"{'table':<20}{'product':>9}{'sklearn':>9}{'diff':>8}{'s/fit':>8}{'sk s/fit':>9}")
+    rows = []
+    for name, label, raw in labelled_tables(args):
         ours, theirs, t_ours, t_theirs = [], [], [], []
         for seed in range(args.seeds):
             train, test = train_test_split(raw, test_size=0.2, random_state=seed,

@@ -15,6 +15,7 @@ import numpy as np
 
 from nncore.cli_args import EXIT_BAD_INPUT, UNSET, build_parser
 from nncore.config import TrainConfig
+from nncore.nn.metrics import mae, r2
 from nncore.scoring import score_file
 
 
@@ -56,12 +57,15 @@ def cmd_train(args) -> int:
     if args.out:
         model.save(args.out)
     if args.json:
+        numbers = {key: result[key] for key in ("val_r2", "val_mae", "val_rmse")
+                   if result["task"] == "regression"}
         print(json.dumps({
             "train_accuracy": result["train_accuracy"],
             "val_accuracy": result["val_accuracy"],
             "final_cost": result["final_cost"],
             "epochs": result["epochs"],
             "seconds": round(result["seconds"], 3),
+            **numbers,
         }))
         return 0
     _describe_dataset(dataset)
@@ -96,8 +100,10 @@ def _describe_dataset(dataset) -> None:
         f", {picture.height}x{picture.width} pictures stored "
         f"{'column by column' if picture.order == 'F' else 'row by row'}, "
         f"blank {picture.vmin:g} .. ink {picture.vmax:g}")
+    answer = ("a number to predict" if dataset.task == "regression"
+              else f"{len(dataset.classes)} classes")
     print(f"{dataset.name}: {dataset.n_samples} rows, {dataset.n_features} features, "
-          f"{len(dataset.classes)} classes{pictures}")
+          f"{answer}{pictures}")
 
 
 def _describe_training(model, result, config) -> None:
@@ -109,8 +115,23 @@ def _describe_training(model, result, config) -> None:
     averaged = result["history"].get("averaged_epochs")
     if averaged and averaged[0] < averaged[1]:
         print(f"the model averages the weights of epochs {averaged[0]}-{averaged[1]}")
+    if result["task"] == "regression":
+        _describe_numbers(result)
+        return
     print(f"training accuracy {result['train_accuracy']:.2%}"
           + (f", validation accuracy {val:.2%}" if val is not None else ""))
+
+
+def _describe_numbers(result) -> None:
+    """A regression run's figures in the label's units, beside always predicting the mean."""
+    print(f"target: {result['target_transform']}")
+    print(f"training R² {result['train_r2']:.3f}, MAE {result['train_mae']:.4g}, "
+          f"RMSE {result['train_rmse']:.4g}")
+    if result["val_r2"] is not None:
+        base = result["baseline"]
+        print(f"validation R² {result['val_r2']:.3f}, MAE {result['val_mae']:.4g}, RMSE "
+              f"{result['val_rmse']:.4g} (always predicting the training mean: R² "
+              f"{base['val_r2']:.3f}, MAE {base['val_mae']:.4g}, RMSE {base['val_rmse']:.4g})")
 
 
 def cmd_predict(args) -> int:
@@ -127,6 +148,8 @@ def cmd_predict(args) -> int:
         X, labels = load_features(args.data, n_features=model.n_features,
                                   label_column=args.label_column)
     predictions = model.predict(X)
+    if model.task == "regression":
+        return _print_numbers(predictions, labels, args.json)
     acc = None
     if labels is not None:
         acc = float(accuracy(np.asarray(labels, dtype=str), predictions))
@@ -137,6 +160,30 @@ def cmd_predict(args) -> int:
             print(label)
         if acc is not None:
             print(f"accuracy {acc:.2%} on {len(predictions)} rows", file=sys.stderr)
+    return 0
+
+
+def _print_numbers(values, labels, as_json) -> int:
+    """A regression model's predictions, one number a line (or JSON), scored by R² and MAE
+    when the file has the label."""
+    scores = {}
+    if labels is not None:
+        truth = np.asarray(labels, dtype=object)
+        try:
+            truth = truth.astype(np.float64)
+        except ValueError:
+            raise BadInput("the label column holds text: a regression model scores numbers "
+                           "only") from None
+        scores = {"r2": r2(truth, values), "mae": mae(truth, values)}
+    if as_json:
+        print(json.dumps({"accuracy": None, "predictions": [float(v) for v in values],
+                          **scores}))
+        return 0
+    for value in values:
+        print(f"{value:.6g}")
+    if scores:
+        print(f"R² {scores['r2']:.3f}, MAE {scores['mae']:.4g} on {len(values)} rows",
+              file=sys.stderr)
     return 0
 
 
@@ -158,7 +205,10 @@ def _predict_file(model, args) -> int:
              if summary["errors"] else ""))
     for column, count in sorted(summary["unseen"].items()):
         print(f'"{column}": {count} rows with a category not seen in training')
-    if metrics:
+    if metrics and metrics.get("r2") is not None:
+        print(f"R² {metrics['r2']:.3f}, MAE {metrics['mae']:.4g}, RMSE {metrics['rmse']:.4g} "
+              f"on the {metrics['rows']} labelled rows")
+    elif metrics and metrics["accuracy"] is not None:
         print(f"accuracy {metrics['accuracy']:.2%} on the {metrics['rows']} labelled rows")
     return 0
 
@@ -178,11 +228,12 @@ def cmd_export(args) -> int:
         _check_writable(args.card, "card.json", "--card")
     save_onnx(model, args.onnx)
     inputs = describe_inputs(model)
+    outputs = ("'value' (the label's units)" if model.task == "regression"
+               else "'probabilities', 'label', 'class_name'")
     listed = ", ".join(f"'{d['name']}' {d['type']} [N, {d['shape'][1]}]" for d in inputs[:6])
     more = f" and {len(inputs) - 6} more" if len(inputs) > 6 else ""
     print(f"ONNX model (opset {OPSET}, IR {IR_VERSION}; onnxruntime {ONNXRUNTIME}) written to "
-          f"{args.onnx}: input{'s' if len(inputs) > 1 else ''} {listed}{more}; outputs "
-          "'probabilities', 'label', 'class_name'")
+          f"{args.onnx}: input{'s' if len(inputs) > 1 else ''} {listed}{more}; outputs {outputs}")
     if args.card:
         card = model_card(model, dataset_name=args.dataset_name,
                           date=time.strftime("%Y-%m-%d", time.gmtime()))
@@ -243,7 +294,8 @@ def _load(path, args):
     if str(path).endswith(".npz"):
         return with_image(load_sample(path), _image_override(args))
     return load_dataset(path, x_sheet=args.x_sheet, y_sheet=args.y_sheet,
-                        label_column=args.label_column, image=_image_override(args))
+                        label_column=args.label_column, image=_image_override(args),
+                        task=args.task)
 
 
 def _image_override(args):
@@ -289,8 +341,9 @@ class _Progress:
         filled = int(width * done / max(total, 1))
         elapsed = time.perf_counter() - self.started
         eta = elapsed / max(done, 1) * (total - done)
-        val = record.get("val_accuracy")
-        tail = f" val {val:.1%}" if val is not None else ""
+        val, val_r2 = record.get("val_accuracy"), record.get("val_r2")
+        tail = (f" val {val:.1%}" if val is not None
+                else f" val R² {val_r2:.3f}" if val_r2 is not None else "")
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] epoch {done}/{total} "
                          f"cost {record['cost']:.4f}{tail} eta {eta:4.0f}s ")
         sys.stderr.flush()

@@ -73,6 +73,9 @@ def _train_parser(sub):
                             "default: detected")
     train.add_argument("--not-image", action="store_true",
                        help="the rows are not pictures (no image detection, no augmentation)")
+    train.add_argument("--task", choices=["classification", "regression"], default=None,
+                       help="classes or a number to predict (default: what the label column "
+                            "suggests: many distinct numbers are a number to predict)")
     _network_options(train)
     train.add_argument("--lr-schedule", default=UNSET, help="constant or cosine (the rate "
                        "falls smoothly to zero by the last epoch)")
@@ -118,9 +121,9 @@ def _predict_parser(sub):
     predict.add_argument("data", help="xlsx / csv with the model's features (and optionally labels)")
     predict.add_argument("--label-column", default=None)
     predict.add_argument("--out", default=None, metavar="PREDICTIONS.csv",
-                         help="write every row of DATA with its predicted label, a probability "
-                              "per class and an error column to this CSV (read in chunks: "
-                              "files of any size)")
+                         help="write every row of DATA with its predicted label (a number "
+                              "for a regression model), a probability per class and an error "
+                              "column to this CSV (read in chunks: files of any size)")
     predict.add_argument("--json", action="store_true")
     predict.set_defaults(command="predict")
 
@@ -131,7 +134,8 @@ def _export_parser(sub):
     export.add_argument("--onnx", required=True, metavar="OUT.onnx",
                         help="the ONNX graph: one input per table column (numbers float32, "
                              "categories string; blanks NaN or empty), or 'pixels' [N, d]; "
-                             "outputs 'probabilities', 'label' (class index), 'class_name'")
+                             "outputs 'probabilities', 'label' (class index), 'class_name'; "
+                             "a regression model's output is 'value' [N] in the label's units")
     export.add_argument("--card", default=None, metavar="CARD.json",
                         help="also write the JSON model card (columns, classes, settings, "
                              "the ONNX inputs and outputs, today's date)")

@@ -5,14 +5,19 @@
 1. ``check_for_dataset`` (``config.py``) refuses settings this kind of data cannot take;
 2. ``split_rows``: a seeded train/validation split, stratified by class;
 3. ``scale_rows``: a ``Scaler`` fitted on the training rows only, applied to both sides;
-4. ``training_extras`` (``digits/extras.py``): what pictures add (synthetic and real pen
+4. ``TARGETS[task]``: what the network's outputs stand for (``Target``): classes through the
+   settings' output, or a number through a ``"linear"`` output learning the label as a
+   ``TargetTransform`` fitted on the training rows (standardised, after a log when skewed);
+5. ``training_extras`` (``digits/extras.py``): what pictures add (synthetic and real pen
    digits as extra training rows, the augmenter, the drawing profile); nothing for tables;
-5. ``build_network``: ``[n_features, *hidden_layers, n_classes]``, conv blocks first if asked;
-6. ``train_network``: the epoch loop (``nn/training.py``) with the settings' optimiser;
-7. ``FIGURES[task]`` and ``run_result``: the model and the figures a person wants afterwards.
+6. ``build_network``: ``[n_features, *hidden_layers, n_outputs]``, conv blocks first if asked;
+7. ``train_network``: the epoch loop (``nn/training.py``) with the settings' optimiser;
+8. ``FIGURES[task]`` and ``run_result``: the model and the figures a person wants afterwards.
 
-A task other than classification (regression) adds one entry to ``FIGURES`` and splits
-without stratifying; the other stages do not change. Five independent random streams are
+The task is the dataset's (``Dataset.task``). Regression is one entry in ``TARGETS`` and one
+in ``FIGURES``, and splits without stratifying; the other stages do not change. Its output
+follows the task: a regression network always has a ``"linear"`` output (the settings'
+``output`` names a classifier's and is ignored; the result says ``"output": "linear"``). Five independent random streams are
 drawn from the one seed (``RANDOM_STREAMS``: split, initial weights, batches and augmentation,
 synthetic digits, pen digits), so changing, say, the architecture does not change which rows
 are held out, nor asking for more synthetic digits which pen digits are drawn.
@@ -27,11 +32,13 @@ import numpy as np
 from nncore.config import TrainConfig, check_for_dataset
 from nncore.data.scaling import Scaler
 from nncore.data.splits import stratified_split
+from nncore.data.targets import TargetTransform
 from nncore.digits.extras import training_extras
 from nncore.model import Model
 from nncore.nn.convnet import ConvNetwork
-from nncore.nn.metrics import accuracy, confusion_matrix
+from nncore.nn.metrics import accuracy, confusion_matrix, mae, r2, rmse
 from nncore.nn.network import Network
+from nncore.nn.tasks import Regression
 from nncore.nn.training import train
 
 #: the random streams spawned from ``config.seed``, in spawn order (the order fixes the numbers)
@@ -59,6 +66,28 @@ class Rows:
         return len(self.train_idx)
 
 
+@dataclass
+class Target:
+    """What the network's outputs stand for, by task.
+
+    ``task``: ``"classification"`` or ``"regression"`` (``Dataset.task``); ``output``: the
+    output layer (``nn/outputs.py``); ``n_outputs``: its units (the classes, or 1 number);
+    ``transform``: regression's ``TargetTransform`` (label units <-> what the network learns),
+    None for classes; ``training_task``: what ``train`` measures (``nn/tasks.py``).
+    """
+
+    task: str
+    output: str
+    n_outputs: int
+    transform: TargetTransform | None = None
+
+    @property
+    def training_task(self):
+        if self.transform is None:
+            return self.task
+        return Regression(inverse=self.transform.inverse)
+
+
 def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, pen_strokes=None):
     """Train a model on ``dataset`` with ``config``; returns ``(model, result)``.
 
@@ -73,17 +102,19 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
     config = config or TrainConfig()
     check_for_dataset(config, {"image": dataset.image, "classes": dataset.classes})
     rngs = random_streams(config.seed)
-    train_idx, val_idx = split_rows(dataset, config, rngs["split"])
+    train_idx, val_idx = split_rows(dataset, config, rngs["split"],
+                                    stratify=dataset.task == "classification")
     scaler, rows = scale_rows(dataset, train_idx, val_idx)
+    target, rows = TARGETS[dataset.task](dataset, config, rows)
     extras = training_extras(dataset, config, train_idx, scaler, rngs["synthetic"], rngs["pen"],
                              phase=phase, pen_strokes=pen_strokes)
     rows = add_training_rows(rows, extras.X, extras.y)
-    network = build_network(dataset, config, rngs["init"])
+    network = build_network(dataset, config, rngs["init"], target)
     history, seconds = train_network(network, config, rows, extras.augment, rngs["train"],
-                                     callback)
+                                     callback, target.training_task)
     model = Model(network, dataset.classes, scaler, image=dataset.image, profile=extras.profile,
-                  config=config.to_dict(), encoding=dataset.encoding)
-    figures = FIGURES[task_of(config)](network, rows, len(dataset.classes))
+                  config=config.to_dict(), encoding=dataset.encoding, target=target.transform)
+    figures = FIGURES[target.task](network, rows, dataset, target)
     return model, run_result(config, history, seconds, extras, rows, figures)
 
 
@@ -119,6 +150,26 @@ def scale_rows(dataset, train_idx, val_idx) -> tuple[Scaler, Rows]:
     return scaler, Rows(train_idx, val_idx, X_train, y_train, X_val, y_val)
 
 
+def class_target(dataset, config: TrainConfig, rows: Rows) -> tuple[Target, Rows]:
+    """Classes: one output unit per class through the settings' output; labels as they are."""
+    return Target("classification", config.output, len(dataset.classes)), rows
+
+
+def number_target(dataset, config: TrainConfig, rows: Rows) -> tuple[Target, Rows]:
+    """A number: one ``"linear"`` unit learning ``TargetTransform.fit`` of the training rows'
+    labels (standardised, after a log when the label is positive and strongly skewed); the
+    rows' labels become what the network learns, on both sides of the split."""
+    transform = TargetTransform.fit(rows.y_train, log="auto")
+    y_val = transform.transform(rows.y_val) if rows.y_val is not None else None
+    return (Target("regression", "linear", 1, transform),
+            Rows(rows.train_idx, rows.val_idx, rows.X_train, transform.transform(rows.y_train),
+                 rows.X_val, y_val))
+
+
+#: the target stage of each task (``Dataset.task``): ``(dataset, config, rows) -> (Target, rows)``
+TARGETS = {"classification": class_target, "regression": number_target}
+
+
 def add_training_rows(rows: Rows, X, y) -> Rows:
     """``rows`` with extra scaled training rows ``X`` (m, d), labels ``y`` (m,) after the
     dataset's own (none when ``X`` is None); validation is untouched."""
@@ -128,24 +179,27 @@ def add_training_rows(rows: Rows, X, y) -> Rows:
                 np.concatenate([rows.y_train, y]), rows.X_val, rows.y_val)
 
 
-def build_network(dataset, config: TrainConfig, rng):
-    """The network the settings describe for this dataset: fully connected, or convolutional
-    blocks first when ``config.conv_filters`` is set (``check_for_dataset`` has made sure the
-    rows are pictures then)."""
+def build_network(dataset, config: TrainConfig, rng, target: Target):
+    """The network the settings describe for this dataset, ending in ``target``'s output layer
+    of ``target.n_outputs`` units: fully connected, or convolutional blocks first when
+    ``config.conv_filters`` is set (``check_for_dataset`` has made sure the rows are pictures
+    then)."""
     if config.conv_filters:
-        return ConvNetwork(dataset.image, len(dataset.classes), conv_filters=config.conv_filters,
+        return ConvNetwork(dataset.image, target.n_outputs, conv_filters=config.conv_filters,
                            hidden_layers=config.hidden_layers, kernel=config.conv_kernel,
-                           padding="same", activation=config.activation, output=config.output,
+                           padding="same", activation=config.activation, output=target.output,
                            init=config.init, rng=rng)
-    sizes = [dataset.n_features, *config.hidden_layers, len(dataset.classes)]
-    return Network(sizes, activation=config.activation, output=config.output, init=config.init,
+    sizes = [dataset.n_features, *config.hidden_layers, target.n_outputs]
+    return Network(sizes, activation=config.activation, output=target.output, init=config.init,
                    rng=rng)
 
 
-def train_network(network, config: TrainConfig, rows: Rows, augment, rng, callback):
+def train_network(network, config: TrainConfig, rows: Rows, augment, rng, callback,
+                  task="classification"):
     """Train ``network`` in place on ``rows`` as ``config`` says; ``(history, seconds)``.
 
-    Early stopping (``config.patience``) needs the validation rows, so it is off without them.
+    ``task``: what the history measures (``Target.training_task``). Early stopping
+    (``config.patience``) needs the validation rows, so it is off without them.
     """
     started = time.perf_counter()
     history = train(network, rows.X_train, rows.y_train, optimizer=config.optimizer,
@@ -154,29 +208,25 @@ def train_network(network, config: TrainConfig, rows: Rows, augment, rng, callba
                     y_val=rows.y_val,
                     patience=config.patience if rows.X_val is not None else None,
                     callback=callback, augment=augment, schedule=config.lr_schedule,
-                    average_last=config.average_last)
+                    average_last=config.average_last, task=task)
     return history, time.perf_counter() - started
 
 
-def task_of(config: TrainConfig) -> str:
-    """The kind of answer the network gives, the key of its figures in ``FIGURES``: every
-    output of ``nn/outputs.py`` answers with a class today."""
-    return "classification"
-
-
-def classification_figures(network, rows: Rows, n_classes) -> dict:
+def classification_figures(network, rows: Rows, dataset, target: Target) -> dict:
     """Accuracy on both sides, the validation predictions and the confusion matrix.
 
     About the dataset's own rows only (extra training rows are left out). ``val_predictions``
     are class indices in the order of ``rows.val_idx``; ``confusion_matrix`` (k, k) counts the
     validation rows, or the training rows when there is no validation set.
     """
+    n_classes = target.n_outputs
     X_train, y_train = rows.X_train[:rows.n_own], rows.y_train[:rows.n_own]
     train_pred = network.predict(X_train)
     val_pred = network.predict(rows.X_val) if rows.X_val is not None else None
     cm = (confusion_matrix(rows.y_val, val_pred, n_classes) if val_pred is not None
           else confusion_matrix(y_train, train_pred, n_classes))
     return {
+        "task": "classification",
         "train_accuracy": float(accuracy(y_train, train_pred)),
         "val_accuracy": float(accuracy(rows.y_val, val_pred)) if val_pred is not None else None,
         "val_predictions": [int(p) for p in val_pred] if val_pred is not None else [],
@@ -184,8 +234,40 @@ def classification_figures(network, rows: Rows, n_classes) -> dict:
     }
 
 
-#: the figures stage of each task (``task_of``): ``figures(network, rows, n_classes) -> dict``
-FIGURES = {"classification": classification_figures}
+def regression_figures(network, rows: Rows, dataset, target: Target) -> dict:
+    """R², MAE and RMSE on both sides in the label's units, beside the mean's baseline.
+
+    Predictions go through ``target.transform.inverse``; the true values are the dataset's
+    own labels. ``baseline``: the validation figures of always predicting the training rows'
+    mean (R² at or just under 0). ``val_predictions``: floats in label units in the order of
+    ``rows.val_idx``. Every ``val_*`` is None without validation rows.
+    """
+    y_train = dataset.y[rows.train_idx].astype(np.float64)
+    train = number_scores(y_train, target.transform.inverse(
+        network.predict_values(rows.X_train[:rows.n_own])))
+    has_val = rows.X_val is not None
+    y_val = dataset.y[rows.val_idx].astype(np.float64) if has_val else None
+    val_pred = target.transform.inverse(network.predict_values(rows.X_val)) if has_val else None
+    val = number_scores(y_val, val_pred) if has_val else dict.fromkeys(train)
+    base = (number_scores(y_val, np.full(len(y_val), y_train.mean())) if has_val
+            else dict.fromkeys(train))
+    return {
+        "task": "regression", "output": target.output,
+        "train_accuracy": None, "val_accuracy": None,
+        **{f"train_{k}": v for k, v in train.items()}, **{f"val_{k}": v for k, v in val.items()},
+        "baseline": {f"val_{k}": v for k, v in base.items()},
+        "val_predictions": [float(p) for p in val_pred] if has_val else [],
+        "target_transform": target.transform.reason,
+    }
+
+
+def number_scores(y, predicted) -> dict:
+    """``{"r2", "mae", "rmse"}`` of predictions ``predicted`` (n,) against labels ``y`` (n,)."""
+    return {"r2": r2(y, predicted), "mae": mae(y, predicted), "rmse": rmse(y, predicted)}
+
+
+#: the figures stage of each task: ``figures(network, rows, dataset, target) -> dict``
+FIGURES = {"classification": classification_figures, "regression": regression_figures}
 
 
 def run_result(config: TrainConfig, history, seconds, extras, rows: Rows, figures) -> dict:
@@ -193,9 +275,11 @@ def run_result(config: TrainConfig, history, seconds, extras, rows: Rows, figure
 
     ``history`` (columnar lists), ``final_cost``, ``epochs`` (run), ``learning_rate``,
     ``synthetic_digits`` / ``pen_digits`` (extra training rows of each kind), ``seconds``,
-    ``stopped``, ``best_epoch``, ``val_indices`` (row indices into the dataset); for
+    ``stopped``, ``best_epoch``, ``val_indices`` (row indices into the dataset), ``task``; for
     classification ``train_accuracy``, ``val_accuracy`` (None without a validation set),
-    ``val_predictions`` and ``confusion_matrix`` (``classification_figures``).
+    ``val_predictions`` and ``confusion_matrix`` (``classification_figures``); for regression
+    ``train_r2``, ``val_r2``, ``train_mae``, ``val_mae``, ``train_rmse``, ``val_rmse``,
+    ``baseline``, ``val_predictions`` and ``target_transform`` (``regression_figures``).
     """
     return {
         "history": history,

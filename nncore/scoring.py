@@ -6,8 +6,10 @@ is never held whole) and writes ``out_path``, a UTF-8 CSV with, per input row:
 
 * the input's columns as read (extra columns untouched, as text);
 * ``predicted_<label>``: the predicted class as the dataset names it (``<label>`` the training
-  label column's name, ``label`` for a model without one);
-* ``probability_<class>`` for every class, in the model's class order (6 decimals);
+  label column's name, ``label`` for a model without one); for a regression model the
+  predicted number in the label's units;
+* ``probability_<class>`` for every class, in the model's class order (6 decimals; none for
+  a regression model);
 * ``error``: empty, or what made the row unreadable (its prediction columns are then empty).
 
 Rows are read as the model read its training file (``data.rows``): a table model matches
@@ -15,7 +17,8 @@ its columns by name in any order (a missing column is a ``ValueError`` naming it
 numbers, and switches no unit on for a blank or unseen category (both counted); a model of
 numeric features only (pictures, the tutorial layout) takes every column but the label in
 order. When the label column is present, the summary scores the predictions on the rows that
-have a label: accuracy and a confusion matrix (rows: true class, columns: predicted).
+have a label: accuracy and a confusion matrix (rows: true class, columns: predicted); for a
+regression model R², MAE and RMSE in the label's units (``_NumberMetrics``).
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from nncore.data.chunks import open_rows
 from nncore.data.dataset import class_name
 from nncore.data.columns import is_blank_token
 from nncore.data.rows import row_reader
+from nncore.data.task import MAX_TARGET
 
 MAX_ERROR_EXAMPLES = 5
 
@@ -63,8 +67,50 @@ class _Metrics:
                 "unknown_labels": self.unknown}
 
 
+class _NumberMetrics:
+    """Running sums over the labelled rows of a regression model, for R², MAE and RMSE.
+
+    ``R² = 1 - SS_res / SS_tot`` with ``SS_tot = sum y**2 - (sum y)**2 / n``: one pass, the
+    file never held whole. Labels that are not finite numbers count as ``unknown_labels``.
+    """
+
+    def __init__(self, classes=None):
+        self.n = self.unknown = 0
+        self.abs_error = self.sq_error = self.total = self.sq_total = 0.0
+
+    def add(self, labels: pd.Series, predicted, ok):
+        keep = ok & ~is_blank_token(labels)
+        y = pd.to_numeric(labels[keep].astype(str).str.strip(), errors="coerce").to_numpy(
+            dtype=np.float64)
+        known = np.isfinite(y) & (np.abs(y) <= MAX_TARGET)
+        self.unknown += int((~known).sum())
+        y, error = y[known], predicted[keep][known] - y[known]
+        self.n += len(y)
+        self.abs_error += float(np.abs(error).sum())
+        self.sq_error += float((error * error).sum())
+        self.total += float(y.sum())
+        self.sq_total += float((y * y).sum())
+
+    def result(self):
+        if not self.n + self.unknown:
+            return None
+        n = max(self.n, 1)
+        ss_tot = self.sq_total - self.total ** 2 / n
+        r2 = (1.0 - self.sq_error / ss_tot if ss_tot > 0
+              else float(self.sq_error == 0.0))
+        return {"rows": self.n + self.unknown, "accuracy": None,
+                "r2": r2 if self.n else None, "mae": self.abs_error / n if self.n else None,
+                "rmse": (self.sq_error / n) ** 0.5 if self.n else None,
+                "unknown_labels": self.unknown}
+
+
+#: the running metrics of each model task
+METRICS = {"classification": _Metrics, "regression": _NumberMetrics}
+
+
 def prediction_columns(model, label_name) -> list[str]:
-    """The columns ``score_file`` adds after the input's: predicted label, probabilities, error."""
+    """The columns ``score_file`` adds after the input's: predicted label, probabilities (none
+    for a regression model), error."""
     return ([f"predicted_{label_name}"] + [f"probability_{c}" for c in model.classes]
             + ["error"])
 
@@ -73,6 +119,8 @@ def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
     """One chunk of input rows (a DataFrame) -> its prediction columns (same index)."""
     X, errors = reader.features(chunk)
     ok = errors == ""
+    if model.task == "regression":
+        return _number_columns(model, reader, chunk, metrics, X, errors)
     k = len(model.classes)
     P = np.full((len(chunk), k), np.nan)
     predicted = np.zeros(len(chunk), dtype=np.int64)
@@ -90,6 +138,18 @@ def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
     added.update({f"probability_{c}": np.round(P[:, j], 6) for j, c in enumerate(model.classes)})
     added["error"] = errors
     return pd.DataFrame(added, index=chunk.index)
+
+
+def _number_columns(model, reader, chunk, metrics, X, errors) -> pd.DataFrame:
+    """A regression model's prediction columns for one chunk: the number, then the error."""
+    ok = errors == ""
+    values = np.full(len(chunk), np.nan)
+    if ok.any():
+        values[ok] = model.predict_values(X[ok])
+    if metrics is not None:
+        metrics.add(chunk[reader.label], values, ok)
+    return pd.DataFrame({f"predicted_{reader.label_name}": values, "error": errors},
+                        index=chunk.index)
 
 
 def _write(fh, chunk, added, delimiter):
@@ -129,12 +189,13 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
         ``{"rows", "scored", "errors", "error_examples", "blanks": {column: n},
         "unseen": {column: n}, "label_column", "columns", "metrics", "cancelled"}``;
         ``metrics`` is None without labels, else ``{"rows", "accuracy", "classes",
-        "confusion", "unknown_labels"}``.
+        "confusion", "unknown_labels"}``; for a regression model ``{"rows", "accuracy":
+        None, "r2", "mae", "rmse", "unknown_labels"}`` (label units).
     """
     known = {c["name"] for c in (model.encoding or {}).get("columns", [])}
     source = open_rows(path, chunk_rows=chunk_rows, x_sheet=x_sheet, known=known)
     reader = row_reader(model, source, label_column)
-    metrics = _Metrics(model.classes) if reader.label is not None else None
+    metrics = METRICS[model.task](model.classes) if reader.label is not None else None
     summary = {"rows": 0, "scored": 0, "errors": 0, "error_examples": [], "cancelled": False,
                "label_column": reader.label,
                "columns": list(source.columns) + prediction_columns(model, reader.label_name)}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nncore.data.images import ImageGeometry
+from nncore.data.targets import wants_log
 
 
 #: what a dataset's label asks for: classes, or a number to predict (``task.py`` decides)
@@ -77,12 +78,15 @@ def column_table(encoding: dict) -> list[dict]:
 
 
 def target_summary(y, blanks=0) -> dict:
-    """``{count, blanks, min, max, mean, std}`` of regression targets ``y`` (label units)."""
+    """``{count, blanks, min, max, mean, std, log}`` of regression targets ``y`` (label
+    units); ``log``: whether a network learns their log (``targets.wants_log`` on these rows;
+    a run decides again on its training rows)."""
     y = np.asarray(y, dtype=np.float64)
     empty = y.size == 0
     return {"count": int(y.size), "blanks": int(blanks),
             "min": None if empty else float(y.min()), "max": None if empty else float(y.max()),
-            "mean": None if empty else float(y.mean()), "std": None if empty else float(y.std())}
+            "mean": None if empty else float(y.mean()), "std": None if empty else float(y.std()),
+            "log": wants_log(y)}
 
 
 def natural_key(name: str):

@@ -28,12 +28,12 @@ import math
 
 import numpy as np
 
-__all__ = ["TargetTransform", "skewness", "wants_log"]
+__all__ = ["MAX_LOG", "TargetTransform", "skewness", "wants_log"]
 
 #: skewness above which a positive target is considered for the log
 SKEW_THRESHOLD = 1.0
 #: ``exp`` overflows float64 above ~709.78: inverse clips the log-scale prediction there
-_MAX_LOG = math.log(np.finfo(np.float64).max)
+MAX_LOG = math.log(np.finfo(np.float64).max)
 
 
 def skewness(values) -> float:
@@ -98,7 +98,7 @@ class TargetTransform:
     def inverse(self, t) -> np.ndarray:
         """The network's numbers -> label units, float64, same shape as ``t``."""
         g = np.asarray(t, dtype=np.float64) * self.std + self.mean
-        return np.exp(np.minimum(g, _MAX_LOG)) if self.log else g
+        return np.exp(np.minimum(g, MAX_LOG)) if self.log else g
 
     @property
     def reason(self) -> str:

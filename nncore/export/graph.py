@@ -9,18 +9,20 @@
 * the output head, from ``OUTPUT_HEADS`` keyed by the output layer's name: ``sigmoid`` or
   ``softmax`` give ``probabilities`` float32 ``[N, k]``, ``label`` int64 ``[N]`` (the class
   index: the arg-max, or ``p > 0.5`` for a single sigmoid unit) and ``class_name`` string
-  ``[N]`` (``label`` looked up in the class names by a ``Gather``).
+  ``[N]`` (``label`` looked up in the class names by a ``Gather``); ``linear`` (regression)
+  gives ``value`` float64 ``[N]`` in the label's units, the target transform undone inside the
+  graph.
 
 A head is ``(graph, z, model) -> [output value infos]``, ``z`` the output layer's
-pre-activation ``[N, k]``. ``PLANNED_HEADS`` names the outputs the app may train that have no
-head yet: ``linear`` (regression) will give ``value`` float32 ``[N, 1]``: ``z`` itself mapped
-back to the label's units by the model's target transform, inside the graph.
+pre-activation ``[N, k]``. ``PLANNED_HEADS`` names outputs the app may train that have no head
+yet (none today).
 """
 from __future__ import annotations
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
+from nncore.data.targets import MAX_LOG, TargetTransform
 from nncore.nn.convnet import ConvNetwork
 
 ACTIVATION_OPS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}
@@ -147,8 +149,21 @@ def _probability_outputs(g, model):
     return [probs, *_label_outputs(g, "probabilities", model.classes, single_unit=k == 1)]
 
 
+def _linear_head(g, z, model):
+    """Regression: ``value`` float64 ``[N]`` in the label's units, as ``Model.predict_values``:
+    the identity output, then the model's ``TargetTransform`` undone (``z * std + mean``, then
+    ``Exp`` for a log target, clipped below float64's overflow as ``inverse`` clips)."""
+    target = model.target or TargetTransform()
+    z64 = g.op("Cast", [z], to=TensorProto.DOUBLE)
+    scaled_z = g.op("Mul", [z64, g.const("target_std", np.array(target.std, np.float64))])
+    y = g.op("Add", [scaled_z, g.const("target_mean", np.array(target.mean, np.float64))])
+    if target.log:
+        y = g.op("Exp", [g.op("Min", [y, g.const("max_log", np.array(MAX_LOG))])])
+    g.op("Squeeze", [y, g.const("axis", np.array([1], np.int64))], outputs=["value"])
+    return [helper.make_tensor_value_info("value", TensorProto.DOUBLE, ["N"])]
+
+
 #: output layer name (``outputs.OUTPUTS``) -> head ``(graph, z, model) -> output value infos``
-OUTPUT_HEADS = {"sigmoid": _sigmoid_head, "softmax": _softmax_head}
-#: output layers the app is growing that have no head yet, with what the head will do
-PLANNED_HEADS = {"linear": "to do: 'value' float32 [N, 1], the identity of z mapped back to the "
-                           "label's units by the model's target transform"}
+OUTPUT_HEADS = {"sigmoid": _sigmoid_head, "softmax": _softmax_head, "linear": _linear_head}
+#: output layers the app may grow that have no head yet, with what the head will do
+PLANNED_HEADS: dict[str, str] = {}

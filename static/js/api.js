@@ -101,7 +101,10 @@ export function formatSeconds(seconds) {
 
 export function formatNumber(value, digits = 4) {
   if (value === null || value === undefined) return "–";
-  return Number(value).toPrecision(digits).replace(/\.?0+$/, "").replace(/\.?0+e/, "e");
+  // trailing zeros go only after a decimal point: 490 stays 490, 0.5000 becomes 0.5
+  const text = Number(value).toPrecision(digits);
+  if (text.includes("e")) return text.replace(/\.?0+e/, "e");
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
 
 /** document.createElement with a class name and text in one call. */

@@ -11,17 +11,18 @@ function chartWidth(container) {
 }
 
 /**
- * makeChart(container, {series: [{label, stroke, dash}], yLabel, percent, height})
+ * makeChart(container, {series: [{label, stroke, dash}], yLabel, percent, height, yRange})
+ * yRange(min, max) -> [low, high]: the y axis's span from the data's (default: uPlot's own).
  * Returns the uPlot instance; the container's data-points attribute tracks how many x values it shows.
  */
-export function makeChart(container, { series, yLabel, percent = false, height = 240 }) {
+export function makeChart(container, { series, yLabel, percent = false, height = 240, yRange = null }) {
   const formatY = percent
     ? (u, values) => values.map((v) => (v === null ? "" : `${Math.round(v * 100)}%`))
     : undefined;
   const options = {
     width: chartWidth(container),
     height,
-    scales: { x: { time: false } },
+    scales: { x: { time: false }, ...(yRange ? { y: { range: (u, min, max) => yRange(min, max) } } : {}) },
     axes: [
       { label: "epoch", stroke: "#475569", grid: { stroke: "#e2e8f0" }, incrs: EPOCH_STEPS },
       { label: yLabel, stroke: "#475569", grid: { stroke: "#e2e8f0" }, values: formatY, size: 56 },

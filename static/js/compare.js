@@ -1,7 +1,8 @@
 // Compare page: runs of one dataset as checkboxes; their cost curves overlaid in one uPlot chart.
 // The selection lives in the URL (?dataset_id=<id>&runs=1,2) so it can be shared and reloaded.
 import {
-  readPageData, fillUrl, getJSON, asList, el, formatPercent, makeStatusBadge, describeNetwork,
+  readPageData, fillUrl, getJSON, asList, el, formatPercent, formatNumber, makeStatusBadge,
+  describeNetwork,
 } from "./api.js";
 import { makeChart, setData, destroyChart, PALETTE } from "./charts.js";
 
@@ -77,9 +78,20 @@ function drawChart(ids) {
   setData(chart, container, [x, ...columns]);
 }
 
+/** Validation accuracy, or for a number to predict its R², MAE and RMSE (label units). */
+function scoreText(result) {
+  if (!result) return "–";
+  if (result.task === "regression") {
+    return `R² ${formatNumber(result.val_r2, 3)} · MAE ${formatNumber(result.val_mae, 4)} · RMSE ${formatNumber(result.val_rmse, 4)}`;
+  }
+  return formatPercent(result.val_accuracy);
+}
+
 function showTable(ids) {
   const body = $("compare-table").querySelector("tbody");
   body.replaceChildren();
+  const regression = ids.some((id) => (details.get(id).result || {}).task === "regression");
+  $("compare-score-head").textContent = regression ? "Validation R² · MAE · RMSE" : "Val. accuracy";
   for (const id of ids) {
     const run = details.get(id);
     const row = el("tr");
@@ -94,7 +106,7 @@ function showTable(ids) {
     csv.href = fillUrl(urls.historyCsv, id);
     csv.dataset.testid = `history-csv-${id}`;
     csvCell.append(csv);
-    row.append(linkCell, statusCell, el("td", "num", formatPercent(run.result && run.result.val_accuracy)),
+    row.append(linkCell, statusCell, el("td", "num", scoreText(run.result)),
       el("td", "muted", describeNetwork(run.config)), csvCell);
     body.append(row);
   }

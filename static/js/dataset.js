@@ -5,6 +5,7 @@ import {
 } from "./api.js";
 import { makeImageCanvas } from "./images.js";
 import { drawColumnBars } from "./bars.js";
+import { isRegression, showTarget, taskControl } from "./regression.js";
 
 const page = readPageData();
 const urls = page.urls;
@@ -25,12 +26,52 @@ function showSummary() {
   document.querySelector("[data-testid=dataset-source]").textContent = source;
   document.querySelector("[data-testid=dataset-rows]").textContent = dataset.n_samples;
   document.querySelector("[data-testid=dataset-features]").textContent = dataset.n_features;
-  document.querySelector("[data-testid=dataset-classes]").textContent = dataset.classes.length;
+  const regression = isRegression(dataset);
+  document.querySelector("[data-testid=dataset-classes]").textContent =
+    regression ? "number" : dataset.classes.length;
+  document.querySelector("[data-testid=dataset-classes-label]").textContent =
+    regression ? "to predict" : "classes";
   document.querySelector("[data-testid=dataset-range]").textContent =
     `${formatNumber(dataset.feature_min, 3)} … ${formatNumber(dataset.feature_max, 3)}`;
   showAdded();
   showCounts();
   showColumns();
+  showTask();
+}
+
+/** A number to predict: its figures instead of the class counts, names and per-class samples. */
+function showTask() {
+  const regression = isRegression(dataset);
+  document.querySelector("[data-testid=target-card]").hidden = !regression;
+  for (const id of ["counts-card", "names-card"]) {
+    document.querySelector(`[data-testid=${id}]`).hidden = regression;
+  }
+  if (regression) {
+    const label = (dataset.columns || []).find((c) => c.kind === "label");
+    document.querySelector("[data-testid=target-name]").textContent =
+      label ? `“${label.name}”, in its own units.` : "";
+    showTarget(document.querySelector("[data-testid=target-summary]"), dataset.target);
+  }
+  const form = document.querySelector("[data-testid=run-form]");
+  for (const field of form.querySelectorAll("[data-classes-only]")) field.hidden = regression;
+}
+
+async function switchTask(task) {
+  const status = document.querySelector("[data-testid=roles-status]");
+  showError("roles-error", "");
+  status.textContent = task === "regression" ? "Reading the label as numbers…" : "Reading the label as classes…";
+  try {
+    dataset = await sendJSON("PATCH", urls.dataset, { task });
+    showSummary();
+    showNameEditor();
+    loadSamples();
+    if (formOptions) fillRunForm(formOptions);
+    status.textContent = "Done.";
+  } catch (err) {
+    status.textContent = "";
+    showError("roles-error", err.message);
+    showColumns();                 // the select back to the task the dataset still has
+  }
 }
 
 const ROLES = ["number", "category", "ignored", "label"];
@@ -64,6 +105,7 @@ function showColumns() {
       ? ` (${column.blank_tokens.map((t) => `“${t}”`).join(", ")})` : "";
     row.append(el("th", null, column.name), kindCell, el("td", null, `${column.blanks}${tokens}`),
       el("td", "muted", (column.examples || []).join(", ")), el("td", null, column.action));
+    if (column.kind === "label") row.lastChild.append(taskControl(dataset, switchTask));
     row.firstChild.scope = "row";
     body.append(row);
   }
@@ -178,7 +220,7 @@ function checkImageControls({ vmin, vmax }) {
 
 function showImageControls() {
   const card = document.querySelector("[data-testid=images-card]");
-  if (!dataset.image) {
+  if (!dataset.image || isRegression(dataset)) {
     card.hidden = true;
     document.querySelector("[data-testid=dataset-layout]").classList.add("no-images");
     return;
@@ -216,7 +258,7 @@ function showImageControls() {
 let samplesRequest = 0;
 
 async function loadSamples() {
-  if (!dataset.image) return;
+  if (!dataset.image || isRegression(dataset)) return;
   const controls = readImageControls();
   const problem = checkImageControls(controls);
   showError("image-error", problem);
@@ -411,6 +453,13 @@ function readRunForm(form, limits) {
   else if (!INTEGER.test(pen) || Number(pen) > maxPen) errors.pen_digits = `A whole number from 0 to ${maxPen}, or empty for auto.`;
   else config.pen_digits = Number(pen);
 
+  if (isRegression(dataset)) {
+    // a number to predict has one linear output and no digit extras: the task decides them
+    for (const name of ["output", "conv_filters", "synthetic_digits", "pen_digits"]) {
+      delete config[name];
+      delete errors[name];
+    }
+  }
   return { config, errors };
 }
 

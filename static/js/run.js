@@ -9,6 +9,9 @@ import { makeImageCanvas, drawPixels } from "./images.js";
 import { drawRowBars } from "./bars.js";
 import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
 import { makeCorrections } from "./corrections.js";
+import {
+  asRegressionConfig, makeR2Chart, R2_COLUMNS, showRegressionReport, showRegressionResults, showRowValue,
+} from "./run_regression.js";
 
 const POLL_MS = 500;
 const ACTIVE = new Set(["queued", "running"]);
@@ -24,6 +27,9 @@ let accuracyChart = null;
 let completedShown = false;
 let corrections = null; // the "Wrong? Tell me the right digit" buttons
 let shownDrawing = null; // the drawing the shown prediction was computed from
+let regression = false;  // a number to predict: R² instead of accuracy, a value from a row
+let lastRun = null;
+let secondChartBox = null; // accuracy, or R² for a number to predict
 
 function showError(message) {
   const node = $("run-error");
@@ -39,6 +45,11 @@ function makeCharts() {
       { label: "validation", stroke: "#ea580c", dash: [6, 4] },
     ],
   });
+  secondChartBox = $("accuracy-chart");
+  if (regression) {
+    accuracyChart = makeR2Chart();
+    return;
+  }
   accuracyChart = makeChart($("accuracy-chart"), {
     yLabel: "accuracy",
     percent: true,
@@ -59,9 +70,9 @@ function showHistory(history) {
   const n = epochs.length;
   if (String(n) === $("cost-chart").dataset.points) return;
   setData(costChart, $("cost-chart"), [epochs, column(history, "cost", n), column(history, "val_cost", n)]);
-  setData(accuracyChart, $("accuracy-chart"), [
-    epochs, column(history, "train_accuracy", n), column(history, "val_accuracy", n),
-  ]);
+  const [train, val] = regression ? R2_COLUMNS : ["train_accuracy", "val_accuracy"];
+  setData(accuracyChart, secondChartBox,
+    [epochs, column(history, train, n), column(history, val, n)]);
 }
 
 function showProgress(run) {
@@ -131,6 +142,7 @@ function showResults(run) {
   const result = run.result || {};
   $("val-accuracy").textContent = formatPercent(result.val_accuracy);
   $("train-accuracy").textContent = formatPercent(result.train_accuracy);
+  if (regression) showRegressionResults(result);
   $("final-cost").textContent = formatNumber(result.final_cost, 4);
   $("train-seconds").textContent = formatSeconds(result.seconds);
   $("download-model").href = urls.model;
@@ -215,6 +227,10 @@ function showHiddenUnits(report) {
 async function showReport() {
   try {
     const report = await getJSON(urls.report);
+    if (report.task === "regression") {
+      showRegressionReport(report);
+      return;
+    }
     showConfusion(report);
     showHiddenUnits(report);
     showMistakes(report);
@@ -365,7 +381,8 @@ function setUpRowForm(fields) {
     $("row-error").hidden = true;
     try {
       const body = await sendJSON("POST", urls.predict, { row });
-      showRowPrediction(body);
+      if (body.value !== undefined) showRowValue(body, lastRun && lastRun.result);
+      else showRowPrediction(body);
     } catch (err) {
       $("row-error").textContent = err.message;
       $("row-error").hidden = false;
@@ -398,13 +415,14 @@ function showRowPrediction(body) {
 }
 
 async function showCompleted(run) {
+  lastRun = run;
   showResults(run);
   try {
     dataset = await getJSON(fillUrl(urls.datasetApi, run.dataset_id));
   } catch (_) {
     dataset = null;
   }
-  if (dataset && dataset.image) setUpDrawPad();
+  if (dataset && dataset.image && !regression) setUpDrawPad();
   else if (dataset && dataset.row_form) await setUpRunRowForm();
   showReport();
 }
@@ -446,7 +464,20 @@ function showChosen(config, chosen) {
   node.hidden = !kept;
 }
 
+/** Whether the run predicts a number: its result says so, else (still training) its dataset. */
+async function readTask() {
+  try {
+    const run = await getJSON(urls.run);
+    if (run.result && run.result.task) return run.result.task === "regression";
+    const found = await getJSON(fillUrl(urls.datasetApi, run.dataset_id));
+    return found.task === "regression";
+  } catch (_) {
+    return false;
+  }
+}
+
 async function start() {
+  regression = await readTask();
   makeCharts();
   setUpButtons();
   setUpGradcheck();
@@ -455,7 +486,7 @@ async function start() {
     const link = $("dataset-link");
     link.href = fillUrl(urls.datasetPage, run.dataset_id);
     link.textContent = `Dataset #${run.dataset_id}`;
-    $("run-config").textContent = describeConfig(run.config);
+    $("run-config").textContent = describeConfig(regression ? asRegressionConfig(run.config) : run.config);
     getJSON(fillUrl(urls.datasetApi, run.dataset_id)).then((d) => {
       link.textContent = d.name || link.textContent;
       showChosen(run.config, d.default_run);

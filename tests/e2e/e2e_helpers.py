@@ -1,9 +1,41 @@
-"""Helpers for the browser tests: scaling recorded pen strokes onto the drawing pad, and saving
-screenshots (into tmp_path, and SCREENSHOTS_DIR when set)."""
+"""Helpers for the browser tests: scaling recorded pen strokes onto the drawing pad, uploading
+a table from the home page, and saving screenshots (into tmp_path, and SCREENSHOTS_DIR when
+set)."""
 import os
+import re
 from pathlib import Path
 
 import numpy as np
+from playwright.sync_api import expect
+
+
+def write_lines(path, lines):
+    """``lines`` as a text file at ``path`` (one a line, a final newline); returns ``path``."""
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def try_row(page, values):
+    """Fill the run page's "try a row" fields (``{column: text}``; a select takes the option)
+    and press Predict; returns the prediction's locator."""
+    fields = page.get_by_test_id("row-fields")
+    for name, value in values.items():
+        field = fields.locator(f"[name={name}]")
+        if field.evaluate("node => node.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.get_by_test_id("row-predict").click()
+    return page.get_by_test_id("row-prediction")
+
+
+def upload_table(page, live_server, path):
+    """Upload the file at ``path`` from the home page; the dataset page's column table once it
+    has opened."""
+    page.goto(live_server + "/")
+    page.get_by_test_id("upload-input").set_input_files(path)
+    expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
+    return page.get_by_test_id("column-table")
 
 WIDTH, HEIGHT = 1100, 860
 

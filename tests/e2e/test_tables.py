@@ -5,6 +5,8 @@ import re
 import numpy as np
 from playwright.sync_api import expect
 
+from tests.e2e.e2e_helpers import try_row, upload_table, write_lines
+
 TRAINING = 120_000
 
 
@@ -22,17 +24,12 @@ def penguins_like_csv(path, n=150, seed=0):
         sex = ("male", "female")[int(rng.random() < 0.5)]
         bill_text = ("", "NA", "?")[i % 3] if i % 17 == 0 else f"{bill:.1f}"
         lines.append(f"P{i:04d},{species},{island},{bill_text},{flipper:.0f},{sex}")
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    return write_lines(path, lines)
 
 
 def test_a_table_with_categories_and_blanks_trains_and_predicts_a_row(page, live_server, tmp_path):
-    csv = penguins_like_csv(tmp_path / "penguins.csv")
-    page.goto(live_server + "/")
-    page.get_by_test_id("upload-input").set_input_files(csv)
     # The label is the last column by default; this table's is "species", picked on the page.
-    expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
-    table = page.get_by_test_id("column-table")
+    table = upload_table(page, live_server, penguins_like_csv(tmp_path / "penguins.csv"))
     expect(table.locator("tbody tr")).to_have_count(6)
     expect(table.locator("tr[data-column=id]")).to_have_attribute("data-kind", "ignored")
     expect(table.locator("tr[data-column=island]")).to_have_attribute("data-kind", "category")
@@ -57,12 +54,7 @@ def test_a_table_with_categories_and_blanks_trains_and_predicts_a_row(page, live
                                                                 timeout=TRAINING)
     section = page.get_by_test_id("row-section")
     expect(section).to_be_visible()
-    fields = page.get_by_test_id("row-fields")
-    fields.locator("select[name=island]").select_option("Biscoe")
-    fields.locator("input[name=bill_mm]").fill("47.5")
-    fields.locator("input[name=flipper_mm]").fill("217")
-    page.get_by_test_id("row-predict").click()
-    prediction = page.get_by_test_id("row-prediction")
+    prediction = try_row(page, {"island": "Biscoe", "bill_mm": "47.5", "flipper_mm": "217"})
     expect(prediction).to_have_attribute("data-label", "Gentoo")
     expect(page.get_by_test_id("row-probabilities")).to_contain_text("Chinstrap")
     page.screenshot(path=tmp_path / "table-run.png", full_page=True)

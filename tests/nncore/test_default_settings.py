@@ -1,6 +1,7 @@
 """default_settings: which defaults a dataset's shape earns (pictures, small pictures, tables)."""
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -76,3 +77,35 @@ def test_a_request_goes_on_top_of_the_defaults(requested, patience):
     merged = with_defaults(table, requested)
     assert merged.get("patience") == patience and merged["hidden_layers"] == [TABLE_WIDTH]
     assert all(merged[k] == v for k, v in requested.items())
+
+
+def regression_summary(n, log=False, label="price"):
+    return {"task": "regression", "n_samples": n, "n_features": 7, "classes": [],
+            "image": None, "columns": [{"name": label, "kind": "label"}],
+            "target": {"count": n, "log": log}}
+
+
+def test_a_regression_table_gets_the_table_rule_and_says_what_it_learns():
+    settings, reason = default_settings(regression_summary(500))
+    as_table, _ = table_defaults({"n_samples": 500, "n_features": 7, "classes": ["a", "b"]})
+    assert settings == as_table                       # the same constants, measured again
+    assert "a number to predict: learns price standardised" in reason
+    _, logged = default_settings(regression_summary(500, log=True))
+    assert "learns log(price), standardised" in logged
+
+
+def test_a_regression_table_under_10000_rows_fits_in_20_seconds():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    rng = np.random.default_rng(0)
+    n = 9_000
+    frame = pd.DataFrame(rng.normal(size=(n, 8)), columns=[f"x{i}" for i in range(8)])
+    frame["y"] = np.exp(frame["x0"] + 0.3 * frame["x1"] ** 2 + rng.normal(0, 0.2, n))
+    dataset = from_frame(frame, "y", "big")
+    assert dataset.task == "regression"
+    settings, reason = default_settings(dataset.summary())
+    assert "learns log(y)" in reason
+    started = time.perf_counter()
+    with threadpoolctl.threadpool_limits(1):    # one BLAS thread, as the app's trainings run
+        _, result = fit(dataset, TrainConfig.from_dict(settings))
+    assert time.perf_counter() - started < 20
+    assert result["val_r2"] > 0.7            # in the label's units, a log-normal tail

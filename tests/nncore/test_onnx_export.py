@@ -13,6 +13,7 @@ import pytest
 from nncore.data.encoding import Encoding
 from nncore.data.images import ImageGeometry
 from nncore.data.scaling import Scaler
+from nncore.data.targets import TargetTransform
 from nncore.export.graph import ACTIVATION_OPS, OUTPUT_NAMES
 from nncore.export.inputs import PYTHON_SPACES, describe_inputs, layout
 from nncore.model import Model
@@ -280,11 +281,18 @@ def test_metadata_says_what_to_feed(churn):
 
 # --- the seam for the regression output ----------------------------------------------------
 
-def test_linear_output_is_refused_until_its_head_is_written():
-    model = Model(Network([2, 2], "relu", "softmax", rng=0), ["a", "b"],
-                  Scaler().fit(np.eye(2)))
-    model.network.output = "linear"
-    with pytest.raises(ValueError, match=r"no output head 'linear' yet \(to do: 'value'"):
-        to_onnx(model)
-    assert set(OUTPUT_HEADS) == {"sigmoid", "softmax"} and set(PLANNED_HEADS) == {"linear"}
+@pytest.mark.parametrize("log", [False, True])
+def test_regression_value_agrees_with_predict_values(log):
+    """The linear head undoes the target transform inside the graph: de-standardise, exp."""
+    rng = np.random.default_rng(9)
+    X = rng.normal(3, 2, (30, 4)).astype(np.float32)
+    target = TargetTransform(log=log, mean=3.2 if log else 250.0, std=0.7 if log else 80.0)
+    model = Model(Network([4, 6, 1], "relu", "linear", rng=10), [], Scaler().fit(X),
+                  target=target)
+    (value,) = run_onnx(model, {"features": X})
+    expected = model.predict_values(X)
+    assert value.shape == (30,) and value.dtype == np.float64
+    np.testing.assert_allclose(value, expected, rtol=1e-5)
+    assert np.ptp(expected) > 0 and (expected.min() > 0 if log else True)
+    assert set(OUTPUT_HEADS) == {"sigmoid", "softmax", "linear"} and not PLANNED_HEADS
     assert "value" in OUTPUT_NAMES

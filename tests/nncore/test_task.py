@@ -63,7 +63,7 @@ def test_a_price_column_reads_as_regression_with_a_target_summary():
     values = np.array([p for p in prices if p is not None])
     assert summary["target"] == pytest.approx({"count": 11, "blanks": 1, "min": 15.0,
                                                "max": 36.2, "mean": values.mean(),
-                                               "std": values.std()})
+                                               "std": values.std(), "log": False})
     assert "1 row whose label" in " ".join(summary["notes"])
     assert summary["columns"][0]["action"].startswith("the label: a number to predict")
 

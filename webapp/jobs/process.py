@@ -72,7 +72,8 @@ class ChannelClosed(Exception):
 
 
 def read_dataset(path, meta):
-    """A dataset file as the server stores it (X, y, classes[, feature_names]) -> Dataset.
+    """A dataset file as the server stores it (X, y, classes[, feature_names, encoding,
+    task]) -> Dataset; ``task`` "regression" keeps ``y`` as float64 numbers.
 
     ``meta``: ``{"name", "image"}`` from the server (the geometry lives in its database so
     that the user can correct it without rewriting the arrays).
@@ -84,7 +85,9 @@ def read_dataset(path, meta):
                          f"the archive is damaged ({exc})") from None
     names = arrays.get("feature_names")
     image = meta.get("image")
-    return Dataset(X=arrays["X"], y=arrays["y"].astype("int64"),
+    task = str(arrays["task"]) if "task" in arrays else "classification"
+    return Dataset(X=arrays["X"], task=task,
+                   y=arrays["y"].astype("float64" if task == "regression" else "int64"),
                    classes=[str(c) for c in arrays["classes"]], name=meta.get("name"),
                    feature_names=None if names is None else [str(n) for n in names],
                    image=ImageGeometry.from_dict(image) if image else None,

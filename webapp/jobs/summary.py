@@ -19,12 +19,53 @@ def _as_indices(predictions, classes):
     return np.asarray(predictions, dtype=np.int64)
 
 
+#: what a regression run reports besides the figures every run has (label units)
+REGRESSION_KEYS = ("train_r2", "val_r2", "train_mae", "val_mae", "train_rmse", "val_rmse",
+                   "baseline", "target_transform")
+
+
+def _plain(summary):
+    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in summary.items()}
+
+
+def _common(result, evaluated_on, indices):
+    history = result.get("history") or {}
+    summary = {key: result.get(key) for key in
+               ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs")}
+    summary.update({"task": result.get("task") or "classification",
+                    "stopped": history.get("stopped"),
+                    "best_epoch": history.get("best_epoch"),
+                    "averaged_epochs": history.get("averaged_epochs"),
+                    "evaluated_on": evaluated_on, "indices": indices})
+    return summary
+
+
+def regression_summary(model, dataset, result):
+    """A regression run's result: R², MAE and RMSE (label units) beside the baseline of always
+    predicting the training mean, and each evaluated row's predicted number (no confusion
+    matrix: there are no classes)."""
+    indices = [int(i) for i in (result.get("val_indices") or [])]
+    if indices:
+        predictions = np.asarray(result.get("val_predictions") or [], dtype=np.float64)
+        evaluated_on = "validation"
+    else:
+        indices = list(range(dataset.n_samples))
+        predictions = np.asarray(model.predict_values(dataset.X), dtype=np.float64)
+        evaluated_on = "training"
+    summary = _common(result, evaluated_on, indices)
+    summary.update({key: result.get(key) for key in REGRESSION_KEYS})
+    summary["predictions"] = [float(p) for p in predictions.ravel()]
+    return _plain(summary)
+
+
 def result_summary(model, dataset, result):
     """The run's result JSON from ``fit``'s result dict (JSON-ready).
 
     The report is computed on the validation rows, or on the training rows when the run had
     no validation split.
     """
+    if dataset.task == "regression":
+        return regression_summary(model, dataset, result)
     indices = [int(i) for i in (result.get("val_indices") or [])]
     if indices:
         predictions = _as_indices(result.get("val_predictions") or [], dataset.classes)
@@ -36,16 +77,7 @@ def result_summary(model, dataset, result):
     matrix = result.get("confusion_matrix")
     if matrix is None or evaluated_on == "training":
         matrix = confusion_matrix(dataset.y[indices], predictions, len(dataset.classes))
-    summary = {key: result.get(key) for key in
-               ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs")}
-    history = result.get("history") or {}
-    summary.update({
-        "stopped": history.get("stopped"),
-        "best_epoch": history.get("best_epoch"),
-        "averaged_epochs": history.get("averaged_epochs"),
-        "evaluated_on": evaluated_on,
-        "indices": indices,
-        "predictions": predictions.tolist(),
-        "confusion_matrix": np.asarray(matrix).astype(int).tolist(),
-    })
-    return {k: (float(v) if isinstance(v, np.floating) else v) for k, v in summary.items()}
+    summary = _common(result, evaluated_on, indices)
+    summary.update({"predictions": predictions.tolist(),
+                    "confusion_matrix": np.asarray(matrix).astype(int).tolist()})
+    return _plain(summary)

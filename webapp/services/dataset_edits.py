@@ -1,5 +1,6 @@
-"""Changing a stored dataset: its class names, how its rows read as pictures, its name, and the
-roles of a table's columns (the columns are read again from the raw cells kept with it).
+"""Changing a stored dataset: its class names, how its rows read as pictures, its name, the
+roles of a table's columns and whether its label is classes or a number to predict (the
+columns are read again from the raw cells kept with it).
 
 Every change is validated first and refused with a 400 that names the field; the arrays and the
 database row are replaced together, so a refused change leaves the dataset as it was.
@@ -10,14 +11,14 @@ import os
 import unicodedata
 
 
+from nncore.data.dataset import TASKS
 from webapp.db import transaction
 from webapp.errors import BadRequest, Conflict
-from webapp.services import (
-    finite_number, loads,
-)
-
+from webapp.services import finite_number, loads
 from webapp.services.datasets import (
-    MAX_DISPLAY_NAME_LENGTH, committed_with, save_arrays, clean_name, data_dir, default_display_names, changeable_row, get_row, get_summary, raw_frame, summarise, table_summary,
+    MAX_DISPLAY_NAME_LENGTH, changeable_row, clean_name, committed_with, data_dir,
+    default_display_names, get_row, get_summary, raw_frame, save_arrays, summarise,
+    table_summary,
 )
 from webapp.stores import datasets as dataset_store
 
@@ -68,13 +69,15 @@ def image_geometry(base, changes):
 def update_dataset(dataset_id, changes):
     if not isinstance(changes, dict):
         raise BadRequest("request body must be a JSON object")
-    unknown = set(changes) - {"display_names", "image", "name", "roles"}
+    unknown = set(changes) - {"display_names", "image", "name", "roles", "task"}
     if unknown:
         raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
-                         "(allowed: display_names, image, name, roles)")
+                         "(allowed: display_names, image, name, roles, task)")
+    if "task" in changes and changes["task"] not in TASKS:
+        raise BadRequest(f"task must be one of {', '.join(TASKS)}")
     changeable_row(dataset_id)
-    if "roles" in changes:
-        change_roles(dataset_id, changes["roles"])
+    if "roles" in changes or "task" in changes:
+        change_roles(dataset_id, changes.get("roles", {}), changes.get("task"))
     row = get_row(dataset_id)
     summary = summarise(row)
     with transaction():     # a refused field leaves the others unchanged too
@@ -94,10 +97,15 @@ def update_dataset(dataset_id, changes):
     return get_summary(dataset_id)
 
 
-def change_roles(dataset_id, roles):
+def change_roles(dataset_id, roles, task=None):
     """Redo a table's columns with the user's ``roles`` (``{column: number | category |
-    ignored | label | auto}``) from its raw cells; the dataset is rewritten in place only once
-    the new one is complete, so a refused change leaves it as it was."""
+    ignored | label | auto}``) and ``task`` from its raw cells; the dataset is rewritten in
+    place only once the new one is complete, so a refused change leaves it as it was.
+
+    ``task`` ("classification" | "regression") reads the label as classes or as a number to
+    predict; None keeps the user's earlier choice for the same label, else the rule of
+    ``nncore.data.task.infer_task`` decides (a new label column is decided afresh).
+    """
     from nncore.data.frames import from_frame
 
     if not isinstance(roles, dict) or not all(isinstance(k, str) for k in roles):
@@ -114,11 +122,18 @@ def change_roles(dataset_id, roles):
         roles.pop(label, None)          # a new label: the old one becomes a column again
     elif label is not None and label not in roles:
         roles[label] = "label"
+    new_label = next((c for c, r in roles.items() if r == "label"), label)
+    chosen = old.get("task_chosen") or {}
+    if task is None and chosen.get("label") == new_label:
+        task = chosen.get("task")
     try:
-        dataset = from_frame(raw, None, row["name"], "The table", roles=roles)
+        dataset = from_frame(raw, None, row["name"], "The table", roles=roles, task=task)
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     summary = table_summary(dataset)
+    if task is not None:
+        summary["task_reason"] = "chosen by you"
+        summary["task_chosen"] = {"label": new_label, "task": task}
     summary["roles"] = {c: r for c, r in roles.items() if r != "auto"}
     summary["notes"] = [n for n in old.get("notes", []) if n.startswith("The file is not")] \
         + summary["notes"]

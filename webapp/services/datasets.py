@@ -1,7 +1,7 @@
 """Datasets: store uploads and the built-in sample, read and summarise them, delete them.
 
 Arrays live in ``DATA_DIR/datasets/<id>.npz`` (``X``, ``y``, ``classes``, optional
-``feature_names``), written once (to a temporary name, then moved into place) by
+``feature_names``; ``task`` = "regression" for a number to predict, whose ``y`` is float64), written once (to a temporary name, then moved into place) by
 ``nncore.data.npzfiles`` with ``X`` in its narrowest exact dtype, and memory-mapped when read:
 opening a dataset or starting a run never parses the upload again, nor copies ``X``. The image
 geometry and display names live in the database so that the user can correct them without
@@ -74,11 +74,15 @@ def save_arrays(dataset):
     folder = data_dir() / "datasets"
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    regression = dataset.task == "regression"
     arrays = {
         "X": _compact(dataset.X),
-        "y": np.asarray(dataset.y, dtype=np.int64),
+        # a number to predict keeps its float64 values; classes are indices into "classes"
+        "y": np.asarray(dataset.y, dtype=np.float64 if regression else np.int64),
         "classes": np.asarray([str(c) for c in dataset.classes], dtype=str),
     }
+    if regression:          # absent: classification (every file written before regression)
+        arrays["task"] = np.array(dataset.task)
     if dataset.feature_names:
         arrays["feature_names"] = np.asarray([str(n) for n in dataset.feature_names], dtype=str)
     if dataset.encoding is not None:       # JSON text: read back without pickle
@@ -187,6 +191,7 @@ def table_summary(dataset):
     """``dataset.summary()`` plus what the pages need of a table: the try-a-row form's fields
     and the default run's settings with the one-line reason for them."""
     summary = dataset.summary()
+    summary["task_reason"] = getattr(dataset, "task_reason", None)
     if dataset.encoding is not None and dataset.image is None:
         summary["row_form"] = Encoding.from_dict(dataset.encoding).form()
     summary["roles_changeable"] = bool(_raw_arrays(dataset))
@@ -297,6 +302,9 @@ def summarise(row):
         "name": row["name"],
         "n_samples": n_samples,
         "n_features": summary.get("n_features"),
+        "task": summary.get("task", "classification"),
+        "task_reason": summary.get("task_reason"),
+        "target": summary.get("target"),
         "classes": summary.get("classes", []),
         "class_counts": summary.get("class_counts", {}),
         "display_names": loads(row["display_names"], {}),
@@ -335,7 +343,8 @@ def load(dataset_id):
         return cached
     try:
         f = npzfiles.load(path)
-        X, y = f["X"], f["y"].astype(np.int64)
+        task = str(f["task"]) if "task" in f else "classification"
+        X, y = f["X"], f["y"].astype(np.float64 if task == "regression" else np.int64)
         classes = [str(c) for c in f["classes"]]
         feature_names = [str(n) for n in f["feature_names"]] if "feature_names" in f else None
         encoding = json.loads(str(f["encoding"])) if "encoding" in f else None
@@ -343,7 +352,8 @@ def load(dataset_id):
         raise Conflict(f"the files of dataset {dataset_id} are missing or damaged") from exc
     image = loads(row["image"])
     dataset = Dataset(X=X, y=y, classes=classes, name=row["name"], feature_names=feature_names,
-                      image=ImageGeometry.from_dict(image) if image else None, encoding=encoding)
+                      image=ImageGeometry.from_dict(image) if image else None, encoding=encoding,
+                      task=task)
     cache.put(key, dataset)
     return dataset
 

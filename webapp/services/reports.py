@@ -1,4 +1,5 @@
-"""What a finished run shows: confusion matrix, misclassified samples, first-layer features.
+"""What a finished run shows: confusion matrix, misclassified samples, first-layer features;
+for a number to predict, the predicted-against-actual points and the rows with the largest errors.
 
 The training process keeps the numbers and the evaluated rows' predictions in the run's result
 JSON (``webapp.jobs.summary``); ``build_report`` turns that into the page's report on request
@@ -6,11 +7,15 @@ JSON (``webapp.jobs.summary``); ``build_report`` turns that into the page's repo
 """
 import numpy as np
 
+from nncore.data.columns import is_blank_token
 from nncore.data.images import to_images
 from webapp.errors import Conflict
 from webapp.services import datasets, loads, runs, samples
 
 MAX_MISTAKES = 48
+#: the scatter draws at most this many evaluated rows (an even sample of them)
+MAX_POINTS = 2000
+MAX_LARGEST_ERRORS = 12
 MAX_HIDDEN_UNITS = 100
 
 
@@ -35,9 +40,45 @@ def _hidden_units(model, geometry):
             "units": [np.round(u, 3).tolist() for u in units]}
 
 
+def _row_values(dataset_id, dataset, positions):
+    """The table's cells (as written) of the dataset's rows ``positions``, label left out:
+    the raw rows whose label is not blank, in order, are the dataset's rows. ``None`` each when
+    the raw cells are not kept; the numbers the network read (``feature_names``) otherwise."""
+    raw = datasets.raw_frame(dataset_id) if dataset.encoding is not None else None
+    label = (dataset.encoding or {}).get("label")
+    if raw is not None and label in raw.columns:
+        kept = raw[~is_blank_token(raw[label])].drop(columns=[label])
+        if len(kept) == dataset.n_samples:
+            return [{c: str(v) for c, v in kept.iloc[int(i)].items()} for i in positions]
+    names = dataset.feature_names or [f"x{j + 1}" for j in range(dataset.n_features)]
+    return [{n: float(v) for n, v in zip(names, dataset.X[int(i)])} for i in positions]
+
+
+def regression_report(row, result):
+    """``{"task", "evaluated_on", "points": [[actual, predicted], ...], "largest_errors":
+    [{"index", "values", "actual", "predicted", "error"}], "baseline", "val_rmse"}``, label
+    units; ``error`` is predicted minus actual, the rows sorted by its size, largest first."""
+    dataset = datasets.load(row["dataset_id"])
+    indices = np.asarray(result["indices"], dtype=np.int64)
+    predicted = np.asarray(result["predictions"], dtype=np.float64)
+    actual = np.asarray(dataset.y, dtype=np.float64)[indices]
+    shown = np.unique(np.linspace(0, len(indices) - 1, min(len(indices), MAX_POINTS)).astype(int))
+    worst = np.argsort(-np.abs(predicted - actual), kind="stable")[:MAX_LARGEST_ERRORS]
+    values = _row_values(row["dataset_id"], dataset, indices[worst])
+    largest = [{"index": int(indices[j]), "values": v, "actual": float(actual[j]),
+                "predicted": float(predicted[j]), "error": float(predicted[j] - actual[j])}
+               for j, v in zip(worst, values)]
+    return {"task": "regression", "evaluated_on": result.get("evaluated_on"),
+            "points": [[float(actual[j]), float(predicted[j])] for j in shown],
+            "largest_errors": largest, "baseline": result.get("baseline"),
+            "val_rmse": result.get("val_rmse")}
+
+
 def build_report(run_id):
     row = runs.completed_row(run_id)
     result = loads(row["result"], {})
+    if result.get("task") == "regression" and "predictions" in result:
+        return regression_report(row, result)
     if "confusion_matrix" not in result:
         raise Conflict(f"run {run_id} has no report")
     dataset = datasets.load(row["dataset_id"])

@@ -18,12 +18,15 @@ def row_form(run_id):
 
 
 def predict_row(run_id, row):
-    """``{"label", "display_label", "probabilities": {class: p}, "notes": [...]}``."""
+    """``{"label", "display_label", "probabilities": {class: p}, "notes": [...]}``; for a
+    regression run ``{"value": number in the label's units, "notes": [...]}``."""
     run = runs.completed_row(run_id)
     model = runs.load_model(run)
     summary = datasets.get_summary(run["dataset_id"])
     try:
         features, notes = model.encode_row(row)
+        if model.task == "regression":
+            return {"value": float(model.predict_values(features).ravel()[0]), "notes": notes}
         proba = model.predict_proba(features)[0]
     except ValueError as exc:
         raise BadRequest(str(exc) + _roles_changed(model, summary, run_id)) from exc

@@ -19,11 +19,16 @@ from webapp.ids import check_id, whole_number
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import datasets
 from webapp.stores import runs as run_store
-from webapp.stores.runs import HISTORY_KEYS, TERMINAL, empty_history
+from webapp.stores.runs import HISTORY_KEYS, REGRESSION_HISTORY_KEYS, TERMINAL, empty_history
 from webapp.viewer import current_viewer
 
 PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
-                      "stopped", "best_epoch", "averaged_epochs")
+                      "stopped", "best_epoch", "averaged_epochs", "task",
+                      # a regression's (webapp.jobs.summary.REGRESSION_KEYS), label units
+                      "train_r2", "val_r2", "train_mae", "val_mae", "train_rmse", "val_rmse",
+                      "baseline", "target_transform")
+#: a history CSV leaves out the columns of the other task
+CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
 GRADCHECK_THRESHOLD = 1e-5
 MAX_STROKES = 500
@@ -88,7 +93,9 @@ def create_run(body, jobs):
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
     config = parse_config(with_defaults(summary, fields))
     try:
-        check_network_size(config, summary["n_features"], len(summary["classes"]),
+        # a number to predict has one output unit
+        outputs = 1 if summary.get("task") == "regression" else len(summary["classes"])
+        check_network_size(config, summary["n_features"], outputs,
                            limits=current_app.config["LIMITS"])
         check_for_dataset(config, summary)
     except ValueError as exc:
@@ -266,6 +273,12 @@ def predict(run_id, body):
     summary = datasets.get_summary(row["dataset_id"])
     names = summary["display_names"]
     n_features = model.network.layer_sizes[0]
+    if model.task == "regression":
+        if "features" not in body:
+            raise BadRequest("this run predicts a number from a row: send features (a list "
+                             "of numbers) or row (the table's columns); it reads no drawing")
+        value = model.predict_values(_features(body["features"], n_features))
+        return {"value": float(np.ravel(value)[0])}
     if "features" in body:
         label, probabilities = _probabilities(model, _features(body["features"], n_features))
         return {"label": label, "display_label": names.get(label, label),
@@ -327,10 +340,14 @@ def model_path(run_id):
 
 def history_csv(run_id):
     history = loads(get_row(run_id)["history"], empty_history())
+    regression = any(v is not None for key in REGRESSION_HISTORY_KEYS
+                     for v in history.get(key, []))
+    drop = CLASSIFICATION_ONLY if regression else REGRESSION_HISTORY_KEYS
+    keys = [key for key in HISTORY_KEYS if key not in drop]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HISTORY_KEYS)
-    for values in zip(*(history.get(key, []) for key in HISTORY_KEYS)):
+    writer.writerow(keys)
+    for values in zip(*(history.get(key, []) for key in keys)):
         writer.writerow(["" if v is None else v for v in values])
     return out.getvalue()
 
@@ -342,10 +359,13 @@ def gradcheck(run_id):
     row = get_row(run_id)
     config = loads(row["config"])
     summary = datasets.get_summary(row["dataset_id"])
-    widths = [summary["n_features"], *config["hidden_layers"], len(summary["classes"])]
+    regression = summary.get("task") == "regression"       # one linear output unit
+    widths = [summary["n_features"], *config["hidden_layers"],
+              1 if regression else len(summary["classes"])]
     layer_sizes = [max(1, min(int(w), GRADCHECK_WIDTH)) for w in widths]
-    layer_sizes[-1] = max(layer_sizes[-1], 2)
-    common = {"activation": config["activation"], "output": config["output"],
+    layer_sizes[-1] = 1 if regression else max(layer_sizes[-1], 2)
+    common = {"activation": config["activation"],
+              "output": "linear" if regression else config["output"],
               "l2": float(config.get("l2") or 0.0), "seed": int(config.get("seed") or 0)}
     try:
         if config.get("conv_filters"):

@@ -24,7 +24,11 @@ from webapp.db import get_db, now
 from webapp.stores import dumps as _dumps
 from webapp.viewer import current_viewer, visible_sql
 
-HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds")
+#: a regression's figures per epoch (label units); null for a classification's epochs
+REGRESSION_HISTORY_KEYS = ("train_r2", "val_r2", "train_mae", "val_mae", "train_rmse",
+                           "val_rmse")
+HISTORY_KEYS = ("epoch", "cost", "val_cost", "train_accuracy", "val_accuracy", "seconds",
+                *REGRESSION_HISTORY_KEYS)
 TERMINAL = ("completed", "failed", "cancelled", "interrupted")
 EMBEDDED_WORKER = "embedded"
 
