@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import urllib.error
 import urllib.request
 
 import pytest
@@ -232,3 +233,19 @@ def test_every_operation_keeps_the_contract(request, api_schemas, auth, method, 
             assert response.status_code == 401, (case.method, case.formatted_path)
 
     keeps_the_contract()
+
+
+def test_the_signed_in_fuzzing_meets_the_owners_things_and_signed_out_only_share_links(
+        auth_server):
+    """The fixture is what the modes need: the token's account owns the runs (so signed in,
+    the fuzzer meets real things, not 404s), signed out only a share link shows them."""
+    base_url, known, headers = auth_server
+    run_id, token = known["table"]["run_id"], known["table"]["token"]
+    assert _json(base_url, "GET", f"/api/runs/{run_id}", headers=headers)["id"] == run_id
+    assert _json(base_url, "GET", "/api/session", headers=headers)["name"] == OWNER
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _json(base_url, "GET", f"/api/runs/{run_id}")
+    refused.value.close()
+    assert refused.value.code == 401
+    shared = _json(base_url, "GET", f"/api/shared/{token}")
+    assert (shared["id"], shared["status"], shared["worker"]) == (run_id, "completed", None)
