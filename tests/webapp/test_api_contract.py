@@ -88,7 +88,7 @@ def _fill(base_url, headers):
     ``headers`` sign in; returns ``known`` (see :func:`open_server`)."""
     call = lambda method, path, body=None: _json(base_url, method, path, body, headers)
     sample = call("GET", "/api/datasets")["datasets"][0]
-    known = {"sample": {"dataset_id": sample["id"]}, "kept": {}}
+    known = {"sample": {"dataset_id": sample["id"]}}
     for kind, csv in (("table", blobs_csv()), ("pictures", bars_csv())):
         dataset = _upload(base_url, f"{kind}.csv", csv, headers)
         run = call("POST", "/api/runs", {"dataset_id": dataset["id"], **TINY_RUN})
@@ -97,7 +97,7 @@ def _fill(base_url, headers):
         link = call("POST", f"/api/runs/{run['id']}/shares")
         known[kind] = {"dataset_id": dataset["id"], "run_id": run["id"],
                        "token": link["url"].rsplit("/", 1)[1]}
-        known["kept"][f"{kind} link"] = {"link_id": link["id"]}
+        known[f"{kind} link"] = {"link_id": link["id"]}
     assert sample["source"] == "builtin" and dataset["image"]["height"] == 8
     return known
 
@@ -113,9 +113,9 @@ def open_server(tmp_path_factory):
     """A server on loopback without sign-in and what it holds: ``(base_url, known, headers)``,
     ``known`` naming the built-in sample and two small uploads, a table and 8x8 pictures,
     with a completed run and a share link on each: ``{"sample": {"dataset_id": 1}, "table":
-    {"dataset_id": 2, "run_id": 1, "token": "..."}, "pictures": {...}, "kept": {...}}``
-    ("kept": ids DELETE must leave alone). Trainings run in threads (no child process to
-    start: the contract is about HTTP)."""
+    {"dataset_id": 2, "run_id": 1, "token": "..."}, "pictures": {...}, "table link":
+    {"link_id": 1}, "pictures link": {...}}`` (DELETE leaves them all alone). Trainings run
+    in threads (no child process to start: the contract is about HTTP)."""
     app = _app(tmp_path_factory)
     with serving(app) as base_url:
         yield base_url, _fill(base_url, {}), {}
@@ -133,7 +133,7 @@ def auth_server(tmp_path_factory):
     headers = {"Authorization": f"Bearer {token['token']}"}
     with serving(app) as base_url:
         known = _fill(base_url, headers)
-        known["kept"]["token"] = {"token_id": token["id"]}
+        known["token"] = {"token_id": token["id"]}
         yield base_url, known, headers
 
 
