@@ -38,8 +38,8 @@ from webapp.services import accounts, signin
 from webapp.api.openapi import DOCUMENT
 
 METHODS = {"get", "put", "post", "delete", "patch"}
-# Generated requests per operation and mode: about 1,400 in all over the three modes, the same ones each run. For a
-# deeper, different search: CONTRACT_EXAMPLES=300 pytest tests/webapp/test_api_contract.py
+# Generated requests per operation and mode: about 1,400 in all over the three modes, the same
+# ones each run. For a deeper, different search: CONTRACT_EXAMPLES=300 pytest tests/webapp/test_api_contract.py
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "10"))
 KNOWN_EXAMPLES = max(1, EXAMPLES * 2 // 3)
 SIGNED_OUT_EXAMPLES = max(1, EXAMPLES // 2)
