@@ -29,7 +29,7 @@ def jobs():
 
 
 def register_blueprints(app):
-    from webapp.api import datasets, health, options, runs
+    from webapp.api import datasets, health, options, predictions, runs
 
-    for module in (health, options, datasets, runs):
+    for module in (health, options, datasets, runs, predictions):
         app.register_blueprint(module.bp, url_prefix="/api")

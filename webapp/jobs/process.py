@@ -34,8 +34,8 @@ from webapp.jobs.summary import result_summary
 
 log = logging.getLogger(__name__)
 
-# Imported once by the fork server, so that every training process starts ready.
-PRELOAD = [__name__, "nncore.fitting", "nncore.model"]
+# Imported once by the fork server, so that every training (and scoring) process starts ready.
+PRELOAD = [__name__, "nncore.fitting", "nncore.model", "webapp.jobs.scoring"]
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 _context = None
