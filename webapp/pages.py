@@ -52,6 +52,10 @@ def run_urls(run_id):
         "gradcheck": url_for("runs.gradcheck", run_id=run_id),
         "model": url_for("runs.model", run_id=run_id),
         "historyCsv": url_for("runs.history_csv", run_id=run_id),
+        "onnx": url_for("predictions.onnx", run_id=run_id),
+        "predictions": url_for("predictions.create", run_id=run_id),
+        "prediction": url_pattern("predictions.show", prediction_id=0),
+        "predictionFile": url_pattern("predictions.download", prediction_id=0),
     }
 
 

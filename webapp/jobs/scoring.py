@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def score_and_report(job, cancel, send):
-    """Score ``job`` (``{"model", "input", "output", "label_column"}``, paths) via ``send``.
+    """Score ``job`` (``{"model", "input", "output", "label_column", "x_sheet"}``: paths, and
+    optionally the label column and a workbook's feature sheet) and report via ``send``.
 
     ``cancel`` is an Event, read after each chunk; a cancelled scoring writes no output and
     sends no ending. ``send`` raises :class:`ChannelClosed` when nobody listens any more.
@@ -36,7 +37,8 @@ def score_and_report(job, cancel, send):
     try:
         model = Model.load(job["model"])
         summary = score_file(model, job["input"], job["output"],
-                             label_column=job.get("label_column"), progress=progress)
+                             label_column=job.get("label_column"), progress=progress,
+                             x_sheet=job.get("x_sheet"))
     except ChannelClosed:
         raise
     except ValueError as exc:

@@ -73,8 +73,10 @@ def start_prediction(run_id, received, scorer):
     except BaseException:
         received.discard()
         raise
+    x_sheet = (received.form.get("x_sheet") or "").strip() or None
     scorer.start(prediction_id, {"model": str(runs.model_file(row)), "input": received.path,
-                                 "output": str(output), "label_column": label_column})
+                                 "output": str(output), "label_column": label_column,
+                                 "x_sheet": x_sheet})
     return {"id": prediction_id, "status": "running"}
 
 
