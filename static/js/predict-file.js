@@ -19,19 +19,24 @@ function isPredictionColumn(name) {
   return name.startsWith("predicted_") || name.startsWith("probability_") || name === "error";
 }
 
+/** The preview table: the model's columns first (what the user came for, visible without
+ * scrolling on a phone), then the file's own; the download keeps the file's order. */
 function showPreview(preview) {
   const table = $("predictions-preview");
   table.replaceChildren();
   if (!preview) return;
-  const added = preview.columns.map(isPredictionColumn);
+  const indices = preview.columns.map((_, i) => i);
+  const order = [...indices.filter((i) => isPredictionColumn(preview.columns[i])),
+    ...indices.filter((i) => !isPredictionColumn(preview.columns[i]))];
+  const cell = (tag, i, text) => el(tag, isPredictionColumn(preview.columns[i]) ? "is-predicted" : null, text);
   const headRow = el("tr");
-  preview.columns.forEach((name, i) => headRow.append(el("th", added[i] ? "is-predicted" : null, name)));
+  for (const i of order) headRow.append(cell("th", i, preview.columns[i]));
   const head = el("thead");
   head.append(headRow);
   const body = el("tbody");
   for (const cells of preview.rows) {
     const row = el("tr");
-    cells.forEach((value, i) => row.append(el("td", added[i] ? "is-predicted" : null, value)));
+    for (const i of order) row.append(cell("td", i, cells[i]));
     body.append(row);
   }
   table.append(head, body);

@@ -55,6 +55,7 @@ def test_a_file_is_predicted_on_the_run_page(page, live_server, tmp_path, table_
     preview = page.get_by_test_id("predictions-preview")
     expect(preview.locator("tbody tr")).to_have_count(20, timeout=SCORING)
     expect(preview.locator("th.is-predicted")).to_have_count(5)   # label, 3 classes, error
+    expect(preview.locator("th").first).to_have_text("predicted_species")
     expect(page.get_by_test_id("predictions-notes")).to_contain_text("30 rows scored")
     expect(page.get_by_test_id("predictions-notes")).to_contain_text("1 row could not be read")
     accuracy = page.get_by_test_id("predictions-accuracy")
@@ -64,6 +65,7 @@ def test_a_file_is_predicted_on_the_run_page(page, live_server, tmp_path, table_
     expect(page.get_by_test_id("predictions-confusion").locator("tbody tr")).to_have_count(3)
     section.scroll_into_view_if_needed()
     page.screenshot(path=tmp_path / f"predict-file-{width}.png", full_page=True)
+    section.screenshot(path=tmp_path / f"predict-card-{width}.png")
 
     with page.expect_download() as download_info:
         page.get_by_test_id("predictions-download").click()
