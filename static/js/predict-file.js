@@ -5,6 +5,7 @@
 // confusion matrix.
 import { ApiError, el, fillUrl, getJSON, uploadForm } from "./api.js";
 import { fillConfusion } from "./confusion.js";
+import { wireDropzone } from "./dropzone.js";
 
 const POLL_MS = 300;
 const MB = 1024 * 1024;
@@ -143,18 +144,5 @@ export function setUpPredictFile(urls, nameOf) {
     $("predict-file-name").textContent = `${file.name} (${Math.ceil(file.size / 1024)} KB)`;
     predictFile(file, urls, nameOf);
   };
-  input.addEventListener("change", () => choose(input.files[0]));
-  for (const type of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(type, (event) => {
-      event.preventDefault();
-      dropzone.classList.add("is-dragging");
-    });
-  }
-  for (const type of ["dragleave", "drop"]) {
-    dropzone.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
-  }
-  dropzone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    if (event.dataTransfer.files.length) choose(event.dataTransfer.files[0]);
-  });
+  wireDropzone(dropzone, input, choose);
 }
