@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import onnx
+import pandas as pd
 import pytest
 
 from tests.conftest import bars_csv
@@ -169,3 +170,23 @@ def test_the_model_downloads_as_onnx(client, shops_run):
     assert f"shops-run{shops_run}.onnx" in response.headers["Content-Disposition"]
     model = onnx.load_from_string(response.get_data())
     assert np.asarray(model.graph.input).size >= 1
+
+
+def test_a_workbook_is_scored(client, shops_run, tmp_path):
+    rows = [line.split(",") for line in NEW_ROWS.splitlines()]
+    path = tmp_path / "new.xlsx"
+    pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, index=False)
+    done = wait_prediction(client, post_file(client, shops_run, path.read_bytes(),
+                                             "new.xlsx").get_json()["id"])
+    assert done["status"] == "completed" and done["rows"] == 5, done
+    assert done["summary"]["errors"] == 1 and done["metrics"]["rows"] == 4
+
+
+def test_deleting_the_dataset_removes_its_runs_predictions(app, client, shops_run):
+    done = wait_prediction(client, post_file(client, shops_run, NEW_ROWS).get_json()["id"])
+    folder = os.path.join(app.config["DATA_DIR"], "predictions", f"run-{shops_run}")
+    assert os.listdir(folder) == [f"{done['id']}.csv"]
+    dataset_id = client.get(f"/api/runs/{shops_run}").get_json()["dataset_id"]
+    assert client.delete(f"/api/datasets/{dataset_id}").status_code == 200
+    assert not os.path.exists(folder)
+    assert client.get(f"/api/predictions/{done['id']}").status_code == 404
