@@ -113,7 +113,7 @@ def test_a_picture_file_without_labels_is_scored(client, bars_run):
     ("city,visits,plan\nLyon,3,basic\nParis,1", "new.csv", 400, "middle of row 3"),
     ("", "new.csv", 400, "empty"),
     ("city,visits,plan\nLyon,3,basic\n", "new.exe", 400, "Unsupported file type"),
-    (b"PK\x03\x04 not really a workbook", "new.xlsx", 400, ""),
+    (b"PK\x03\x04 not really a workbook", "new.xlsx", 400, "workbook is damaged"),
 ])
 def test_a_bad_file_gets_a_clear_4xx_and_the_run_is_untouched(client, shops_run, content,
                                                                filename, status, message):
