@@ -1,7 +1,7 @@
 """The web app: Flask over nncore. ``create_app`` builds it (flaskr style).
 
 State lives under ``DATA_DIR``: ``app.db`` (SQLite, WAL), ``datasets/<id>.npz``,
-``models/<run_id>.npz`` and ``secret_key``.
+``models/<run_id>.npz``, ``predictions/run-<run_id>/<id>.csv`` and ``secret_key``.
 """
 import importlib.util
 import os
@@ -36,6 +36,7 @@ def create_app(test_config=None):
     from webapp.ids import IdConverter
     from webapp.api import register_blueprints, worker
     from webapp.jobs.manager import JobManager
+    from webapp.jobs.scorer import Scorer
 
     # every <int:...> in a route is an id SQLite can hold (webapp/ids.py): before any route
     app.url_map.converters["int"] = IdConverter
@@ -53,6 +54,7 @@ def create_app(test_config=None):
     app.register_blueprint(account_pages.bp)
 
     app.extensions["jobs"] = JobManager(app)
+    app.extensions["scorer"] = Scorer(app)
     with app.app_context():
         _start_up(app)
     return app
@@ -62,5 +64,6 @@ def _start_up(app):
     from webapp.services import datasets
 
     app.extensions["jobs"].recover()
+    app.extensions["scorer"].recover()
     if app.config["REGISTER_SAMPLE"]:
         datasets.register_builtin_sample()

@@ -4,6 +4,7 @@ import {
   readPageData, fillUrl, getJSON, sendJSON, uploadForm, asList, el, formatPercent, formatDate,
   makeStatusBadge, describeNetwork, ApiError,
 } from "./api.js";
+import { wireDropzone } from "./dropzone.js";
 import { makeImageCanvas } from "./images.js";
 
 const page = readPageData();
@@ -123,20 +124,7 @@ function setUpUpload() {
     if (chosen) upload(form, chosen, submit);
   }
 
-  input.addEventListener("change", () => choose(input.files[0]));
-  for (const type of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(type, (event) => {
-      event.preventDefault();
-      dropzone.classList.add("is-dragging");
-    });
-  }
-  for (const type of ["dragleave", "drop"]) {
-    dropzone.addEventListener(type, () => dropzone.classList.remove("is-dragging"));
-  }
-  dropzone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    if (event.dataTransfer.files.length) choose(event.dataTransfer.files[0]);
-  });
+  wireDropzone(dropzone, input, choose);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (chosen) upload(form, chosen, submit);

@@ -12,6 +12,8 @@ import { makeCorrections } from "./corrections.js";
 import {
   asRegressionConfig, makeR2Chart, R2_COLUMNS, showRegressionReport, showRegressionResults, showRowValue,
 } from "./run_regression.js";
+import { fillConfusion } from "./confusion.js";
+import { setUpPredictFile } from "./predict-file.js";
 
 const POLL_MS = 500;
 const ACTIVE = new Set(["queued", "running"]);
@@ -146,42 +148,15 @@ function showResults(run) {
   $("final-cost").textContent = formatNumber(result.final_cost, 4);
   $("train-seconds").textContent = formatSeconds(result.seconds);
   $("download-model").href = urls.model;
+  $("download-onnx").href = urls.onnx;
   $("history-csv").href = urls.historyCsv;
   $("compare-link").href = `${urls.compare}?${new URLSearchParams({ dataset_id: run.dataset_id, runs: run.id })}`;
   $("results").hidden = false;
 }
 
-/** Cell shade: 0..5 by share of the true class's row, so the diagonal reads at a glance. */
-function shadeClass(count, rowTotal, diagonal) {
-  if (!count) return "cm-cell";
-  const level = Math.max(1, Math.min(5, Math.ceil((5 * count) / Math.max(1, rowTotal))));
-  return `cm-cell ${diagonal ? "cm-hit" : "cm-miss"}-${level}`;
-}
-
 function showConfusion(report) {
-  const table = $("confusion-matrix");
-  table.replaceChildren();
   const names = report.classes.map((label) => displayName(dataset, label));
-  const head = el("thead");
-  const headRow = el("tr");
-  const corner = el("th", "cm-corner");
-  corner.append(el("span", null, "pred →"), el("span", null, "true ↓"));
-  headRow.append(corner);
-  for (const name of names) headRow.append(el("th", "cm-head", name));
-  head.append(headRow);
-  const body = el("tbody");
-  report.confusion_matrix.forEach((counts, i) => {
-    const row = el("tr");
-    row.append(el("th", "cm-head", names[i]));
-    const total = counts.reduce((a, b) => a + b, 0);
-    counts.forEach((count, j) => {
-      const cell = el("td", shadeClass(count, total, i === j), count);
-      cell.title = `true ${names[i]}, predicted ${names[j]}: ${count}`;
-      row.append(cell);
-    });
-    body.append(row);
-  });
-  table.append(head, body);
+  fillConfusion($("confusion-matrix"), names, report.confusion_matrix);
 }
 
 function showMistakes(report) {
@@ -422,6 +397,7 @@ async function showCompleted(run) {
   } catch (_) {
     dataset = null;
   }
+  setUpPredictFile(urls, (label) => displayName(dataset, label));
   if (dataset && dataset.image && !regression) setUpDrawPad();
   else if (dataset && dataset.row_form) await setUpRunRowForm();
   showReport();

@@ -10,8 +10,11 @@
   implementation for the server's own workers; ``remote``: the same over HTTP.
 - ``process``: the training as pure compute, in a lower-priority child process or a thread;
   ``messages``: what it says; ``summary``: the result it hands back with the model.
+- ``scoring``: a file of new rows scored as pure compute, in the same kind of child process;
+  ``scorer``: the app's ``Scorer``, which starts scorings and passes their progress and
+  results to ``services.predictions``.
 
-Only ``manager`` and ``servers`` (and, for storage messages, ``relay``) reach into the
-services; the services never import this package, and ``process`` imports nothing of the
+Only ``manager``, ``servers`` and ``scorer`` (and, for storage messages, ``relay``) reach
+into the services; the services never import this package, and ``process`` imports nothing of the
 server's.
 """

@@ -7,12 +7,13 @@ on the server.
 
 Training is CPU-bound Python between numpy calls; in a thread of the server it would hold
 the GIL often enough to make predictions and pages wait (a prediction p99 of about 200 ms was
-measured with four trainings in threads). So :class:`TrainingProcess` runs it in a child
+measured with four trainings in threads). So :class:`ChildProcess` runs it in a child
 process, started by a ``forkserver`` that has numpy and nncore imported already (a start
 costs a fork, not an import), at a lower CPU priority, with one BLAS thread. When its parent
 dies, the child's next message fails (the parent held the only read end of the pipe) and it
-stops. :class:`TrainingThread` trains in a thread instead (``TRAINING_PROCESSES = False``),
-for tests that patch nncore. Both have one interface: ``receive``, ``cancel``, ``join``.
+stops. :class:`ChildThread` trains in a thread instead (``TRAINING_PROCESSES = False``),
+for tests that patch nncore. Both have one interface: ``receive``, ``cancel``, ``join``;
+the scoring of a file (``jobs.scoring``) runs in them too.
 """
 import json
 import logging
@@ -34,8 +35,8 @@ from webapp.jobs.summary import result_summary
 
 log = logging.getLogger(__name__)
 
-# Imported once by the fork server, so that every training process starts ready.
-PRELOAD = [__name__, "nncore.fitting", "nncore.model"]
+# Imported once by the fork server, so that every training (and scoring) process starts ready.
+PRELOAD = [__name__, "nncore.fitting", "nncore.model", "webapp.jobs.scoring"]
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 _context = None
@@ -141,8 +142,8 @@ def fit_reporting_crashes(spec, dataset_path, model_path, cancel, send):
         send(Failed(f"training failed unexpectedly ({type(exc).__name__}: {exc})"))
 
 
-def _process_main(spec, dataset_path, model_path, cancel, conn, nice):
-    """Entry point of a training process."""
+def _child_main(target, args, cancel, conn, nice):
+    """Entry point of a child process: ``target(*args, cancel, send)`` at priority ``nice``."""
     try:
         os.nice(nice)
     except OSError:
@@ -155,29 +156,30 @@ def _process_main(spec, dataset_path, model_path, cancel, conn, nice):
             raise ChannelClosed() from exc
 
     try:
-        fit_reporting_crashes(spec, dataset_path, model_path, cancel, send)
+        target(*args, cancel, send)
     except ChannelClosed:
         pass
     finally:
         conn.close()
 
 
-class TrainingProcess:
-    """A training in a child process at CPU priority ``nice``.
+class ChildProcess:
+    """``target(*args, cancel, send)`` in a child process at CPU priority ``nice``.
 
-    ``receive(timeout)`` returns the next message, or None when none came within
-    ``timeout`` seconds; when the child ended without an ending message (it was killed) it
-    returns :class:`Lost` with its exit status.
+    ``target`` must be a module-level function (it is sent to the child by name).
+    ``receive(timeout)`` returns the next message, or None when none came within ``timeout``
+    seconds; when the child ended without an ending message (it was killed) it returns
+    ``lost(exit status)``.
     """
 
-    def __init__(self, spec, dataset_path, model_path, nice=0):
+    def __init__(self, target, args, nice=0, name="training", lost=Lost):
         context = process_context()
         self._cancel = context.Event()
+        self._lost = lost
         self._conn, child_end = context.Pipe(duplex=False)
         self._process = context.Process(
-            target=_process_main,
-            args=(spec, dataset_path, model_path, self._cancel, child_end, nice),
-            name="training", daemon=True)
+            target=_child_main, args=(target, args, self._cancel, child_end, nice),
+            name=name, daemon=True)
         self._process.start()
         child_end.close()      # the child holds the only write end now
 
@@ -186,7 +188,7 @@ class TrainingProcess:
             return self._conn.recv() if self._conn.poll(timeout) else None
         except (EOFError, OSError):
             self.join()
-            return Lost(self._process.exitcode)
+            return self._lost(self._process.exitcode)
 
     def cancel(self):
         self._cancel.set()
@@ -196,22 +198,23 @@ class TrainingProcess:
         self._conn.close()
 
 
-class TrainingThread:
-    """A training in a thread of this process, with :class:`TrainingProcess`'s interface."""
+class ChildThread:
+    """``target(*args, cancel, send)`` in a thread of this process, with
+    :class:`ChildProcess`'s interface (``lost(None)`` once the target returned)."""
 
     _END = object()
 
-    def __init__(self, spec, dataset_path, model_path):
+    def __init__(self, target, args, name="training", lost=Lost):
         self._cancel = threading.Event()
         self._messages = queue.Queue()
-        self._thread = threading.Thread(target=self._main, args=(spec, dataset_path, model_path),
-                                        name="training", daemon=True)
+        self._lost = lost
+        self._thread = threading.Thread(target=self._main, args=(target, args), name=name,
+                                        daemon=True)
         self._thread.start()
 
-    def _main(self, spec, dataset_path, model_path):
+    def _main(self, target, args):
         try:
-            fit_reporting_crashes(spec, dataset_path, model_path, self._cancel,
-                                  self._messages.put)
+            target(*args, self._cancel, self._messages.put)
         finally:
             self._messages.put(self._END)
 
@@ -222,7 +225,7 @@ class TrainingThread:
             return None
         if message is self._END:
             self.join()
-            return Lost(None)
+            return self._lost(None)
         return message
 
     def cancel(self):
@@ -233,7 +236,9 @@ class TrainingThread:
 
 
 def start_training(spec, dataset_path, model_path, use_processes=True, nice=0):
-    """A :class:`TrainingProcess`, or a :class:`TrainingThread` when ``use_processes`` is off."""
+    """The training in a :class:`ChildProcess`, or a :class:`ChildThread` when
+    ``use_processes`` is off."""
+    args = (spec, dataset_path, model_path)
     if use_processes:
-        return TrainingProcess(spec, dataset_path, model_path, nice)
-    return TrainingThread(spec, dataset_path, model_path)
+        return ChildProcess(fit_reporting_crashes, args, nice)
+    return ChildThread(fit_reporting_crashes, args)

@@ -7,8 +7,12 @@ an app context (worker threads push one), find files through ``current_app.confi
 import json
 import math
 import os
+import shutil
 import threading
 from collections import OrderedDict
+from pathlib import Path
+
+from flask import current_app
 
 from webapp.errors import BadRequest, InsufficientStorage
 
@@ -69,3 +73,12 @@ def finite_number(value, field):
     if not math.isfinite(value):
         raise BadRequest(f"{field} must be a finite number")
     return value
+
+
+def prediction_folder(run_id):
+    """Where a run's scored files live: ``DATA_DIR/predictions/run-<id>`` (removed with it)."""
+    return Path(current_app.config["DATA_DIR"]) / "predictions" / f"run-{int(run_id)}"
+
+
+def remove_folder_quietly(path):
+    shutil.rmtree(path, ignore_errors=True)

@@ -1,0 +1,78 @@
+"""The app's scorer: predictions of whole files, each scored in its own child process.
+
+``Scorer.start(prediction_id, job)`` returns at once; a relay thread of the server waits for
+one of ``MAX_SCORINGS`` places, starts the scoring (``jobs.scoring``) and passes its messages
+to ``services.predictions``: rows done, then the summary or the error. When the prediction is
+gone from the database (its run was deleted), the next progress write says so and the scoring
+is cancelled; the input file is removed whatever happens. At start-up (:meth:`recover`) the
+predictions a previous process was scoring become 'failed'.
+"""
+import logging
+import threading
+
+from webapp.jobs.scoring import start_scoring
+from webapp.services import predictions, remove_quietly
+
+log = logging.getLogger(__name__)
+
+MAX_SCORINGS = 2             # files scored at once; each holds a chunk of rows in memory
+POLL_SECONDS = 1.0           # how often a silent scoring is asked whether it is still wanted
+STOPPED_MESSAGE = "the server stopped while this file was being scored: send it again"
+
+
+class Scorer:
+    """Scorings for one app (see the module docstring)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.use_processes = bool(app.config.get("TRAINING_PROCESSES", True))
+        self.nice = int(app.config.get("TRAINING_NICE") or 0)
+        self._places = threading.BoundedSemaphore(MAX_SCORINGS)
+
+    def __repr__(self):
+        return f"Scorer(processes={self.use_processes}, nice={self.nice})"
+
+    def recover(self):
+        """At start-up, in an app context: the scorings of a previous process ended with it."""
+        predictions.fail_interrupted(STOPPED_MESSAGE)
+
+    def start(self, prediction_id, job):
+        """Score ``job`` (``{"model", "input", "output", "label_column"}``) for the
+        prediction, in the background."""
+        threading.Thread(target=self._relay, args=(prediction_id, job), daemon=True,
+                         name=f"scoring-{prediction_id}").start()
+
+    def _relay(self, prediction_id, job):
+        try:
+            with self._places, self.app.app_context():
+                if predictions.record_rows(prediction_id, 0):
+                    self._follow(prediction_id, start_scoring(job, self.use_processes,
+                                                              self.nice))
+        except Exception:
+            log.exception("scoring prediction %s failed", prediction_id)
+            with self.app.app_context():
+                predictions.record_failure(prediction_id, "scoring failed unexpectedly", 500)
+        finally:
+            remove_quietly(job["input"])
+
+    def _follow(self, prediction_id, scoring):
+        """Pass the scoring's messages on until it ends; cancel it once nobody wants it."""
+        wanted = True
+        while True:
+            message = scoring.receive(POLL_SECONDS)
+            if message is None or message[0] == "rows":
+                rows = None if message is None else message[1]
+                if wanted and not predictions.record_rows(prediction_id, rows):
+                    wanted = False
+                    scoring.cancel()
+                continue
+            scoring.join()
+            if message[0] == "done":
+                predictions.record_done(prediction_id, message[1])
+            elif message[0] == "failed":
+                predictions.record_failure(prediction_id, message[1], message[2])
+            else:        # the child died without a word (killed, out of memory)
+                predictions.record_failure(
+                    prediction_id, f"the scoring process stopped unexpectedly "
+                                   f"(exit status {message[1]})", 500)
+            return
