@@ -24,7 +24,6 @@ Usage::
     .venv/bin/python bench/bench_upload.py [--repeats 3] [--train] [--json]
 """
 import argparse
-import http.client
 import json
 import sys
 import tempfile
@@ -35,10 +34,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import HOST, ROOT, Server, api, free_port  # noqa: E402
+from common import HOST, ROOT, Server, api, free_port, post_file  # noqa: E402
 
 MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
-BOUNDARY = "----bench-upload-boundary"
 
 
 def make_csv(folder, mnist=MNIST):
@@ -88,28 +86,8 @@ class PeakSampler(threading.Thread):
 
 
 def upload(port, path):
-    """POST the file as multipart, streamed from disk; (seconds, status, JSON body)."""
-    head = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"label_column\"\r\n\r\n"
-            f"label\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
-            f"filename=\"{path.name}\"\r\nContent-Type: text/csv\r\n\r\n").encode()
-    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
-    size = len(head) + path.stat().st_size + len(tail)
-    conn = http.client.HTTPConnection(HOST, port, timeout=600)
-    started = time.perf_counter()
-    conn.putrequest("POST", "/api/datasets")
-    conn.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
-    conn.putheader("Content-Length", str(size))
-    conn.endheaders()
-    conn.send(head)
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            conn.send(block)
-    conn.send(tail)
-    response = conn.getresponse()
-    body = json.loads(response.read())
-    seconds = time.perf_counter() - started
-    conn.close()
-    return seconds, response.status, body
+    """POST the file as multipart with ``label_column=label``; (seconds, status, JSON body)."""
+    return post_file(port, "/api/datasets", path, {"label_column": "label"})
 
 
 def default_run(port, dataset_id, timeout=900):

@@ -175,3 +175,33 @@ def wait_runs(port, run_ids, timeout):
             return runs
         time.sleep(0.25)
     raise RuntimeError(f"runs {run_ids} did not finish within {timeout:.0f} s")
+
+
+BOUNDARY = "----bench-upload-boundary"
+
+
+def post_file(port, route, path, fields=None, timeout=600):
+    """POST ``path`` as the multipart field ``file`` (plus text ``fields``), streamed from
+    disk as a browser sends it; (seconds, status, JSON body)."""
+    head = "".join(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                   f"{value}\r\n" for name, value in (fields or {}).items())
+    head = (head + f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{path.name}\"\r\nContent-Type: text/csv\r\n\r\n").encode()
+    tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+    size = len(head) + path.stat().st_size + len(tail)
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    started = time.perf_counter()
+    conn.putrequest("POST", route)
+    conn.putheader("Content-Type", f"multipart/form-data; boundary={BOUNDARY}")
+    conn.putheader("Content-Length", str(size))
+    conn.endheaders()
+    conn.send(head)
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            conn.send(block)
+    conn.send(tail)
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds, response.status, body
