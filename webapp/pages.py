@@ -55,6 +55,8 @@ def run_urls(run_id):
         "shares": url_for("shares.index", run_id=run_id),
         "share": url_pattern("shares.revoke", link_id=0),
         "onnx": url_for("predictions.onnx", run_id=run_id),
+        "modelCard": url_for("predictions.card", run_id=run_id),
+        "modelCardFile": url_for("predictions.card", run_id=run_id, download=1),
         "predictions": url_for("predictions.create", run_id=run_id),
         "prediction": url_pattern("predictions.show", prediction_id=0),
         "predictionFile": url_pattern("predictions.download", prediction_id=0),

@@ -89,13 +89,18 @@ def onnx_outputs(model) -> list[dict]:
 
 
 def python_snippet(onnx_filename, model) -> str:
-    """Five lines of Python that run ``onnx_filename`` (the export of ``model``) on one row."""
+    """Five lines of Python that run ``onnx_filename`` (the export of ``model``) on one row;
+    they print the class and the probabilities, or a regression model's one value."""
+    if getattr(model, "task", None) == "regression":
+        run = ["(value,) = session.run(None, row)", "print(value[0])"]
+    else:
+        run = ["probabilities, label, class_name = session.run(None, row)",
+               "print(class_name[0], probabilities[0])"]
     return "\n".join([
         "import numpy as np, onnxruntime as ort",
         f"session = ort.InferenceSession({str(onnx_filename)!r})",
         f"row = {{{', '.join(_sample_inputs(model))}}}",
-        "probabilities, label, class_name = session.run(None, row)",
-        "print(class_name[0], probabilities[0])",
+        *run,
     ]) + "\n"
 
 

@@ -5,6 +5,7 @@
 // confusion matrix.
 import { ApiError, el, fillUrl, getJSON, uploadForm } from "./api.js";
 import { fillConfusion } from "./confusion.js";
+import { showModelCard } from "./model-card.js";
 import { wireDropzone } from "./dropzone.js";
 
 const POLL_MS = 300;
@@ -145,4 +146,5 @@ export function setUpPredictFile(urls, nameOf) {
     predictFile(file, urls, nameOf);
   };
   wireDropzone(dropzone, input, choose);
+  showModelCard(urls);
 }

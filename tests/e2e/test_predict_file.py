@@ -50,6 +50,11 @@ def test_a_file_is_predicted_on_the_run_page(page, live_server, tmp_path, table_
     expect(page.get_by_test_id("download-onnx")).to_have_attribute("href", f"/api/runs/{run_id}/onnx")
     section = page.get_by_test_id("predict-file-section")
     expect(section).to_be_visible(timeout=SCORING)
+    expect(page.get_by_test_id("download-card")).to_have_attribute(
+        "href", f"/api/runs/{run_id}/model-card?download=1")
+    snippet = page.get_by_test_id("onnx-snippet")
+    expect(snippet).to_contain_text("onnxruntime")
+    expect(snippet).to_contain_text(f"penguins-run{run_id}.onnx")
     page.get_by_test_id("predict-file-input").set_input_files(new_file)
 
     preview = page.get_by_test_id("predictions-preview")

@@ -91,3 +91,14 @@ def test_snippet_runs_a_picture_model(tmp_path):
     save_onnx(model, tmp_path / "digits.onnx")
     printed = run_snippet(python_snippet("digits.onnx", model), tmp_path)
     assert printed.split()[0] == model.predict(np.zeros((1, 64)))[0]
+
+
+def test_snippet_prints_a_regression_models_value(tmp_path):
+    X = np.random.default_rng(4).normal(0, 1, (10, 3))
+    model = Model(Network([3, 4, 1], "relu", "linear", rng=5), [], Scaler().fit(X))
+    save_onnx(model, tmp_path / "price.onnx")
+    snippet = python_snippet("price.onnx", model)
+    assert len(snippet.splitlines()) == 5 and "(value,) = session.run(None, row)" in snippet
+    printed = run_snippet(snippet, tmp_path)
+    np.testing.assert_allclose(float(printed.strip(" []\n")),
+                               model.predict_values(np.zeros((1, 3)))[0], atol=1e-4)

@@ -1,4 +1,7 @@
-"""Predictions of whole files (upload, follow, list, download) and the model as ONNX."""
+"""Predictions of whole files (upload, follow, list, download), the model as ONNX and its
+model card."""
+import json
+
 from flask import Blueprint, Response, current_app, request, send_file, url_for
 
 from webapp.services import predictions, uploads
@@ -41,4 +44,14 @@ def download(prediction_id):
 def onnx(run_id):
     data, name = predictions.onnx_model(run_id)
     return Response(data, mimetype="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/runs/<int:run_id>/model-card")
+def card(run_id):
+    """The model card as JSON; ``?download=1`` sends it as ``<dataset>-run<id>-card.json``."""
+    data, name = predictions.model_card(run_id)
+    if request.args.get("download") not in ("1", "true"):
+        return data
+    return Response(json.dumps(data, indent=1), mimetype="application/json", headers={
         "Content-Disposition": f"attachment; filename={name}"})

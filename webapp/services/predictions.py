@@ -6,7 +6,8 @@ scorer (``webapp.jobs.scorer``, passed in by the view: the services never import
 which scores it in a child process and reports back through the ``record_*`` functions. The
 scored CSV (``nncore.scoring.score_file``: the input's columns, ``predicted_<label>``,
 ``probability_<class>``..., ``error``) lives in the run's prediction folder and is deleted with
-the run. :func:`onnx_model` gives the run's model as ONNX.
+the run. :func:`onnx_model` gives the run's model as ONNX, :func:`model_card` its JSON model
+card with the Python that runs the ONNX file.
 """
 import csv
 import re
@@ -17,6 +18,7 @@ from flask import current_app
 from nncore.data.chunks import open_rows
 from nncore.data.loaders import CSV_EXTENSIONS
 from nncore.data.rows import row_reader
+from nncore.export.card import model_card as build_card, python_snippet
 from nncore.onnx_export import to_onnx
 
 from webapp.errors import BadRequest, Conflict, NotFound
@@ -172,5 +174,28 @@ def onnx_model(run_id):
         data = to_onnx(runs.load_model(row))
     except ValueError as exc:
         raise Conflict(f"this model cannot be exported to ONNX: {exc}") from exc
+    return data, f"{_export_stem(row)}.onnx"
+
+
+def _export_stem(row):
+    """``<dataset>-run<id>``: the stem of the run's exported files."""
     name = safe_stem(datasets.get_row(row["dataset_id"])["name"], default="model")
-    return data, f"{name}-run{run_id}.onnx"
+    return f"{name}-run{row['id']}"
+
+
+def model_card(run_id):
+    """``(card, download name)``: the run's model card (``nncore.export.card.model_card``:
+    the run's result, its dataset's name, the day it finished) with ``onnx_file`` (the ONNX
+    download's name) and ``python`` (the lines that run that file); 404/409 as the ONNX."""
+    row = runs.completed_row(run_id)
+    model = runs.load_model(row)
+    stem = _export_stem(row)
+    onnx_file = f"{stem}.onnx"
+    try:
+        card = build_card(model, result=loads(row["result"]),
+                          dataset_name=datasets.get_row(row["dataset_id"])["name"],
+                          date=(row["finished_at"] or "")[:10] or None)
+    except ValueError as exc:
+        raise Conflict(f"this model cannot be exported to ONNX: {exc}") from exc
+    return {**card, "onnx_file": onnx_file, "python": python_snippet(onnx_file, model)}, \
+        f"{stem}-card.json"
