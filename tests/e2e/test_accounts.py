@@ -42,6 +42,9 @@ def sign_in(page, base, name, shot=None):
 
 
 def upload_and_train(page, csv_path):
+    # the sign-in's redirect may still be loading: the upload handler is attached by the
+    # page's module script, which has run once the load event has fired
+    page.wait_for_load_state("load")
     page.get_by_test_id("upload-input").set_input_files(csv_path)
     expect(page).to_have_url(re.compile(r"/datasets/\d+$"), timeout=30_000)
     dataset_url = page.url
