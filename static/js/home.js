@@ -2,9 +2,10 @@
 // sent and while the server reads its rows, cancel), datasets and recent runs.
 import {
   readPageData, fillUrl, getJSON, sendJSON, uploadForm, asList, el, formatPercent, formatDate,
-  makeStatusBadge, describeNetwork, ApiError,
+  makeStatusBadge, describeNetwork,
 } from "./api.js";
 import { wireDropzone } from "./dropzone.js";
+import { followJob, megabytes, tooLarge } from "./follow.js";
 import { makeImageCanvas } from "./images.js";
 
 const page = readPageData();
@@ -131,23 +132,7 @@ function setUpUpload() {
   });
 }
 
-const MB = 1024 * 1024;
 const POLL_MS = 250;
-
-function megabytes(bytes) {
-  return bytes >= 10 * MB ? `${Math.round(bytes / MB)} MB` : `${(bytes / MB).toFixed(1)} MB`;
-}
-
-/** Poll GET /api/uploads/<id> until the server has read the rows; resolves to the dataset. */
-async function waitForRows(url, onState) {
-  for (;;) {
-    const state = await getJSON(url);
-    onState(state);
-    if (state.status === "completed") return state.dataset;
-    if (state.status === "failed") throw new ApiError(state.error, state.error_status);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 async function upload(form, file, submit) {
   const progress = form.querySelector("[data-testid=upload-progress]");
@@ -164,8 +149,8 @@ async function upload(form, file, submit) {
     submit.disabled = false;
     form.querySelector("[data-testid=upload-retry]").hidden = false;
   };
-  if (maxBytes && file.size > maxBytes) {
-    fail(`${file.name} is ${megabytes(file.size)}; this server accepts files up to ${megabytes(maxBytes)}.`);
+  if (tooLarge(file, maxBytes)) {
+    fail(tooLarge(file, maxBytes));
     return;
   }
   const data = new FormData();
@@ -190,13 +175,13 @@ async function upload(form, file, submit) {
         : "Uploaded; waiting for the server…";
     }, aborter.signal);
     cancel.hidden = true;
-    const dataset = await waitForRows(accepted.url, (state) => {
+    const { dataset } = await followJob(accepted.url, (state) => {
       if (state.status !== "reading") return;
       progress.value = state.fraction ?? 0;
       progressText.textContent = state.fraction == null
         ? `${state.phase[0].toUpperCase()}${state.phase.slice(1)}…`
         : `Reading rows… ${Math.round(state.fraction * 100)} %`;
-    });
+    }, POLL_MS);
     progressText.textContent = `Loaded ${dataset.n_samples.toLocaleString()} rows. Opening the dataset…`;
     window.location.assign(fillUrl(urls.datasetPage, dataset.id));
   } catch (err) {

@@ -3,20 +3,15 @@
 // it, then show the first rows (prediction columns highlighted), the download, a note of
 // error rows, blanks and unseen categories, and, when the file had labels, accuracy and a
 // confusion matrix.
-import { ApiError, el, fillUrl, getJSON, uploadForm } from "./api.js";
+import { el, fillUrl, uploadForm } from "./api.js";
 import { fillConfusion } from "./confusion.js";
 import { showModelCard } from "./model-card.js";
 import { wireDropzone } from "./dropzone.js";
+import { followJob, megabytes, tooLarge } from "./follow.js";
 
 const POLL_MS = 300;
-const MB = 1024 * 1024;
 const $ = (testid) => document.querySelector(`[data-testid=${testid}]`);
 
-function megabytes(bytes) {
-  return bytes >= 10 * MB ? `${Math.round(bytes / MB)} MB` : `${(bytes / MB).toFixed(1)} MB`;
-}
-
-/** Whether a scored file's column is one the model added. */
 function isPredictionColumn(name) {
   return name.startsWith("predicted_") || name.startsWith("probability_") || name === "error";
 }
@@ -75,17 +70,6 @@ function showPrediction(prediction, urls, nameOf) {
   $("predictions-result").hidden = false;
 }
 
-/** Poll the prediction until it has ended; `onState` hears each state. */
-async function waitForScoring(url, onState) {
-  for (;;) {
-    const state = await getJSON(url);
-    onState(state);
-    if (state.status === "completed") return state;
-    if (state.status === "failed") throw new ApiError(state.error, state.error_status);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
 async function predictFile(file, urls, nameOf) {
   const progress = $("predict-progress");
   const text = $("predict-progress-text");
@@ -101,8 +85,8 @@ async function predictFile(file, urls, nameOf) {
     input.disabled = false;
   };
   const maxBytes = Number(input.dataset.maxBytes);
-  if (maxBytes && file.size > maxBytes) {
-    settle(`${file.name} is ${megabytes(file.size)}; this server accepts files up to ${megabytes(maxBytes)}.`);
+  if (tooLarge(file, maxBytes)) {
+    settle(tooLarge(file, maxBytes));
     return;
   }
   const data = new FormData();
@@ -123,9 +107,9 @@ async function predictFile(file, urls, nameOf) {
     }, aborter.signal);
     cancel.hidden = true;
     progress.removeAttribute("value"); // indeterminate: the row count is not known ahead
-    const done = await waitForScoring(fillUrl(urls.prediction, started.id), (state) => {
+    const done = await followJob(fillUrl(urls.prediction, started.id), (state) => {
       text.textContent = `Scoring… ${state.rows.toLocaleString()} rows done`;
-    });
+    }, POLL_MS);
     settle("");
     showPrediction(done, urls, nameOf);
   } catch (err) {
