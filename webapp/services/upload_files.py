@@ -128,9 +128,9 @@ def _label_of(summary):
 
 def _read_again(path, name, options, header_row, label):
     """The dataset of the kept file; the label is ``label`` when that column is still there,
-    else the one the upload named (or the default). 400 with the reader's message."""
+    else the one the upload named, else the default. 400 with the last reader's message."""
     tried = [label] if label is not None and options["y_sheet"] is None else []
-    tried.append(options["label_column"])
+    tried += [c for c in (options["label_column"], None) if c not in tried]
     for k, label_column in enumerate(tried):
         try:
             return load_dataset(path, name=name, header_row=header_row,
