@@ -3,7 +3,8 @@ blank row and a "Total" row below the data. Written as rows of cells, a CSV or a
 import csv
 
 import numpy as np
-import openpyxl
+
+from tests.nncore.test_loaders import workbook as write_xlsx  # noqa: F401  {sheet: rows} -> .xlsx
 
 HEADER = ["species", "bill_length_mm", "bill_depth_mm", "flipper_length_mm"]
 CENTRES = {"Adelie": (38.8, 18.3, 190.0), "Gentoo": (47.5, 15.0, 217.0),
@@ -37,16 +38,4 @@ def write_csv(path, rows, delimiter=","):
         writer = csv.writer(f, delimiter=delimiter, lineterminator="\n")
         writer.writerows([["" if v is None else v for v in r] + [""] * (width - len(r))
                           for r in rows])
-    return path
-
-
-def write_xlsx(path, sheets):
-    """``{sheet name: rows}`` as an .xlsx (openpyxl), sheets in the order given."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
     return path
