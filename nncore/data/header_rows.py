@@ -13,8 +13,9 @@ header, and a blank row, a "Total" row or a footnote below the data. The princip
   sheet, pictures) ends the search at once. A header below row 1 must also be all text and at
   least as wide as the rows beneath it.
 * **The data** ends before the trailing rows that are not data: a row whose first filled cell
-  starts with a footer word (``FOOTER_WORDS``: Total, Sum, Note, Source...) or a footnote, one
-  text cell where the table has three columns or more. Blank rows are dropped anyway.
+  starts with a footer word (``FOOTER_WORDS``: Total, Sum, Note, Source...) or a footnote,
+  prose alone in the first cell where the table has three columns or more. Blank rows are
+  dropped anyway.
 
 Only the first ``PROBE_ROWS`` rows and the last ``TAIL_ROWS`` are looked at, so that the fast
 CSV reader can find both from the file's first megabyte and its last lines.
@@ -48,13 +49,16 @@ def _is_text(v) -> bool:
 
 def is_footer(row, n_cols) -> bool:
     """A row of totals or notes: its first filled cell starts with a footer word, or it is a
-    footnote (one text cell) in a table of three columns or more."""
+    footnote: prose (words, or a mark such as "*") alone in the first cell, in a table of three
+    columns or more (a category value alone is a row of blanks, not a note)."""
     cells = [v for v in row if not _is_blank(v)]
     if not cells:
         return False
     if isinstance(cells[0], str) and _FOOTER.match(cells[0]):
         return True
-    return len(cells) == 1 and n_cols >= 3 and _is_text(cells[0])
+    first = row[0] if len(row) else None
+    return (len(cells) == 1 and n_cols >= 3 and _is_text(first)
+            and (" " in first.strip() or not first.strip()[0].isalnum()))
 
 
 def footer_count(rows, n_cols) -> int:

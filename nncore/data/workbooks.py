@@ -14,7 +14,7 @@ import warnings
 from nncore.data import format_checks, safety
 from nncore.data.dataset import Dataset
 from nncore.data.frames import from_sheets, from_table
-from nncore.data.header_rows import locate
+from nncore.data.header_rows import filled, locate
 from nncore.data.tables import EXCEL_ERRORS, Table, normalise, shorten
 
 # "calamine" (python-calamine, fast), "openpyxl", or None: calamine when it is installed.
@@ -240,12 +240,13 @@ def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None, task=
 
 
 def table_sheet(book, path) -> tuple[str, Table]:
-    """The sheet that holds a table, read: the first, unless it holds none (no header with
-    two columns and two data rows beneath it: a title page, notes, an empty sheet); then the
-    sheet whose table has the most cells. A sheet passed over is named in a note."""
+    """The sheet that holds a table, read: the first, unless it holds none (an empty sheet, a
+    title page or notes: most rows fill one cell at most); then the sheet whose table (a header
+    with two columns and two data rows beneath it) has the most cells. A sheet passed over is
+    named in a note."""
     names = book.sheetnames
     first = read_sheet(book, path, names[0])
-    if len(names) == 1 or _table_cells(first):
+    if len(names) == 1 or _holds_rows(first):
         return names[0], first
     best, best_cells = (names[0], first), 0
     for name in names[1:]:
@@ -260,6 +261,12 @@ def table_sheet(book, path) -> tuple[str, Table]:
         best[1].notes.append(f'Read the sheet "{best[0]}": the first sheet, "{names[0]}", '
                              "holds no table.")
     return best
+
+
+def _holds_rows(table) -> bool:
+    """Two rows or more, most of them filling two cells or more (data, with a header or not)."""
+    wide = sum(1 for r in table.rows if filled(r) >= 2)
+    return len(table.rows) >= 2 and wide > len(table.rows) / 2
 
 
 def _table_cells(table) -> int:

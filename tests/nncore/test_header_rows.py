@@ -184,3 +184,17 @@ def test_find_header_stops_at_a_first_row_of_data():
     assert find_header(titled) == 1
     assert footer_count(titled[1:] + [["Total", 11, 13, None]], 4) == 1
     assert footer_count(titled[1:] + [[4, 5, 6, "y"]], 4) == 0
+
+
+def test_a_first_sheet_of_data_without_a_header_stays_the_one_read(tmp_path):
+    rows = [[1, 2, "x"], [3, 4, "y"], [5, 6, "x"]]
+    path = write_xlsx(tmp_path / "book.xlsx", {"Numbers": rows, "Data": people_rows()})
+    dataset = load_dataset(path)
+    assert dataset.layout["sheet"] == "Numbers" and dataset.n_samples == 3
+
+
+def test_a_last_row_with_a_label_alone_is_data_not_a_note(tmp_path):
+    path = tmp_path / "blanks.csv"
+    path.write_text("label,a,b\nx,1,2\ny,3,4\nx,,\n")
+    dataset = load_dataset(path)
+    assert dataset.n_samples == 3 and dataset.layout["skipped_below"] == 0
