@@ -10,6 +10,7 @@ from nncore.data import csvfiles
 from nncore.data.header_rows import find_header, footer_count
 from nncore.data.loaders import load_dataset
 from tests.nncore.test_workbook_formats import ods_table, write_ods, write_xls, write_xlsb
+from tests.nncore.test_cli import run
 from tests.spreadsheets import HEADER, measurements, people_rows, write_csv, write_xlsx
 
 NOTE = ('The header is row 4; 3 rows above it ("Palmer penguins, 2007-2009", "Source: Palmer '
@@ -198,3 +199,13 @@ def test_a_last_row_with_a_label_alone_is_data_not_a_note(tmp_path):
     path.write_text("label,a,b\nx,1,2\ny,3,4\nx,,\n")
     dataset = load_dataset(path)
     assert dataset.n_samples == 3 and dataset.layout["skipped_below"] == 0
+
+
+def test_the_cli_takes_the_header_row(tmp_path):
+    path = write_xlsx(tmp_path / "p.xlsx", {"Data": people_rows()})
+    trained = run("train", str(path), "--label-column", "species", "--header-row", "4",
+                  "--epochs", "1", "--json")
+    assert trained.returncode == 0, trained.stderr
+    refused = run("train", str(path), "--label-column", "species", "--header-row", "3")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == 'error: Sheet "Data", row 3 is blank: it cannot be the header.'
