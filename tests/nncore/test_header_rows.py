@@ -9,8 +9,8 @@ import pytest
 from nncore.data import csvfiles
 from nncore.data.header_rows import find_header, footer_count
 from nncore.data.loaders import load_dataset
-from tests.nncore.test_workbook_formats import ods_table, write_ods, write_xls, write_xlsb
 from tests.nncore.test_cli import run
+from tests.nncore.test_workbook_formats import ods_table, write_ods, write_xls, write_xlsb
 from tests.spreadsheets import HEADER, measurements, people_rows, write_csv, write_xlsx
 
 NOTE = ('The header is row 4; 3 rows above it ("Palmer penguins, 2007-2009", "Source: Palmer '
