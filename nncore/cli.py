@@ -295,7 +295,7 @@ def _load(path, args):
         return with_image(load_sample(path), _image_override(args))
     return load_dataset(path, x_sheet=args.x_sheet, y_sheet=args.y_sheet,
                         label_column=args.label_column, image=_image_override(args),
-                        task=args.task)
+                        task=args.task, header_row=args.header_row)
 
 
 def _image_override(args):

@@ -159,3 +159,5 @@ def _data_options(parser):
     parser.add_argument("--x-sheet", default=None, help="sheet holding the features (tutorial layout: X)")
     parser.add_argument("--y-sheet", default=None, help="sheet holding the labels (tutorial layout: y)")
     parser.add_argument("--label-column", default=None, help="label column name (default: one named label, target or class, else the last)")
+    parser.add_argument("--header-row", type=int, default=None, metavar="N",
+                        help="the row that names the columns (1: the first; 0: none); default: found below any titles")

@@ -14,10 +14,10 @@ import csv
 import io
 import re
 
-from nncore.data import fastcsv, safety
+from nncore.data import fastcsv, header_rows, safety
 from nncore.data.dataset import Dataset
 from nncore.data.frames import from_frame, from_table
-from nncore.data.tables import Table, has_header, label_index, normalise
+from nncore.data.tables import Table, label_index, normalise
 
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 #: files from this size on try the pandas reader first
@@ -33,16 +33,17 @@ DTYPE_ROWS = 200
 _QUOTED = re.compile(r'"[^"]*"')
 
 
-def load_csv(path, label_column, name, progress=None, task=None) -> Dataset:
+def load_csv(path, label_column, name, progress=None, task=None, header_row=None) -> Dataset:
     """The dataset in the CSV file ``path``; ``progress(fraction)`` hears how far it is read
-    (None: not known); ``task`` as for ``frames.from_frame`` (None: from the label)."""
+    (None: not known); ``task`` as for ``frames.from_frame`` (None: from the label);
+    ``header_row`` as for ``header_rows.header_index`` (None: found)."""
     check_head(path)
     if path.stat().st_size >= FAST_PATH_BYTES and fastcsv.available():
-        dataset = _load_fast(path, label_column, name, progress, task)
+        dataset = _load_fast(path, label_column, name, progress, task, header_row)
         if dataset is not None:
             return dataset
     table = read_csv(path)
-    return from_table(table, label_column, name, task=task)
+    return from_table(table, label_column, name, task=task, header_row=header_row)
 
 
 def check_head(path) -> None:
@@ -76,9 +77,11 @@ def check_head(path) -> None:
                          f"{_DELIMITERS[widest]}); at most {MAX_COLUMNS:,} are accepted.")
 
 
-def _load_fast(path, label_column, name, progress, task=None) -> Dataset | None:
+def _load_fast(path, label_column, name, progress, task=None, header_row=None) -> Dataset | None:
     """The dataset through pandas (``fastcsv``), or None for a file it should not take:
-    not UTF-8, decimal commas, no full line in the first megabyte."""
+    not UTF-8, decimal commas, no full line in the first megabyte, rows of other widths.
+    The header and the totals or notes below the data are found from the first rows and the
+    last lines (``header_rows``)."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
     head = head[:head.rfind(b"\n") + 1]
@@ -91,27 +94,81 @@ def _load_fast(path, label_column, name, progress, task=None) -> Dataset | None:
     delimiter = _sniff_delimiter(text)
     if delimiter != "," and "," in text:   # decimal commas: the diagnostic reader's repair
         return None
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)][:DTYPE_ROWS]
+    rows, numbers = _first_records(text, delimiter)
     n_cols = len(rows[0])
     if n_cols < 2 or any(len(r) != n_cols for r in rows if r):
         return None                        # ragged or one column: the diagnostic messages
-    sample = Table(where="The CSV file", rows=rows[:21], row_numbers=list(range(1, 22)))
-    header = ([h.strip() for h in rows[0]] if len(rows) > 1 and has_header(sample) else None)
-    skip = 1 if header is not None else 0
+    sample = Table("The CSV file", *normalise(rows, numbers))
+    if header_row and header_row > sample.row_numbers[-1]:
+        return None                        # beyond the first rows: the diagnostic reader
+    index = header_rows.header_index(sample, header_row)
+    layout = header_rows.layout_above(sample, index, chosen=header_row is not None)
+    skip = 0 if index is None else sample.row_numbers[index]
+    header = None if index is None else [h.strip() for h in rows[numbers.index(skip)]]
     label = label_index(label_column, header, n_cols, "The CSV file")
-    dtypes = fastcsv.guess_dtypes([r for r in rows[skip:] if r], range(n_cols))
+    data = [r for r, n in zip(rows, numbers) if r and n > skip]
+    dtypes = fastcsv.guess_dtypes(data or [[""] * n_cols], range(n_cols))
     dtypes[label] = fastcsv.TEXT
+    n_lines = _cut_footers(path, delimiter, n_cols, skip, layout)
+    if n_lines is None:
+        _check_not_cut_short(path, delimiter, n_cols)
+    frame = fastcsv.read_frame(path, delimiter, skip, n_cols, dtypes, progress, n_lines)
+    if frame is None:
+        return None
+    if header is not None:
+        frame.columns = header
+    note = layout.note()
+    dataset = from_frame(frame, label_column, name, "The CSV file", [note] if note else None,
+                         task=task)
+    dataset.layout = layout.to_dict()
+    return dataset
+
+
+def _first_records(text, delimiter):
+    """The first ``DTYPE_ROWS`` records of ``text`` and the line each ends on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, numbers = [], []
+    for record in reader:
+        rows.append(record)
+        numbers.append(reader.line_num)
+        if len(rows) == DTYPE_ROWS:
+            break
+    return rows, numbers
+
+
+def _check_not_cut_short(path, delimiter, n_cols):
     number, last, ended = fastcsv.last_line(path)
     if not ended and _count_fields(last, delimiter) < n_cols:
         raise ValueError(f"The CSV file ends in the middle of row {number}: it has "
                          f"{_count_fields(last, delimiter)} of the {n_cols} fields of row 1. "
                          "The file was probably cut short; upload the whole file again.")
-    frame = fastcsv.read_frame(path, delimiter, skip, n_cols, dtypes, progress)
-    if frame is None:
+
+
+def _cut_footers(path, delimiter, n_cols, skip, layout):
+    """The number of lines after the ``skip`` first that hold the data, when totals or notes
+    follow it (recorded in ``layout``); None when the data runs to the end of the file."""
+    lines = fastcsv.last_lines(path)
+    footers, after = [], 0       # lines after the last data line
+    for line in reversed(lines):
+        record = next(csv.reader([line], delimiter=delimiter), []) if line.strip() else []
+        if not any(cell.strip() for cell in record):
+            after += 1
+            continue
+        if len(footers) == header_rows.TAIL_ROWS or not header_rows.is_footer(record, n_cols):
+            break
+        footers.append(header_rows.first_text(record))
+        after += 1
+    if not footers:
         return None
-    if header is not None:
-        frame.columns = header
-    return from_frame(frame, label_column, name, "The CSV file", task=task)
+    layout.below = footers[::-1]
+    last_data_line = fastcsv.count_lines(path) - after
+    trailing_blanks = 0
+    for line in reversed(lines):
+        if line.strip(delimiter + " \t"):
+            break
+        trailing_blanks += 1
+    layout.skipped_below = after - trailing_blanks
+    return last_data_line - skip
 
 
 def head_format(path) -> tuple[str, str, str]:
@@ -171,14 +228,19 @@ def _decode(raw: bytes):
 
 
 def _sniff_delimiter(text: str) -> str:
-    """The delimiter that splits the first lines into the same number (>1) of fields."""
+    """The delimiter that splits the first lines into the same number (>1) of fields; lines
+    at either end that no delimiter splits (a title above the table, a note below) are left
+    out."""
     lines = [line for line in text.splitlines()[:50] if line.strip()]
+    counts = {d: [_count_fields(line, d) for line in lines] for d in _DELIMITERS}
+    split = [i for i in range(len(lines)) if any(c[i] > 1 for c in counts.values())]
+    if split:
+        counts = {d: c[split[0]:split[-1] + 1] for d, c in counts.items()}
     consistent, widest = {}, {}
-    for d in _DELIMITERS:
-        counts = [_count_fields(line, d) for line in lines]
-        widest[d] = counts[0]
-        if counts[0] > 1 and len(set(counts)) == 1:
-            consistent[d] = counts[0]
+    for d, found in counts.items():
+        widest[d] = found[0] if found else 1
+        if widest[d] > 1 and len(set(found)) == 1:
+            consistent[d] = widest[d]
     for d in ("\t", ";", ",", "|"):   # ';' with decimal commas also splits evenly on ','
         if d in consistent:
             return d
@@ -194,6 +256,9 @@ def _count_fields(line, delimiter):
 
 
 def _check_ragged(rows, numbers, delimiter):
+    """The rows, refused at the first whose number of fields differs from the table's (the
+    most common among the first rows); shorter rows are kept above the table (titles) and
+    below it when they are totals or notes (``header_rows.is_footer``)."""
     if not rows:
         return rows
     width = len(rows[0])
@@ -201,13 +266,22 @@ def _check_ragged(rows, numbers, delimiter):
         return rows
     # Trailing delimiters on some lines only ("1,2,3,") are harmless: strip empty tails.
     stripped = [_strip_tail(r) for r in rows]
-    width = len(stripped[0])
-    for r, n in zip(stripped, numbers):
-        if len(r) != width:
-            raise ValueError(f"The CSV file, row {n} has {len(r)} fields but row {numbers[0]} "
-                             f"has {width} (fields separated by {_DELIMITERS[delimiter]}). "
-                             "Every row needs the same number of values.")
+    widths = [len(r) for r in stripped[:header_rows.PROBE_ROWS]]
+    width = max(widths, key=widths.count)
+    first = widths.index(width)
+    for i, (r, n) in enumerate(zip(stripped, numbers)):
+        if len(r) != width and not (len(r) < width and (
+                i < first or header_rows.is_footer(r, width) and _only_footers(stripped[i:], width))):
+            raise ValueError(f"The CSV file, row {n} has {len(r)} fields but row "
+                             f"{numbers[first]} has {width} (fields separated by "
+                             f"{_DELIMITERS[delimiter]}). Every row needs the same number of "
+                             "values.")
     return stripped
+
+
+def _only_footers(rows, width) -> bool:
+    return len(rows) <= header_rows.TAIL_ROWS and all(header_rows.is_footer(r, width)
+                                                      or not len(r) for r in rows)
 
 
 def _strip_tail(record):

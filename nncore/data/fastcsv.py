@@ -97,10 +97,12 @@ class _CountingReader:
         return self._f.tell()
 
 
-def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
+def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None, n_lines=None):
     """The data rows of ``path`` as a DataFrame with columns ``0..n_cols-1``.
 
-    ``skip_lines`` lines (the header) are skipped; ``dtypes`` as from :func:`guess_dtypes`.
+    ``skip_lines`` lines (up to the header) are skipped, and only ``n_lines`` lines after them
+    are read when given (totals and notes below the data are left out); ``dtypes`` as from
+    :func:`guess_dtypes`.
     The index is each row's line number in the file; blank lines are dropped. Raises
     ``ValueError`` naming the line for a row with too many fields; returns ``None`` for a file
     pandas cannot decode as UTF-8 (the diagnostic reader guesses encodings).
@@ -111,11 +113,12 @@ def read_frame(path, delimiter, skip_lines, n_cols, dtypes, progress=None):
     progress = _never_backwards(progress)
     try:
         try:
-            frame = _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress)
+            frame = _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress, n_lines)
         except (pd.errors.ParserError, UnicodeDecodeError):
             raise
         except (ValueError, OverflowError):   # a cell its column's dtype cannot hold
-            frame = _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress)
+            frame = _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress,
+                                   n_lines)
     except pd.errors.ParserError as e:
         raise ValueError(_parser_message(e, delimiter, n_cols)) from None
     except UnicodeDecodeError:
@@ -152,7 +155,7 @@ def _read_csv(f, delimiter, skip, n_cols, dtypes, **options):
                        encoding="utf-8-sig", skip_blank_lines=False, quotechar='"', **options)
 
 
-def _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress):
+def _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress, n_lines=None):
     """The file in one call. Given by its path, pandas (3.1) splits it at line breaks and
     parses the pieces on several threads (its tokenizer and number conversion release the
     GIL), but nothing can count the bytes read: ``progress`` hears None (the share read is
@@ -164,19 +167,19 @@ def _read_whole(path, delimiter, skip_lines, n_cols, dtypes, progress):
     if progress is not None and size >= PROGRESS_FROM_BYTES:
         with open(path, "rb") as f:
             frame = _read_csv(_CountingReader(f, size, progress), delimiter, skip_lines, n_cols,
-                              dtypes)
+                              dtypes, nrows=n_lines)
         frame.index = np.arange(len(frame)) + skip_lines + 1
         return frame
     if progress is not None:
         progress(None)
-    frame = _read_csv(os.fspath(path), delimiter, skip_lines, n_cols, dtypes)
+    frame = _read_csv(os.fspath(path), delimiter, skip_lines, n_cols, dtypes, nrows=n_lines)
     frame.index = np.arange(len(frame)) + skip_lines + 1
     if progress is not None:
         progress(1.0)
     return frame
 
 
-def _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress):
+def _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress, n_lines=None):
     """The file in chunks; a chunk with a cell its column's dtype cannot hold widens that
     column (``_widen``) and is read again, the chunks before it kept."""
     import pandas as pd
@@ -187,8 +190,10 @@ def _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress):
     while True:
         try:
             with open(path, "rb") as f:
+                left = None if n_lines is None else n_lines - done
                 reader = _read_csv(_CountingReader(f, size, progress), delimiter,
-                                   skip_lines + done, n_cols, dtypes, chunksize=rows_per_chunk)
+                                   skip_lines + done, n_cols, dtypes, chunksize=rows_per_chunk,
+                                   nrows=left)
                 with reader:
                     for chunk in reader:
                         chunk.index = np.arange(len(chunk)) + skip_lines + done + 1
@@ -198,7 +203,8 @@ def _read_widening(path, delimiter, skip_lines, n_cols, dtypes, progress):
         except (pd.errors.ParserError, UnicodeDecodeError):
             raise
         except (ValueError, OverflowError):
-            widened = _widen(path, delimiter, skip_lines + done, rows_per_chunk, n_cols, dtypes)
+            chunk = rows_per_chunk if n_lines is None else min(rows_per_chunk, n_lines - done)
+            widened = _widen(path, delimiter, skip_lines + done, chunk, n_cols, dtypes)
             if not widened:
                 raise ValueError(f"The CSV file could not be read after row {done}.") from None
     return pd.concat(chunks) if chunks else pd.DataFrame(columns=list(range(n_cols)))
@@ -259,13 +265,33 @@ def last_line(path, max_bytes=1 << 24):
     with open(path, "rb") as f:
         f.seek(max(size - max_bytes, 0))
         tail = f.read()
-        ended = tail.endswith(b"\n")
-        number = None
-        if not ended:
-            f.seek(0)
-            number = 1
-            while block := f.read(1 << 22):
-                number += block.count(b"\n")
+    ended = tail.endswith(b"\n")
+    number = None if ended else count_lines(path)
     body = tail.rstrip(b"\r\n")
     last = body.rsplit(b"\n", 1)[-1]
     return number, last.decode("utf-8", errors="replace"), ended
+
+
+def count_lines(path) -> int:
+    """The number of lines in the file (a last line without a line break counts)."""
+    number, last = 0, b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            number += block.count(b"\n")
+            last = block[-1:]
+    return number + (last != b"\n")
+
+
+def last_lines(path, max_bytes=1 << 16) -> list[str]:
+    """The file's last lines (within its last ``max_bytes``; a line cut by that window left
+    out), decoded as UTF-8, without their line breaks; the last is the file's last line."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        f.seek(max(size - max_bytes, 0))
+        tail = f.read()
+    lines = tail.split(b"\n")
+    if tail.endswith(b"\n"):
+        lines.pop()
+    if size > max_bytes:
+        lines = lines[1:]
+    return [line.rstrip(b"\r").decode("utf-8", errors="replace") for line in lines]

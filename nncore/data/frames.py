@@ -17,20 +17,26 @@ from nncore.data.columns import (
 )
 from nncore.data.dataset import Dataset, class_names
 from nncore.data.encoding import Encoding
+from nncore.data.header_rows import split_table
 from nncore.data.images import detect_image_geometry
 from nncore.data.task import check_task, infer_task, regression_targets
 from nncore.data.tables import (
     MAX_LISTED, Table, column_labels, column_letter, drop_header, has_header, label_index, shorten,
-    split_header, to_matrix,
+    to_matrix,
 )
 
 
-def from_table(table: Table, label_column, name, roles=None, task=None) -> Dataset:
-    """Single-table layout: feature columns plus one label column, through `from_frame`."""
-    header = split_header(table, "data rows")
-    return from_frame(table_frame(table, header), label_column, name, table.where, table.notes,
-                      roles=roles, decimal_comma=table.decimal_comma, excel=table.excel,
-                      explain_empty=table.explain_empty, task=task)
+def from_table(table: Table, label_column, name, roles=None, task=None,
+               header_row=None) -> Dataset:
+    """Single-table layout: feature columns plus one label column, through `from_frame`; the
+    table is found on its sheet first (``header_rows.split_table``: the header below any
+    titles, ``header_row`` when given, the data above any totals and notes)."""
+    header = split_table(table, header_row)
+    dataset = from_frame(table_frame(table, header), label_column, name, table.where,
+                         table.notes, roles=roles, decimal_comma=table.decimal_comma,
+                         excel=table.excel, explain_empty=table.explain_empty, task=task)
+    dataset.layout = table.layout.to_dict()
+    return dataset
 
 
 def table_frame(table: Table, header) -> pd.DataFrame:

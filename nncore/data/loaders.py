@@ -10,7 +10,8 @@ Layouts understood by ``load_dataset``:
   columns plus one label column: ``label_column`` by header name, or by 1-based position
   (``"1"``, ``-1``, ``"first"``, ``"last"``); the last column by default.
 
-A header row is recognised when the first row has text where the rows below have numbers.
+A header row is recognised when the first row has text where the rows below have numbers, or
+below titles and blank rows (``header_rows``: totals and notes below the data are skipped too).
 Labels may be numbers or text; class names are kept as written (``3.0`` becomes ``"3"``).
 Anything malformed raises ``ValueError`` with a message meant for the person who made the file:
 it names the sheet, row and column. Repairs that were made (a stray header row dropped, a text
@@ -43,7 +44,7 @@ SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "digits_sample.npz"
 
 
 def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=None,
-                 image="auto", progress=None, task=None) -> Dataset:
+                 image="auto", progress=None, task=None, header_row=None) -> Dataset:
     """Load ``path`` (.xlsx/.xlsm/.xlsb/.xls, .ods or .csv/.tsv/.txt) into a Dataset;
     ValueError if malformed.
 
@@ -53,10 +54,13 @@ def load_dataset(path, *, x_sheet=None, y_sheet=None, label_column=None, name=No
     when given, hears how much of a large CSV file has been read (0..1; None while that is
     not known). ``task``: ``"classification"`` or ``"regression"`` overrides what the label
     column suggests (``nncore.data.task.infer_task``, used when None; the X/y sheet layout
-    is always classes).
+    is always classes). ``header_row``: the 1-based row of the file or sheet that holds the
+    column names (0: none), instead of the one found (``header_rows``); its ``layout`` (a dict:
+    header row, rows skipped, the sheet read and the workbook's sheets) says what was found.
     """
     check_task(task)
-    dataset = _load_table_file(Path(path), x_sheet, y_sheet, label_column, name, progress, task)
+    dataset = _load_table_file(Path(path), x_sheet, y_sheet, label_column, name, progress, task,
+                               header_row)
     return with_image(dataset, image)
 
 
@@ -99,19 +103,20 @@ def _square(dataset):
 
 
 def _load_table_file(path, x_sheet, y_sheet, label_column, name, progress=None,
-                     task=None) -> Dataset:
+                     task=None, header_row=None) -> Dataset:
     if not path.is_file():
         raise ValueError(f"No such file: {path.name}")
     name = path.name if name is None else name
     ext = path.suffix.lower()
     if ext in WORKBOOK_EXTENSIONS:
         check_workbook(path)
-        return load_workbook(path, x_sheet, y_sheet, label_column, name, task=task)
+        return load_workbook(path, x_sheet, y_sheet, label_column, name, task=task,
+                             header_row=header_row)
     if ext in CSV_EXTENSIONS:
         if x_sheet is not None or y_sheet is not None:
             raise ValueError("A CSV file has no sheets: x_sheet/y_sheet only apply to Excel "
                              "workbooks. Use label_column to pick the label column.")
-        return load_csv(path, label_column, name, progress, task)
+        return load_csv(path, label_column, name, progress, task, header_row)
     shown = ext or "(no extension)"
     raise ValueError(f"Unsupported file type {shown}: upload an Excel workbook (.xlsx, .xls, "
                      ".xlsb), a LibreOffice sheet (.ods) or a CSV file (.csv).")

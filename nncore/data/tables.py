@@ -34,6 +34,7 @@ class Table:
     decimal_comma: bool = False  # ';'- or tab-separated text may write 0,5 for 0.5
     explain_empty: object = None  # (row, col) -> why an empty-looking cell is empty, or None
     notes: list[str] = field(default_factory=list)
+    layout: object = None       # header_rows.Layout: where the table was found on its sheet
 
     def cell_name(self, i, j) -> str:
         return f"row {self.row_numbers[i]}, column {j + 1}"

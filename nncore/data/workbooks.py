@@ -14,6 +14,7 @@ import warnings
 from nncore.data import format_checks, safety
 from nncore.data.dataset import Dataset
 from nncore.data.frames import from_sheets, from_table
+from nncore.data.header_rows import filled, locate
 from nncore.data.tables import EXCEL_ERRORS, Table, normalise, shorten
 
 # "calamine" (python-calamine, fast), "openpyxl", or None: calamine when it is installed.
@@ -199,7 +200,11 @@ def _merged_range(ws, row, col):
     return None
 
 
-def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None, task=None) -> Dataset:
+def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None, task=None,
+                  header_row=None) -> Dataset:
+    """The dataset of a workbook: the tutorial's X and y sheets, else one table on the sheet
+    ``x_sheet`` or, when none is named, on the sheet that holds a table (``table_sheet``);
+    ``header_row`` as for ``header_rows.header_index``."""
     if y_sheet is not None and label_column is not None:
         raise ValueError("Give either a y sheet (labels on their own sheet) or a label column "
                          "(labels inside the feature sheet), not both.")
@@ -217,9 +222,58 @@ def load_workbook(path, x_sheet, y_sheet, label_column, name, engine=None, task=
             if task == "regression":
                 raise ValueError("The X and y sheets hold classes; for a number to predict, "
                                  "put the label in a column of the feature sheet.")
+            if header_row is not None:
+                raise ValueError("A header row is chosen for one table with a label column, "
+                                 "not for the X and y sheets.")
             return from_sheets(read_sheet(wb, path, x_name), read_sheet(wb, path, y_name),
-                                name)
-        sheet = find_sheet(wb, x_sheet) if x_sheet is not None else wb.sheetnames[0]
-        return from_table(read_sheet(wb, path, sheet), label_column, name, task=task)
+                               name)
+        if x_sheet is not None:
+            sheet = find_sheet(wb, x_sheet)
+            table = read_sheet(wb, path, sheet)
+        else:
+            sheet, table = table_sheet(wb, path)
+        dataset = from_table(table, label_column, name, task=task, header_row=header_row)
+        dataset.layout.update(sheet=sheet, sheets=list(wb.sheetnames))
+        return dataset
     finally:
         wb.close()
+
+
+def table_sheet(book, path) -> tuple[str, Table]:
+    """The sheet that holds a table, read: the first, unless it holds none (an empty sheet, a
+    title page or notes: most rows fill one cell at most); then the sheet whose table (a header
+    with two columns and two data rows beneath it) has the most cells. A sheet passed over is
+    named in a note."""
+    names = book.sheetnames
+    first = read_sheet(book, path, names[0])
+    if len(names) == 1 or _holds_rows(first):
+        return names[0], first
+    best, best_cells = (names[0], first), 0
+    for name in names[1:]:
+        try:
+            table = read_sheet(book, path, name)
+        except ValueError:          # a chart sheet, a sheet that cannot be read
+            continue
+        cells = _table_cells(table)
+        if cells > best_cells:
+            best, best_cells = (name, table), cells
+    if best[0] != names[0]:
+        best[1].notes.append(f'Read the sheet "{best[0]}": the first sheet, "{names[0]}", '
+                             "holds no table.")
+    return best
+
+
+def _holds_rows(table) -> bool:
+    """Two rows or more, most of them filling two cells or more (data, with a header or not)."""
+    wide = sum(1 for r in table.rows if filled(r) >= 2)
+    return len(table.rows) >= 2 and wide > len(table.rows) / 2
+
+
+def _table_cells(table) -> int:
+    """The cells of the table on a sheet (data rows x columns) when it has a header, else 0."""
+    if not table.rows:
+        return 0
+    _, index, end = locate(table)
+    n_cols = sum(1 for v in table.rows[index] if v is not None) if index is not None else 0
+    rows = end - (index or 0) - 1
+    return n_cols * rows if index is not None and n_cols >= 2 and rows >= 2 else 0

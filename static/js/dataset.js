@@ -6,6 +6,7 @@ import {
 import { makeImageCanvas } from "./images.js";
 import { drawColumnBars } from "./bars.js";
 import { isRegression, showTarget, taskControl } from "./regression.js";
+import { setUpLayoutForm, showLayout } from "./layout.js";
 
 const page = readPageData();
 const urls = page.urls;
@@ -37,6 +38,7 @@ function showSummary() {
   showCounts();
   showColumns();
   showTask();
+  showLayout(dataset);
 }
 
 /** A number to predict: its figures instead of the class counts, names and per-class samples. */
@@ -56,16 +58,21 @@ function showTask() {
   for (const field of form.querySelectorAll("[data-classes-only]")) field.hidden = regression;
 }
 
+/** The dataset read again (other columns, label or classes): every part of the page anew. */
+function showChanged(changed) {
+  dataset = changed;
+  showSummary();
+  showNameEditor();
+  loadSamples();
+  if (formOptions) fillRunForm(formOptions);
+}
+
 async function switchTask(task) {
   const status = document.querySelector("[data-testid=roles-status]");
   showError("roles-error", "");
   status.textContent = task === "regression" ? "Reading the label as numbers…" : "Reading the label as classes…";
   try {
-    dataset = await sendJSON("PATCH", urls.dataset, { task });
-    showSummary();
-    showNameEditor();
-    loadSamples();
-    if (formOptions) fillRunForm(formOptions);
+    showChanged(await sendJSON("PATCH", urls.dataset, { task }));
     status.textContent = "Done.";
   } catch (err) {
     status.textContent = "";
@@ -519,6 +526,7 @@ async function start() {
     formOptions = options;
     showSummary();
     setUpRolesForm();
+    setUpLayoutForm(urls.dataset, () => dataset, showChanged);
     showNameEditor();
     showImageControls();
     loadSamples();

@@ -13,6 +13,7 @@ message to that file (``python scripts/corpus_table.py`` does exactly that).
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -359,12 +360,14 @@ def stored_files(data_dir):
 
 
 def files_are_expected(data_dir):
-    """Only the database, the key and <id>.npz files: no user-named file, no leftovers."""
+    """Only the database, the key, <id>.npz files and a table's kept upload (named by its id
+    and a plain extension): no user-named file, no leftovers."""
     allowed = {"app.db", "app.db-wal", "app.db-shm", "secret_key"}
     for name in stored_files(data_dir):
         folder, _, base = name.rpartition("/")
         ok = name in allowed or (folder in ("datasets", "models") and base.endswith(".npz")
-                                 and base[:-4].isdigit())
+                                 and base[:-4].isdigit()) \
+            or (folder == "datasets" and re.fullmatch(r"\d+\.upload\.[a-z0-9]{1,8}", base))
         assert ok, f"unexpected file in the data dir: {name}"
 
 

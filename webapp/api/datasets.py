@@ -4,7 +4,7 @@ from flask import Blueprint, request, url_for
 from webapp.api import jobs, json_body
 from webapp.errors import BadRequest
 from webapp.ids import whole_number
-from webapp.services import dataset_edits, datasets, uploads
+from webapp.services import dataset_edits, datasets, upload_files, uploads
 from webapp.services.samples import samples_of
 
 bp = Blueprint("datasets", __name__)
@@ -15,10 +15,11 @@ def upload():
     """201 with the dataset; with ``?progress=1``, 202 at once and the rows are read while
     the client polls ``GET /api/uploads/<id>``."""
     received = uploads.receive(request.environ)
-    options = {k: received.form.get(k) for k in ("x_sheet", "y_sheet", "label_column")}
+    options = {k: received.form.get(k)
+               for k in ("x_sheet", "y_sheet", "label_column", "header_row")}
 
     def parse(progress):
-        return datasets.create_from_upload(received, progress=progress, **options)
+        return upload_files.create_from_upload(received, progress=progress, **options)
 
     if request.args.get("progress") in ("1", "true"):
         upload_id = uploads.start(parse)

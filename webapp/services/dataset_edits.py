@@ -1,6 +1,7 @@
 """Changing a stored dataset: its class names, how its rows read as pictures, its name, the
 roles of a table's columns and whether its label is classes or a number to predict (the
-columns are read again from the raw cells kept with it).
+columns are read again from the raw cells kept with it), the header row and sheet of a table
+(its upload is read again: ``upload_files.change_layout``).
 
 Every change is validated first and refused with a 400 that names the field; the arrays and the
 database row are replaced together, so a refused change leaves the dataset as it was.
@@ -20,7 +21,13 @@ from webapp.services.datasets import (
     default_display_names, get_row, get_summary, raw_frame, save_arrays, summarise,
     table_summary,
 )
+from webapp.services.upload_files import change_layout
 from webapp.stores import datasets as dataset_store
+
+#: the notes on reading the file (its encoding, where the table is), kept when columns change
+READER_NOTES = ("The file is not", "The header is", "There is no header", "Read the sheet")
+#: what a PATCH may change
+FIELDS = ("display_names", "image", "name", "roles", "task", "header_row", "sheet")
 
 
 def _display_names(value, classes, current):
@@ -69,13 +76,14 @@ def image_geometry(base, changes):
 def update_dataset(dataset_id, changes):
     if not isinstance(changes, dict):
         raise BadRequest("request body must be a JSON object")
-    unknown = set(changes) - {"display_names", "image", "name", "roles", "task"}
+    unknown = set(changes) - set(FIELDS)
     if unknown:
-        raise BadRequest(f"unknown field {sorted(unknown)[0]!r} "
-                         "(allowed: display_names, image, name, roles, task)")
+        raise BadRequest(f"unknown field {sorted(unknown)[0]!r} (allowed: {', '.join(FIELDS)})")
     if "task" in changes and changes["task"] not in TASKS:
         raise BadRequest(f"task must be one of {', '.join(TASKS)}")
     changeable_row(dataset_id)
+    if "header_row" in changes or "sheet" in changes:
+        change_layout(dataset_id, changes)
     if "roles" in changes or "task" in changes:
         change_roles(dataset_id, changes.get("roles", {}), changes.get("task"))
     row = get_row(dataset_id)
@@ -135,8 +143,11 @@ def change_roles(dataset_id, roles, task=None):
         summary["task_reason"] = "chosen by you"
         summary["task_chosen"] = {"label": new_label, "task": task}
     summary["roles"] = {c: r for c, r in roles.items() if r != "auto"}
-    summary["notes"] = [n for n in old.get("notes", []) if n.startswith("The file is not")] \
+    summary["notes"] = [n for n in old.get("notes", []) if n.startswith(READER_NOTES)] \
         + summary["notes"]
+    for kept in ("layout", "upload"):           # how the file was read stays as it was
+        if kept in old:
+            summary[kept] = old[kept]
     tmp = save_arrays(dataset)
     names = default_display_names(dataset.classes)
     with committed_with(tmp):

@@ -8,12 +8,12 @@ geometry and display names live in the database so that the user can correct the
 rewriting the arrays.
 
 Not here: changing a dataset (``dataset_edits``), its rows as pictures (``samples``), datasets
-derived from a run's corrections (``corrections``), receiving the upload (``uploads``).
+derived from a run's corrections (``corrections``), receiving the upload (``uploads``), parsing
+it and reading it again (``upload_files``).
 """
 import json
 import logging
 import os
-import re
 import tempfile
 import unicodedata
 import zipfile
@@ -29,7 +29,7 @@ from nncore.data.encoding import Encoding
 from nncore.defaults import default_settings
 from nncore.data.images import ImageGeometry
 from webapp.db import transaction
-from webapp.errors import ApiError, BadRequest, Conflict, NotFound
+from webapp.errors import ApiError, Conflict, NotFound
 from webapp.services import (
     LRUCache, loads, prediction_folder, remove_folder_quietly, remove_quietly, storage_error,
 )
@@ -37,7 +37,6 @@ from webapp.stores import datasets as dataset_store
 from webapp.stores import runs as run_store
 from webapp.viewer import SYSTEM, current_viewer
 
-SAFE_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")
 MAX_NAME_LENGTH = 120
 MAX_DISPLAY_NAME_LENGTH = 40
 
@@ -164,16 +163,21 @@ def default_display_names(classes):
     return names
 
 
-def store_dataset(dataset, source, parent_id=None, display_names=None, added_samples=None):
+def store_dataset(dataset, source, parent_id=None, display_names=None, added_samples=None,
+                  upload=None):
     """Save a parsed ``nncore.data.dataset.Dataset`` and register it; returns the new id.
 
     ``display_names`` defaults to each class shown as itself; ``added_samples`` (derived
-    datasets) counts the rows added to the parent's and is kept in the summary.
+    datasets) counts the rows added to the parent's and is kept in the summary. ``upload``
+    (``(path, options)``: the uploaded file and how it was read) is kept beside a table whose
+    cells are kept (``kept_upload``), so that it can be read again another way.
     """
     tmp = save_arrays(dataset)
     summary = table_summary(dataset)
     if added_samples is not None:
         summary["added_samples"] = int(added_samples)
+    if upload is not None and summary["roles_changeable"]:
+        summary["upload"] = {**upload[1], "suffix": Path(upload[0]).suffix}
     names = default_display_names(dataset.classes)
     names.update({c: n for c, n in (display_names or {}).items() if c in names})
     image = dataset.image.to_dict() if dataset.image is not None else None
@@ -182,9 +186,19 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
                                           names, image,
                                           None if source == "builtin" else current_viewer().id)
         relative = f"datasets/{dataset_id}.npz"
+        if "upload" in summary:
+            os.replace(upload[0], kept_upload(dataset_id, summary))
         os.replace(tmp, data_dir() / relative)
         dataset_store.set_path(dataset_id, relative)
     return dataset_id
+
+
+def kept_upload(dataset_id, summary):
+    """The path of the uploaded file kept beside a dataset, or None when it was not kept."""
+    upload = summary.get("upload")
+    if upload is None:
+        return None
+    return data_dir() / "datasets" / f"{dataset_id}.upload{upload['suffix']}"
 
 
 def table_summary(dataset):
@@ -195,6 +209,7 @@ def table_summary(dataset):
     if dataset.encoding is not None and dataset.image is None:
         summary["row_form"] = Encoding.from_dict(dataset.encoding).form()
     summary["roles_changeable"] = bool(_raw_arrays(dataset))
+    summary["layout"] = getattr(dataset, "layout", None)
     settings, reason = default_settings(summary)
     summary["default_run"] = {"settings": settings, "reason": reason}
     return summary
@@ -222,49 +237,6 @@ def clean_name(filename):
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if not unicodedata.category(ch).startswith("C"))
     return name.strip()[:MAX_NAME_LENGTH]
-
-
-def _option(value, field):
-    if value is None:
-        return None
-    value = value.strip()
-    if len(value) > 100:
-        raise BadRequest(f"{field} is too long (at most 100 characters)")
-    return value or None
-
-
-def create_from_upload(received, x_sheet=None, y_sheet=None, label_column=None, progress=None):
-    """Parse an upload (``uploads.Received``, its file already on disk) and store it.
-
-    ``progress(phase, fraction)`` hears how far the parser has read. The temporary file is
-    removed whatever happens.
-    """
-    from nncore.data.loaders import load_dataset
-
-    try:
-        name = clean_name(received.filename)
-        if not name:
-            raise BadRequest("the uploaded file has no name")
-        # The file on disk kept the extension (it tells the loader the format) when plain.
-        if not SAFE_SUFFIX.fullmatch(Path(name).suffix.lower()) \
-                or Path(received.path).suffix != Path(name).suffix.lower():
-            raise BadRequest("unsupported file type: upload an Excel workbook (.xlsx, .xls, "
-                             ".xlsb), a LibreOffice sheet (.ods) or a CSV file (.csv)")
-        reported = None if progress is None else (lambda f: progress("reading rows", f))
-        try:
-            dataset = load_dataset(
-                received.path, x_sheet=_option(x_sheet, "x_sheet"), y_sheet=_option(y_sheet, "y_sheet"),
-                label_column=_option(label_column, "label_column"), name=name,
-                progress=reported,
-            )
-        except ValueError as exc:
-            raise BadRequest(str(exc)) from exc
-    finally:
-        received.discard()
-    dataset.name = name
-    if progress is not None:
-        progress("storing the dataset", None)
-    return get_summary(store_dataset(dataset, "upload"))
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -316,6 +288,8 @@ def summarise(row):
         "row_form": summary.get("row_form"),
         "default_run": summary.get("default_run"),
         "roles_changeable": bool(summary.get("roles_changeable")),
+        "layout": summary.get("layout"),
+        "layout_changeable": "upload" in summary,
         "source": row["source"],
         "parent_id": row["parent_id"],
         "added_samples": (n_samples - parent_samples) if parent_samples is not None else 0,
@@ -373,6 +347,9 @@ def delete_dataset(dataset_id, jobs):
     with transaction():
         dataset_store.delete(dataset_id)
     remove_quietly(data_dir() / row["path"])
+    upload = kept_upload(dataset_id, loads(row["summary"], {}))
+    if upload is not None:
+        remove_quietly(upload)
 
 
 # --- derived datasets: a parent's rows plus rows the user added --------------------------------
