@@ -160,3 +160,18 @@ def test_convolutional_networks_are_refused():
                        hidden_layers=(3,), kernel=3, rng=0)
     with pytest.raises(ValueError, match="not available for convolutional networks"):
         network_params(conv)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_the_smaller_rate_is_update_parameters_at_that_rate(optimizer):
+    network = Network([3, 4, 2], activation="tanh", output="linear", rng=0, dtype=np.float64)
+    x, y = np.array([3.0, -2.0, 4.0]), np.array([1.0, -1.0])
+    got = look(network, x, y, l2=0.3, optimizer=optimizer, learning_rate=30.0)
+    smaller = got["smaller_rate"]
+    assert not got["cost_falls"] and smaller["cost_falls"]
+    params = network_params(network)
+    X, Y = x[None, :], y[None, :]
+    grads = reference.backprop(params, X, Y, "tanh", "linear", 0.3, n_total=40)
+    after, _ = reference.update_parameters(params, grads, smaller["learning_rate"], optimizer)
+    expected = reference.cost_function(after, X, Y, "tanh", "linear", 0.3, n_total=40)
+    assert smaller["cost_after"] == pytest.approx(expected, abs=1e-12)

@@ -1,6 +1,7 @@
 """nncore/snapshots.py: the model after each epoch, within the budget, without changing the
 training by a bit."""
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,50 +10,57 @@ from nncore import snapshots
 from nncore.config import TrainConfig
 from nncore.data.dataset import Dataset
 from nncore.fitting import fit, random_streams, split_rows
-from nncore.model import Model
+from nncore.model import weight_arrays, write_npz
 from nncore.snapshots import Snapshots
 
 
 class Blob:
-    """A stand-in model whose file is ``size`` bytes."""
+    """A stand-in model of ``size`` bytes of weights (its file adds the .npz's overhead)."""
 
     def __init__(self, size):
-        self.size = size
+        self.network = SimpleNamespace(weights=[np.zeros(size, np.uint8)],
+                                       biases=[np.zeros(0, np.uint8)])
 
     def save(self, path):
-        with open(path, "wb") as fh:
-            fh.write(b"\0" * self.size)
+        write_npz(path, {"metadata": np.array("{}"), **weight_arrays(self.network)})
 
 
-def keep_epochs(tmp_path, size, budget, epochs, first=0):
-    """Keep ``epochs`` epochs of ``size`` bytes; the epochs left and the most bytes held."""
+def sizes_of(tmp_path, size):
+    """(bytes of model.npz, bytes of one epoch's file) for a Blob of ``size``."""
+    Snapshots(tmp_path / "measure").start(Blob(size), m=1, learning_rate=0.1)
+    return ((tmp_path / "measure" / snapshots.MODEL_FILE).stat().st_size,
+            snapshots.epoch_file(tmp_path / "measure", 0).stat().st_size)
+
+
+def keep_epochs(tmp_path, size, room, epochs, first=0):
+    """Keep ``epochs`` epochs of a Blob of ``size`` in a budget of the model file and ``room``
+    epochs and a half; the epochs left and the most bytes the folder held."""
+    base, one = sizes_of(tmp_path, size)
+    budget = base + int((room + 0.5) * one)
     keeper = Snapshots(tmp_path / "s", budget=budget)
     keeper.start(Blob(size), m=10, learning_rate=0.1)
-    sizes = []
+    held = []
     for epoch in range(1, epochs + 1):
         keeper.keep(epoch, Blob(size))
         kept = snapshots.epochs(tmp_path / "s")
-        sizes.append(sum(snapshots.epoch_file(tmp_path / "s", e).stat().st_size for e in kept))
+        held.append(sum(f.stat().st_size for f in (tmp_path / "s").glob("*.npz")))
         assert kept[-1] == epoch                           # the newest, always
         assert first is None or kept[0] == first           # and the start when there is room
-    return snapshots.epochs(tmp_path / "s"), max(sizes)
+    assert max(held) <= budget
+    return snapshots.epochs(tmp_path / "s")
 
 
 def test_a_small_network_keeps_every_epoch(tmp_path):
-    kept, largest = keep_epochs(tmp_path, 1000, 100_000, 30)
-    assert kept == list(range(31)) and largest == 31_000
+    assert keep_epochs(tmp_path, 1000, 40, 30) == list(range(31))
 
 
 def test_a_large_network_keeps_evenly_thinned_checkpoints(tmp_path):
     # 9 snapshots fit: the stride doubles to 4 by epoch 30 (0, 4, ..., 28 and the newest)
-    kept, largest = keep_epochs(tmp_path, 1000, 9_500, 30)
-    assert kept == [0, 4, 8, 12, 16, 20, 24, 28, 30]
-    assert largest <= 9_500
+    assert keep_epochs(tmp_path, 1000, 9, 30) == [0, 4, 8, 12, 16, 20, 24, 28, 30]
 
 
 def test_a_huge_network_keeps_the_newest_only(tmp_path):
-    kept, largest = keep_epochs(tmp_path, 4000, 9_500, 5, first=None)
-    assert kept == [5] and largest == 4000
+    assert keep_epochs(tmp_path, 4000, 2, 5, first=None) == [5]
 
 
 def test_the_run_file_says_m_and_the_rate(tmp_path):
@@ -86,7 +94,7 @@ def test_snapshots_change_nothing_of_the_training(tmp_path):
     train_idx, _ = split_rows(dataset, config, random_streams(config.seed)["split"])
     assert info["m"] == len(train_idx) and 60 < info["m"] < 80        # 90 rows, 20% held out
     assert info["learning_rate"] == pytest.approx(config.effective_learning_rate)
-    last = Model.load(snapshots.epoch_file(tmp_path, 4))
+    last = snapshots.load(tmp_path, 4)
     assert all(np.array_equal(a, b) for a, b in zip(last.network.params(),
                                                     plain.network.params()))
 
@@ -95,8 +103,8 @@ def test_a_snapshot_is_the_network_after_its_epoch(tmp_path):
     dataset = three_classes()
     fit(dataset, TrainConfig.from_dict(SETTINGS), snapshots=Snapshots(tmp_path))
     two, _ = fit(dataset, TrainConfig.from_dict({**SETTINGS, "epochs": 2}))
-    after_two = Model.load(snapshots.epoch_file(tmp_path, 2))
+    after_two = snapshots.load(tmp_path, 2)
     for a, b in zip(after_two.network.params(), two.network.params()):
         assert np.array_equal(a, b)
-    start = Model.load(snapshots.epoch_file(tmp_path, 0))
+    start = snapshots.load(tmp_path, 0)
     assert not np.array_equal(start.network.weights[0], two.network.weights[0])

@@ -76,7 +76,7 @@ def model_of(app, run_id, epoch=None):
     models = Path(app.config["DATA_DIR"]) / "models"
     if epoch is None:
         return Model.load(models / f"{run_id}.npz")
-    return Model.load(snapshots.epoch_file(models / f"{run_id}-epochs", epoch))
+    return snapshots.load(models / f"{run_id}-epochs", epoch)
 
 
 def check_numbers(app, body, model):
