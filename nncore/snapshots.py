@@ -16,11 +16,12 @@ longer fit, the stride doubles (every other checkpoint is dropped). 784-256-10 (
 epoch) keeps 8 or 9, e.g. epochs 0, 4, ..., 28 and 30 of 30. A network with room for fewer
 than 3 snapshots keeps only the newest epoch (so a running training can still be inspected).
 Snapshots never touch the weights or any random stream: a run trains bit for bit as without
-them.
+them; one that cannot be written (a full disk) ends the run's snapshots, not its training.
 """
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -82,6 +83,7 @@ class Snapshots:
         self.folder = Path(folder)
         self.budget = int(budget)
         self.kept, self.stride, self.capacity = [], 1, None
+        self.stopped = False
 
     def __repr__(self):
         return (f"Snapshots({str(self.folder)!r}, budget={self.budget}, kept={self.kept}, "
@@ -92,17 +94,36 @@ class Snapshots:
 
         ``m``: the training-set size (the L2 penalty's divisor); ``learning_rate``: the run's.
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for epoch in epochs(self.folder):
-            epoch_file(self.folder, epoch).unlink(missing_ok=True)
-        _write_json(self.folder / RUN_FILE, {"m": int(m), "learning_rate": float(learning_rate),
-                                             "budget_bytes": self.budget})
-        model.save(self.folder / MODEL_FILE)
-        self.kept, self.stride, self.capacity = [], 1, None
+        self.kept, self.stride, self.capacity, self.stopped = [], 1, None, False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for epoch in epochs(self.folder):
+                epoch_file(self.folder, epoch).unlink(missing_ok=True)
+            _write_json(self.folder / RUN_FILE, {"m": int(m),
+                                                 "learning_rate": float(learning_rate),
+                                                 "budget_bytes": self.budget})
+            model.save(self.folder / MODEL_FILE)
+        except OSError:
+            self._stop()
+            return
         self.keep(0, model)
+
+    def _stop(self):
+        """A snapshot could not be written (the disk is full): keep none, never stop the
+        training for it (the view then shows the final weights only)."""
+        self.stopped = True
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def keep(self, epoch, model):
         """Write ``model`` as it is after ``epoch`` and thin the older ones to the budget."""
+        if self.stopped:
+            return
+        try:
+            self._write(epoch, model)
+        except OSError:
+            self._stop()
+
+    def _write(self, epoch, model):
         path = epoch_file(self.folder, epoch)
         write_npz(path, weight_arrays(model.network))
         if self.capacity is None:

@@ -108,3 +108,18 @@ def test_a_snapshot_is_the_network_after_its_epoch(tmp_path):
         assert np.array_equal(a, b)
     start = snapshots.load(tmp_path, 0)
     assert not np.array_equal(start.network.weights[0], two.network.weights[0])
+
+
+def test_a_full_disk_ends_the_snapshots_not_the_training(tmp_path, monkeypatch):
+    dataset = three_classes()
+    plain, _ = fit(dataset, TrainConfig.from_dict(SETTINGS))
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(snapshots, "write_npz", full)
+    keeper = Snapshots(tmp_path / "s")
+    model, _ = fit(dataset, TrainConfig.from_dict(SETTINGS), snapshots=keeper)
+    assert keeper.stopped and not (tmp_path / "s").exists()
+    assert all(np.array_equal(a, b) for a, b in zip(model.network.params(),
+                                                    plain.network.params()))
