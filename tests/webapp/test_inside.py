@@ -9,7 +9,7 @@ import pytest
 from nncore import reference, snapshots
 from nncore.model import Model
 from tests.conftest import blobs_csv
-from tests.helpers import client_run_getter, wait_for_run
+from tests.helpers import client_run_getter, wait_for_epoch, wait_for_run
 from tests.webapp.test_regression import generated_csv
 from webapp import create_app
 from webapp.services import datasets as dataset_service
@@ -289,3 +289,23 @@ def test_snapshots_are_deleted_with_the_run_and_the_dataset(served):
     assert (models / f"{other}-epochs").is_dir()
     assert client.delete(f"/api/datasets/{dataset_id}").status_code == 200
     assert not (models / f"{other}-epochs").exists()
+
+
+def test_a_running_run_is_shown_after_its_finished_epochs(served):
+    app, client, _ = served
+    dataset_id = upload(client, blobs_csv(), "blobs.csv")
+    run_id = client.post("/api/runs", json={"dataset_id": dataset_id, "hidden_layers": [3],
+                                            "epochs": 2000, "batch_size": 1, "seed": 2}
+                         ).get_json()["id"]
+    try:
+        run = wait_for_epoch(client_run_getter(client), run_id, epoch=2)
+        assert run["status"] == "running"
+        body = inside(client, run_id, "sample=0")
+        assert body["final"] is False and body["epoch"] >= 2 and body["epoch"] in body["epochs"]
+        assert body["epochs"][0] == 0
+        check_numbers(app, body, model_of(app, run_id, body["epoch"]))
+    finally:
+        client.post(f"/api/runs/{run_id}/cancel")
+    assert wait_for_run(client_run_getter(client), run_id)["status"] == "cancelled"
+    # a cancelled run keeps its finished epochs to look at, until it is deleted
+    assert inside(client, run_id, "sample=0")["epochs"][-1] >= 2
