@@ -1,4 +1,5 @@
-"""The pages people use: home, dataset, run, compare (thin views over templates).
+"""The pages people use: home, dataset, run, inside a run's network, compare (thin views over
+templates).
 
 Each view checks that the thing it shows exists (404 page otherwise) and hands the template the
 URLs its script needs, built with ``url_for``; the data itself comes from the JSON API in the
@@ -46,6 +47,7 @@ def run_urls(run_id):
         "cancel": url_for("runs.cancel", run_id=run_id),
         "restart": url_for("runs.restart", run_id=run_id),
         "report": url_for("runs.report", run_id=run_id),
+        "insidePage": url_for("pages.inside_page", run_id=run_id),
         "predict": url_for("runs.predict", run_id=run_id),
         "rowForm": url_for("runs.row_form", run_id=run_id),
         "corrections": url_for("runs.correct", run_id=run_id),
@@ -92,6 +94,20 @@ def run_page(run_id):
         return not_found(f"There is no run #{run_id}.")
     return render_template("run.html", run_id=run_id,
                            page_data={"run_id": run_id, "urls": run_urls(run_id)})
+
+
+@bp.get("/runs/<int:run_id>/inside")
+def inside_page(run_id):
+    """One example through the run's network and one step of gradient descent, step by step."""
+    try:
+        runs.get_row(run_id)
+    except NotFound:
+        return not_found(f"There is no run #{run_id}.")
+    urls = {**common_urls(), "inside": url_for("runs.inside", run_id=run_id),
+            "runPage": url_for("pages.run_page", run_id=run_id),
+            "predict": url_for("runs.predict", run_id=run_id),
+            "report": url_for("runs.report", run_id=run_id)}
+    return render_template("inside.html", run_id=run_id, page_data={"run_id": run_id, "urls": urls})
 
 
 @bp.get("/compare")

@@ -1,0 +1,354 @@
+// "Inside the network" page: asks GET/POST /api/runs/<id>/inside for the numbers of one example
+// going through the run's network (a validation sample, or a digit drawn on the pad), draws the
+// network (inside-diagram.js), the hovered unit (inside-unit.js) and the four steps of one
+// gradient-descent step (inside-steps.js), and replays the snapshots of earlier epochs.
+import { readPageData, getJSON, sendJSON, el, formatNumber } from "./api.js";
+import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
+import { drawPixels } from "./images.js";
+import { drawDiagram, shownUnits, unitName, NARROW_BELOW } from "./inside-diagram.js";
+import { showUnit } from "./inside-unit.js";
+import { activationOf, renderForward, renderCost, renderBackward, renderUpdate } from "./inside-steps.js";
+
+const STEPS = ["forward", "cost", "backward", "update"];
+const page = readPageData();
+const urls = page.urls;
+const $ = (testid) => document.querySelector(`[data-testid=${testid}]`);
+
+const state = {
+  source: "validation", // or "drawing"
+  sample: 0,
+  pixels: null,         // the drawn digit as the network sees it
+  epoch: null,          // null: the run's latest snapshot
+  weight: null,         // {l, from, to}: the weight the steps follow; null lets the server choose
+  units: {},            // layer -> the unit the formulas show, as picked on the diagram
+  revealed: 0,          // how many of STEPS are shown
+  data: null,
+  hiddenPictures: null, // the run page's first-layer weight pictures, {units, width, height}
+};
+let latest = 0; // the newest request; older answers are dropped
+
+function showError(message) {
+  const node = $("inside-error");
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+// ---- asking the server ----------------------------------------------------------------------
+
+function query() {
+  const params = new URLSearchParams();
+  if (state.source === "validation") params.set("sample", String(state.sample));
+  if (state.epoch !== null) params.set("epoch", String(state.epoch));
+  if (state.weight) {
+    params.set("layer", String(state.weight.l));
+    params.set("from", String(state.weight.from));
+    params.set("to", String(state.weight.to));
+  }
+  return params;
+}
+
+async function load() {
+  if (state.source === "drawing" && !state.pixels) return;
+  const request = (latest += 1);
+  const url = `${urls.inside}?${query()}`;
+  try {
+    const data = state.source === "drawing"
+      ? await sendJSON("POST", url, { pixels: state.pixels })
+      : await getJSON(url);
+    if (request !== latest) return;
+    showError("");
+    show(data);
+  } catch (err) {
+    if (request === latest) showError(err.message);
+  }
+}
+
+// ---- what the page shows -----------------------------------------------------------------------
+
+function labelOf(value) {
+  return value !== null && typeof value === "object" ? value.label : value;
+}
+
+function showSample(data) {
+  const sample = data.sample || {};
+  const picture = $("sample-picture");
+  picture.hidden = !sample.image;
+  if (sample.image) drawPixels(picture, sample.image.pixels, sample.image.width, sample.image.height, { ink: "light" });
+  $("source-drawing-label").hidden = !sample.image && state.source !== "drawing";
+  const values = sample.values;
+  $("sample-values-box").hidden = !values;
+  if (values) {
+    const table = $("sample-values");
+    const head = el("tr");
+    const row = el("tr");
+    for (const [column, value] of Object.entries(values)) {
+      head.append(el("th", null, column));
+      row.append(el("td", null, value === null || value === undefined ? "" : String(value)));
+    }
+    const thead = el("thead");
+    const tbody = el("tbody");
+    thead.append(head);
+    tbody.append(row);
+    table.replaceChildren(thead, tbody);
+  }
+  if (sample.count) {
+    $("sample-index").max = String(sample.count - 1);
+    $("sample-count").textContent = `of ${sample.count - 1} (0 is the first)`;
+  }
+  const verdict = $("sample-verdict");
+  const said = labelOf(data.prediction);
+  verdict.dataset.prediction = said === undefined || said === null ? "" : String(said);
+  const truth = sample.label === undefined || sample.label === null ? "" : `is ${sample.label} · `;
+  verdict.textContent = `${truth}the network says ${said ?? "?"} (after epoch ${data.epoch})`;
+}
+
+function showSummary(data) {
+  const network = data.network || {};
+  const hidden = activationOf(data, 1);
+  $("inside-network-summary").textContent = [
+    (network.sizes || []).join(" → "),
+    data.layers.length > 2 ? `${hidden} hidden units, ${network.output} outputs` : `${network.output} outputs`,
+    network.cost === "squared_error" ? "half squared error" : "cross-entropy",
+    `L2 ${formatNumber(network.l2)}`,
+    `${network.optimizer} at rate ${formatNumber(network.learning_rate)}`,
+  ].join(" · ");
+}
+
+function showReplay(data) {
+  const epochs = data.epochs || [];
+  $("replay-box").hidden = epochs.length < 2;
+  const slider = $("replay-slider");
+  slider.max = String(Math.max(0, epochs.length - 1));
+  slider.value = String(Math.max(0, epochs.indexOf(data.epoch)));
+  slider.setAttribute("aria-valuetext", `after epoch ${data.epoch}`);
+  slider.dataset.epoch = String(data.epoch);
+  $("replay-label").textContent = `After epoch ${data.epoch}`;
+}
+
+/** The layer index (into data.layers) of the weight the steps follow: the layer it feeds. */
+function stepWeight(data) {
+  const step = data.step || {};
+  return { l: step.layer, from: step.from, to: step.to };
+}
+
+/** Each layer's unit for the formulas: the one picked on the diagram when it is still drawn,
+ * else an end of the chosen weight, else the layer's first shown unit. */
+function formulaUnits(data) {
+  const weight = stepWeight(data);
+  return data.layers.map((layer, l) => {
+    const shown = shownUnits(layer);
+    if (shown.includes(state.units[l])) return state.units[l];
+    if (l === weight.l) return weight.to;
+    if (l === weight.l - 1) return weight.from;
+    return shown[0];
+  });
+}
+
+function firstLayerPicture(data, l, unit) {
+  const layer = data.layers[l];
+  if (layer.pictures && layer.pictures[unit]) return layer.pictures[unit];
+  const pictures = state.hiddenPictures;
+  const last = (data.epochs || []).at(-1);
+  if (l !== 1 || !pictures || data.epoch !== last || !pictures.units[unit]) return null;
+  return { pixels: pictures.units[unit], width: pictures.width, height: pictures.height };
+}
+
+function inspect(l, unit) {
+  const data = state.data;
+  if (data) showUnit($("unit-details"), data, l, unit, firstLayerPicture(data, l, unit));
+}
+
+function pickUnit(l, unit) {
+  state.units[l] = unit;
+  const data = state.data;
+  if (l === 0) {
+    state.weight = { l: 1, from: unit, to: formulaUnits(data)[1] };
+  } else {
+    const incoming = ((data.layers[l].incoming || {})[unit]) || [];
+    const from = incoming.length ? incoming[0].from : formulaUnits(data)[l - 1];
+    state.weight = { l, from, to: unit };
+  }
+  load();
+}
+
+function pickWeight(l, from, to) {
+  state.units[l - 1] = from;
+  state.units[l] = to;
+  state.weight = { l, from, to };
+  load();
+}
+
+function fillWeightSelect(data) {
+  const select = $("weight-select");
+  const chosen = stepWeight(data);
+  const options = [];
+  data.layers.forEach((layer, l) => {
+    for (const link of layer.links || []) options.push({ l, from: link.from, to: link.to, w: link.w });
+  });
+  if (!options.some((o) => o.l === chosen.l && o.from === chosen.from && o.to === chosen.to)) {
+    options.unshift({ ...chosen, w: (data.step || {}).w });
+  }
+  select.replaceChildren(...options.map((o) => {
+    const label = `layer ${o.l}: ${unitName(data, o.l - 1, o.from)} → ${unitName(data, o.l, o.to)} (w = ${formatNumber(o.w)})`;
+    return Object.assign(el("option", null, label), { value: `${o.l}:${o.from}:${o.to}` });
+  }));
+  select.value = `${chosen.l}:${chosen.from}:${chosen.to}`;
+}
+
+function renderSteps() {
+  const data = state.data;
+  if (!data) return;
+  const units = formulaUnits(data);
+  const step = { ...(data.step || {}), layer: stepWeight(data).l };
+  const renderers = {
+    forward: (body) => renderForward(body, data, units),
+    cost: (body) => renderCost(body, data),
+    backward: (body) => renderBackward(body, data, units, step),
+    update: (body) => renderUpdate(body, data, step),
+  };
+  STEPS.forEach((name, k) => {
+    const section = $(`${name}-step`);
+    section.hidden = k >= state.revealed;
+    $(`step-${name}`).dataset.done = String(k < state.revealed);
+    if (k < state.revealed) renderers[name]($(`${name}-body`));
+  });
+}
+
+/** The diagram with the chosen weight's two ends (and any unit picked) ringed. */
+function drawNetwork() {
+  const data = state.data;
+  const weight = stepWeight(data);
+  const ringed = { [weight.l - 1]: weight.from, [weight.l]: weight.to };
+  data.layers.forEach((layer, l) => {
+    if (state.units[l] !== undefined && shownUnits(layer).includes(state.units[l])) ringed[l] = state.units[l];
+  });
+  drawDiagram($("network-diagram"), data, { units: ringed, weight },
+    { onInspect: inspect, onPick: pickUnit, onPickWeight: pickWeight });
+}
+
+function show(data) {
+  state.data = data;
+  state.epoch = data.epoch;
+  showSummary(data);
+  showSample(data);
+  showReplay(data);
+  fillWeightSelect(data);
+  const units = formulaUnits(data);
+  drawNetwork();
+  const panel = $("unit-details");
+  const l = panel.dataset.layer === undefined ? data.layers.length - 1 : Number(panel.dataset.layer);
+  inspect(l, shownUnits(data.layers[l]).includes(Number(panel.dataset.unit)) ? Number(panel.dataset.unit) : units[l]);
+  renderSteps();
+  document.body.dataset.insideLoaded = String(latest);
+}
+
+// ---- controls ----------------------------------------------------------------------------------
+
+function reveal(count) {
+  state.revealed = count;
+  renderSteps();
+  if (count) $(`${STEPS[count - 1]}-step`).querySelector("h3").focus();
+}
+
+function setUpSteps() {
+  STEPS.forEach((name, k) => $(`step-${name}`).addEventListener("click", () => reveal(k + 1)));
+  $("step-reset").addEventListener("click", () => reveal(0));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "n" && event.key !== "N") return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+    event.preventDefault();
+    reveal(Math.min(STEPS.length, state.revealed + 1));
+  });
+  $("weight-select").addEventListener("change", (event) => {
+    const [l, from, to] = event.target.value.split(":").map(Number);
+    pickWeight(l, from, to);
+  });
+}
+
+function goToSample(index) {
+  const input = $("sample-index");
+  const max = input.max === "" ? Infinity : Number(input.max);
+  state.sample = Math.max(0, Math.min(max, Math.round(Number(index) || 0)));
+  input.value = String(state.sample);
+  load();
+}
+
+function setUpSamples() {
+  $("sample-previous").addEventListener("click", () => goToSample(state.sample - 1));
+  $("sample-next").addEventListener("click", () => goToSample(state.sample + 1));
+  $("sample-index").addEventListener("change", (event) => goToSample(event.target.value));
+  $("replay-slider").addEventListener("input", (event) => {
+    const epochs = (state.data && state.data.epochs) || [];
+    state.epoch = epochs[Number(event.target.value)] ?? state.epoch;
+    load();
+  });
+}
+
+function setUpDrawing() {
+  const canvas = $("inside-canvas");
+  const status = $("inside-draw-status");
+  const pad = makeDrawPad(canvas, {
+    lineWidth: LINE_WIDTH,
+    onStrokeEnd: async (strokes) => {
+      status.textContent = "reading the drawing…";
+      try {
+        const body = await sendJSON("POST", urls.predict,
+          { strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH });
+        if (!body.processed) return;
+        state.pixels = body.processed.pixels;
+        status.textContent = `${strokes.length} stroke${strokes.length === 1 ? "" : "s"} drawn`;
+        load();
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    },
+  });
+  $("inside-clear").addEventListener("click", () => {
+    pad.clear();
+    state.pixels = null;
+    status.textContent = "draw a digit; it flows through after each stroke";
+  });
+  for (const radio of document.querySelectorAll("input[name=source]")) {
+    radio.addEventListener("change", () => {
+      state.source = radio.value;
+      $("sample-controls").hidden = state.source !== "validation";
+      $("inside-draw").hidden = state.source !== "drawing";
+      load();
+    });
+  }
+}
+
+async function loadPictures() {
+  try {
+    const report = await getJSON(urls.report);
+    state.hiddenPictures = report.hidden_units || null;
+  } catch (_) {
+    state.hiddenPictures = null; // a running run has no report yet: no pictures, the rest works
+  }
+}
+
+/** A phone turned sideways (or a resized window) may want the other drawing width. */
+function redrawOnResize() {
+  const box = $("network-diagram");
+  let wide = box.clientWidth >= NARROW_BELOW;
+  new ResizeObserver(() => {
+    if (!state.data || (box.clientWidth >= NARROW_BELOW) === wide) return;
+    wide = box.clientWidth >= NARROW_BELOW;
+    drawNetwork();
+  }).observe(box);
+}
+
+async function start() {
+  redrawOnResize();
+  setUpSteps();
+  setUpSamples();
+  setUpDrawing();
+  await load();
+  if (state.data && state.data.sample && state.data.sample.image) {
+    await loadPictures();
+    if (state.data) show(state.data);
+  }
+}
+
+start();
