@@ -141,6 +141,18 @@ function derivativeLine(data, l, j) {
   return formula(`f′(z) of ${f}`);
 }
 
+/** "unit: δ = (δ_next[k] × W[j, k] + ...)" over the drawn links out of unit j of layer l. */
+function backTerms(data, l, j) {
+  const next = data.layers[l + 1];
+  const links = (next.links || []).filter((link) => link.from === j);
+  const parts = [`${unitName(data, l, j)}: δ = (`];
+  links.forEach((link, k) => parts.push(k ? " + " : "", { v: (next.delta || [])[link.to] }, " × ", { v: link.w }));
+  const rest = (next.delta || []).length - links.length;
+  if (rest > 0) parts.push(`${links.length ? " + " : ""}… (${rest} more terms)`);
+  parts.push(")");
+  return parts;
+}
+
 function backwardLayer(data, l, j) {
   const last = data.layers.length - 1;
   const layer = data.layers[l];
@@ -154,8 +166,7 @@ function backwardLayer(data, l, j) {
   } else {
     box.append(formula(`δ = (δ_next W_nextᵀ) ⊙ f′(z), with f = ${activationOf(data, l)}`),
       derivativeLine(data, l, j),
-      formula(`${name}: δ = (Σₖ δ_next[k] W[${name}, k]) × f′(z) = `,
-        { v: (layer.delta || [])[j], id: `backward-delta-${l}` }));
+      formula(...backTerms(data, l, j), " × f′(z) = ", { v: (layer.delta || [])[j], id: `backward-delta-${l}` }));
   }
   box.append(valueStrip(layer.delta || [], `δ of ${layerTitle(data, l)}`, `backward-strip-${l}`));
   return box;

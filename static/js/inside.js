@@ -5,6 +5,7 @@
 import { readPageData, getJSON, sendJSON, el, formatNumber } from "./api.js";
 import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
 import { drawPixels } from "./images.js";
+import { drawRowBars } from "./bars.js";
 import { drawDiagram, shownUnits, unitName, NARROW_BELOW } from "./inside-diagram.js";
 import { showUnit } from "./inside-unit.js";
 import { activationOf, renderForward, renderCost, renderBackward, renderUpdate } from "./inside-steps.js";
@@ -93,13 +94,28 @@ function showSample(data) {
   }
   if (sample.count) {
     $("sample-index").max = String(sample.count - 1);
-    $("sample-count").textContent = `of ${sample.count - 1} (0 is the first)`;
+    $("sample-count").textContent = `of ${sample.count}, numbered from 0`;
   }
   const verdict = $("sample-verdict");
   const said = labelOf(data.prediction);
   verdict.dataset.prediction = said === undefined || said === null ? "" : String(said);
   const truth = sample.label === undefined || sample.label === null ? "" : `is ${sample.label} · `;
   verdict.textContent = `${truth}the network says ${said ?? "?"} (after epoch ${data.epoch})`;
+  showOutputs(data, said);
+}
+
+/** The output units' values as bars (classes only: a number to predict has one output). */
+function showOutputs(data, said) {
+  const box = $("sample-outputs");
+  const outputs = data.output || [];
+  const names = (data.names || {}).outputs || [];
+  if ((data.network || {}).output === "linear" || outputs.length > 20) {
+    box.replaceChildren();
+    return;
+  }
+  drawRowBars(box, outputs.map((value, k) => ({
+    label: String(names[k] ?? k), value, highlight: String(names[k]) === String(said),
+  })));
 }
 
 function showSummary(data) {
@@ -239,7 +255,13 @@ function show(data) {
   const l = panel.dataset.layer === undefined ? data.layers.length - 1 : Number(panel.dataset.layer);
   inspect(l, shownUnits(data.layers[l]).includes(Number(panel.dataset.unit)) ? Number(panel.dataset.unit) : units[l]);
   renderSteps();
-  document.body.dataset.insideLoaded = String(latest);
+  // what the page shows now, for tests and for anyone reading the DOM
+  const box = $("network-diagram");
+  const weight = stepWeight(data);
+  box.dataset.sample = String((data.sample || {}).index ?? "");
+  box.dataset.source = (data.sample || {}).source || state.source;
+  box.dataset.epoch = String(data.epoch);
+  box.dataset.weight = `${weight.l}:${weight.from}:${weight.to}`;
 }
 
 // ---- controls ----------------------------------------------------------------------------------
