@@ -88,7 +88,8 @@ class Target:
         return Regression(inverse=self.transform.inverse)
 
 
-def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, pen_strokes=None):
+def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, pen_strokes=None,
+        snapshots=None):
     """Train a model on ``dataset`` with ``config``; returns ``(model, result)``.
 
     ``dataset``: a ``Dataset``, rows ``X`` (n, d) as in the file, labels ``y`` (n,) as class
@@ -97,7 +98,9 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
     ("cancelled"); ``phase(text)`` before a preparation step that takes seconds (drawing the
     synthetic digits); ``pen_strokes``: the real pen digits that join the training rows (the
     built-in ``data/pen_strokes.npz`` when omitted; a benchmark passes a subset to keep the
-    writers it tests on out of training). ``result``: see ``run_result``.
+    writers it tests on out of training); ``snapshots``: a ``nncore.snapshots.Snapshots`` that
+    keeps the model after epoch 0 and each epoch (it changes nothing of the training).
+    ``result``: see ``run_result``.
     """
     config = config or TrainConfig()
     check_for_dataset(config, {"image": dataset.image, "classes": dataset.classes})
@@ -110,10 +113,14 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
                              phase=phase, pen_strokes=pen_strokes)
     rows = add_training_rows(rows, extras.X, extras.y)
     network = build_network(dataset, config, rngs["init"], target)
-    history, seconds = train_network(network, config, rows, extras.augment, rngs["train"],
-                                     callback, target.training_task)
+    # the model holds the network, which trains in place: snapshots save it as it goes
     model = Model(network, dataset.classes, scaler, image=dataset.image, profile=extras.profile,
                   config=config.to_dict(), encoding=dataset.encoding, target=target.transform)
+    if snapshots is not None:
+        snapshots.start(model, len(rows.y_train), config.effective_learning_rate)
+        callback = snapshots.wrap(callback, model)
+    history, seconds = train_network(network, config, rows, extras.augment, rngs["train"],
+                                     callback, target.training_task)
     figures = FIGURES[target.task](network, rows, dataset, target)
     return model, run_result(config, history, seconds, extras, rows, figures)
 

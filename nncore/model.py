@@ -79,7 +79,9 @@ class Model:
     def n_features(self) -> int:
         return self.network.layer_sizes[0]
 
-    def _inputs(self, X_raw):
+    def scale(self, X_raw):
+        """Raw rows (n, d) or one row (d,) -> the rows the network reads, (n, d) float32;
+        ``ValueError`` for the wrong width, non-finite values or values out of float32's reach."""
         X = np.asarray(X_raw, dtype=np.float64)
         if X.ndim == 1:
             X = X[None, :]
@@ -103,7 +105,7 @@ class Model:
     def predict_proba(self, X_raw) -> np.ndarray:
         """Class probabilities, shape (n, k), for raw rows of shape (n, d) or (d,)."""
         self._needs_classes()
-        return self.network.predict_proba(self._inputs(X_raw))
+        return self.network.predict_proba(self.scale(X_raw))
 
     def predict_indices(self, X_raw) -> np.ndarray:
         """Index of the most probable class for each row, shape (n,)."""
@@ -114,7 +116,7 @@ class Model:
         shape (n, d) or (d,); ``ValueError`` for a classifier."""
         if self.task != "regression":
             raise ValueError("this model predicts classes: use predict or predict_proba")
-        values = self.network.predict_values(self._inputs(X_raw)).astype(np.float64)
+        values = self.network.predict_values(self.scale(X_raw)).astype(np.float64)
         return values if self.target is None else self.target.inverse(values)
 
     def predict(self, X_raw) -> np.ndarray:

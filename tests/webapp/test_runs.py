@@ -279,7 +279,7 @@ def in_threads(app):
     app.extensions["jobs"] = JobManager(app)
 
 
-def _diverge(dataset, config, callback, phase=None):
+def _diverge(dataset, config, callback, phase=None, snapshots=None):
     from nncore.nn.training import TrainingDiverged
 
     callback({"epoch": 1, "epochs": 3, "cost": float("nan"), "val_cost": None,
@@ -287,7 +287,7 @@ def _diverge(dataset, config, callback, phase=None):
     raise TrainingDiverged("the cost became NaN: the learning rate is probably too high")
 
 
-def _crash(dataset, config, callback, phase=None):
+def _crash(dataset, config, callback, phase=None, snapshots=None):
     raise RuntimeError("out of cheese")
 
 

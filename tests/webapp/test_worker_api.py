@@ -180,7 +180,8 @@ def test_one_vocabulary_on_both_sides_of_the_worker_api():
     """The relay's Server interface, both its implementations and the server's protocol
     functions use the same names."""
     names = {name for name in vars(Server) if not name.startswith("_")}
-    assert names == {"claim", "dataset_file", "model_path", "report_progress", "complete", "end"}
+    assert names == {"claim", "dataset_file", "model_path", "snapshot_folder", "report_progress",
+                     "complete", "end"}
     for implementation in (LocalServer, RemoteServer, worker_protocol):
         missing = sorted(name for name in names if not callable(getattr(implementation, name,
                                                                          None)))

@@ -29,7 +29,9 @@ def jobs():
 
 
 def register_blueprints(app):
-    from webapp.api import datasets, health, openapi, options, predictions, runs, session, shares
+    from webapp.api import (datasets, health, inside, openapi, options, predictions, runs,
+                            session, shares)
 
-    for module in (health, openapi, options, datasets, runs, predictions, session, shares):
+    for module in (health, openapi, options, datasets, runs, inside, predictions, session,
+                   shares):
         app.register_blueprint(module.bp, url_prefix="/api")

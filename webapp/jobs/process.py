@@ -1,9 +1,9 @@
 """One training as pure compute: a dataset file and a configuration in, messages out.
 
 :func:`fit_and_report` trains and tells its listener how it goes, with the messages of
-:mod:`webapp.jobs.messages`. It writes no database and no server file (only the model file it
-is asked for) and imports nothing of the server's: the relay turns its messages into calls
-on the server.
+:mod:`webapp.jobs.messages`. It writes no database and no server file (only the model file
+and the folder of per-epoch snapshots it is asked for, ``nncore.snapshots``) and imports
+nothing of the server's: the relay turns its messages into calls on the server.
 
 Training is CPU-bound Python between numpy calls; in a thread of the server it would hold
 the GIL often enough to make predictions and pages wait (a prediction p99 of about 200 ms was
@@ -30,6 +30,7 @@ from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
 from nncore.data.npzfiles import load as load_arrays
 from nncore.nn.training import TrainingDiverged
+from nncore.snapshots import Snapshots
 from webapp.jobs.messages import Done, Epoch, Failed, Lost, ModelNotSaved, Phase, Stopped
 from webapp.jobs.summary import result_summary
 
@@ -96,11 +97,13 @@ def read_dataset(path, meta):
                              else None))
 
 
-def fit_and_report(spec, dataset_path, model_path, cancel, send):
+def fit_and_report(spec, dataset_path, model_path, snapshot_folder, cancel, send):
     """Train ``spec`` (``{"config", "dataset": {"name", "image"}}``), reporting via ``send``.
 
-    ``cancel`` is an Event; ``send(message)`` raises :class:`ChannelClosed` when nobody
-    listens any more. Failures of the training become a :class:`Failed`.
+    ``snapshot_folder``: where to keep the model after each epoch (None: nowhere; never for a
+    convolutional network, which "Inside the network" does not show). ``cancel`` is an Event;
+    ``send(message)`` raises :class:`ChannelClosed` when nobody listens any more. Failures of
+    the training become a :class:`Failed`.
     """
     def callback(record):
         send(Epoch({key: value for key, value in record.items() if key != "epochs"},
@@ -110,8 +113,11 @@ def fit_and_report(spec, dataset_path, model_path, cancel, send):
     try:
         config = TrainConfig.from_dict(spec["config"])
         dataset = read_dataset(dataset_path, spec["dataset"])
+        keeper = (Snapshots(snapshot_folder) if snapshot_folder and not config.conv_filters
+                  else None)
         model, result = nncore.fitting.fit(dataset, config, callback,
-                                           phase=lambda text: send(Phase(text)))
+                                           phase=lambda text: send(Phase(text)),
+                                           snapshots=keeper)
     except ChannelClosed:
         raise
     except TrainingDiverged as exc:
@@ -131,10 +137,10 @@ def fit_and_report(spec, dataset_path, model_path, cancel, send):
     send(Done(result.get("history") or {}, result_summary(model, dataset, result)))
 
 
-def fit_reporting_crashes(spec, dataset_path, model_path, cancel, send):
+def fit_reporting_crashes(spec, dataset_path, model_path, snapshot_folder, cancel, send):
     """:func:`fit_and_report`, with an unexpected exception reported as a failure."""
     try:
-        fit_and_report(spec, dataset_path, model_path, cancel, send)
+        fit_and_report(spec, dataset_path, model_path, snapshot_folder, cancel, send)
     except ChannelClosed:
         raise
     except Exception as exc:  # never let a run take the worker down, nor stay "running"
@@ -235,10 +241,11 @@ class ChildThread:
         self._thread.join()
 
 
-def start_training(spec, dataset_path, model_path, use_processes=True, nice=0):
+def start_training(spec, dataset_path, model_path, snapshot_folder=None, use_processes=True,
+                   nice=0):
     """The training in a :class:`ChildProcess`, or a :class:`ChildThread` when
     ``use_processes`` is off."""
-    args = (spec, dataset_path, model_path)
+    args = (spec, dataset_path, model_path, snapshot_folder)
     if use_processes:
         return ChildProcess(fit_reporting_crashes, args, nice)
     return ChildThread(fit_reporting_crashes, args)

@@ -134,6 +134,7 @@ def relay_run(run_id, server, settings, stop, stopping):
     try:
         with _heartbeats(outbox):            # a download and a process start take a while
             training = start_training(spec, server.dataset_file(spec), server.model_path(run_id),
+                                      server.snapshot_folder(run_id),
                                       use_processes=settings.use_processes, nice=settings.nice)
         ending = _pass_on(training, outbox, stop, stopping)
         return _report_end(server, run_id, outbox, ending, stopping, settings)

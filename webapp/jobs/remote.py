@@ -168,6 +168,10 @@ class RemoteServer:
     def model_path(self, run_id):
         return self.scratch / "models" / f"run-{int(run_id)}.npz"
 
+    def snapshot_folder(self, run_id):
+        """None: a remote worker keeps no snapshots (the server shows its final weights)."""
+        return None
+
     def report_progress(self, run_id, start, columns, progress):
         try:
             status, reply = self._call("POST", f"/api/worker/runs/{run_id}/progress",

@@ -34,6 +34,10 @@ class Server(Protocol):
     def model_path(self, run_id):
         """Where the training process writes the run's model."""
 
+    def snapshot_folder(self, run_id):
+        """Where the training process keeps the model after each epoch (``nncore.snapshots``),
+        or None for no snapshots."""
+
     def report_progress(self, run_id, start, columns, progress):
         """History columns from index ``start`` on and the progress (also the heartbeat) ->
         ``{"stop", "have"}``, or None when the server did not answer (tried again later).
@@ -68,6 +72,10 @@ class LocalServer:
     def model_path(self, run_id):
         with self.app.app_context():
             return worker_protocol.model_path(run_id)
+
+    def snapshot_folder(self, run_id):
+        with self.app.app_context():
+            return worker_protocol.snapshot_folder(run_id)
 
     def report_progress(self, run_id, start, columns, progress):
         with self.app.app_context():

@@ -80,5 +80,11 @@ def prediction_folder(run_id):
     return Path(current_app.config["DATA_DIR"]) / "predictions" / f"run-{int(run_id)}"
 
 
+def run_snapshots(run_id):
+    """The folder of a run's per-epoch snapshots, ``DATA_DIR/models/<id>-epochs`` (removed
+    with the run)."""
+    return Path(current_app.config["DATA_DIR"]) / "models" / f"{int(run_id)}-epochs"
+
+
 def remove_folder_quietly(path):
     shutil.rmtree(path, ignore_errors=True)

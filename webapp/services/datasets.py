@@ -31,7 +31,8 @@ from nncore.data.images import ImageGeometry
 from webapp.db import transaction
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import (
-    LRUCache, loads, prediction_folder, remove_folder_quietly, remove_quietly, storage_error,
+    LRUCache, loads, prediction_folder, remove_folder_quietly, remove_quietly, run_snapshots,
+    storage_error,
 )
 from webapp.stores import datasets as dataset_store
 from webapp.stores import runs as run_store
@@ -368,6 +369,7 @@ def delete_dataset(dataset_id, jobs):
     for run_id, model_path in run_store.delete_for_dataset(dataset_id):
         jobs.cancel(run_id)
         remove_folder_quietly(prediction_folder(run_id))
+        remove_folder_quietly(run_snapshots(run_id))
         if model_path:
             remove_quietly(data_dir() / model_path)
     with transaction():

@@ -40,7 +40,7 @@ def _hidden_units(model, geometry):
             "units": [np.round(u, 3).tolist() for u in units]}
 
 
-def _row_values(dataset_id, dataset, positions):
+def row_values(dataset_id, dataset, positions):
     """The table's cells (as written) of the dataset's rows ``positions``, label left out:
     the raw rows whose label is not blank, in order, are the dataset's rows. ``None`` each when
     the raw cells are not kept; the numbers the network read (``feature_names``) otherwise."""
@@ -64,7 +64,7 @@ def regression_report(row, result):
     actual = np.asarray(dataset.y, dtype=np.float64)[indices]
     shown = np.unique(np.linspace(0, len(indices) - 1, min(len(indices), MAX_POINTS)).astype(int))
     worst = np.argsort(-np.abs(predicted - actual), kind="stable")[:MAX_LARGEST_ERRORS]
-    values = _row_values(row["dataset_id"], dataset, indices[worst])
+    values = row_values(row["dataset_id"], dataset, indices[worst])
     largest = [{"index": int(indices[j]), "values": v, "actual": float(actual[j]),
                 "predicted": float(predicted[j]), "error": float(predicted[j] - actual[j])}
                for j, v in zip(worst, values)]

@@ -17,7 +17,7 @@ from nncore.defaults import with_defaults
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.ids import check_id, whole_number
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
-from webapp.services import prediction_folder, remove_folder_quietly
+from webapp.services import prediction_folder, remove_folder_quietly, run_snapshots
 from webapp.services import datasets
 from webapp.stores import runs as run_store
 from webapp.stores.runs import HISTORY_KEYS, REGRESSION_HISTORY_KEYS, TERMINAL, empty_history
@@ -165,12 +165,13 @@ def cancel_run(run_id, jobs):
 
 
 def delete_run(run_id, jobs):
-    """Delete the run, its model and its predictions (their rows go with the run's; a file
+    """Delete the run, its model, its snapshots and its predictions (their rows go with the run's; a file
     being scored stops at its next chunk, when the scorer finds its prediction gone)."""
     row = get_row(run_id)
     run_store.delete(run_id)
     jobs.cancel(run_id)
     remove_folder_quietly(prediction_folder(run_id))
+    remove_folder_quietly(run_snapshots(run_id))
     if row["model_path"]:
         path = model_file(row)
         _models.discard(str(path))
@@ -262,7 +263,7 @@ def _drawing(body):
 def _probabilities(model, X):
     try:
         proba = model.predict_proba(X)[0]
-    except ValueError as exc:       # values the model cannot read (Model._inputs says which)
+    except ValueError as exc:       # values the model cannot read (Model.scale says which)
         raise BadRequest(str(exc)) from exc
     best = int(np.argmax(proba))
     return model.classes[best], {str(c): round(float(p), 6) for c, p in zip(model.classes, proba)}

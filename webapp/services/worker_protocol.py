@@ -21,7 +21,7 @@ from flask import current_app
 
 from nncore.model import Model
 from webapp.errors import BadRequest, Conflict, NotFound
-from webapp.services import datasets, loads, remove_quietly, storage_error
+from webapp.services import datasets, loads, remove_quietly, run_snapshots, storage_error
 from webapp.stores import runs as run_store
 
 ENDINGS = ("failed", "cancelled", "interrupted")
@@ -36,6 +36,12 @@ def model_path(run_id):
     """Where a run's model waits between its upload (or the embedded child writing it) and the
     run's completion."""
     return _data_dir() / "tmp" / f"model-{int(run_id)}.npz"
+
+
+def snapshot_folder(run_id):
+    """Where the server's own training process keeps the run's model after each epoch: beside
+    the run's model, ``models/<id>-epochs/`` (``nncore.snapshots``; deleted with the run)."""
+    return run_snapshots(run_id)
 
 
 def _not_yours(run_id, worker):
