@@ -18,13 +18,14 @@ const $ = (testid) => document.querySelector(`[data-testid=${testid}]`);
 const state = {
   source: "validation", // or "drawing"
   sample: 0,
-  pixels: null,         // the drawn digit as the network sees it
-  epoch: null,          // null: the run's latest snapshot
+  drawing: null,        // the strokes drawn on the pad, as POST /api/runs/<id>/predict takes them
+  epoch: null,          // null: the run's final model (or its newest snapshot while training)
   weight: null,         // {l, from, to}: the weight the steps follow; null lets the server choose
   units: {},            // layer -> the unit the formulas show, as picked on the diagram
   revealed: 0,          // how many of STEPS are shown
   data: null,
   hiddenPictures: null, // the run page's first-layer weight pictures, {units, width, height}
+  hasFinal: false,      // the run has a trained model (the replay slider's end)
 };
 let latest = 0; // the newest request; older answers are dropped
 
@@ -36,38 +37,43 @@ function showError(message) {
 
 // ---- asking the server ----------------------------------------------------------------------
 
-function query() {
-  const params = new URLSearchParams();
-  if (state.source === "validation") params.set("sample", String(state.sample));
-  if (state.epoch !== null) params.set("epoch", String(state.epoch));
-  if (state.weight) {
-    params.set("layer", String(state.weight.l));
-    params.set("from", String(state.weight.from));
-    params.set("to", String(state.weight.to));
+function weightFields() {
+  return state.weight ? { layer: state.weight.l, from: state.weight.from, to: state.weight.to } : null;
+}
+
+/** GET for a validation sample (everything in the query), POST for a drawing (in the body). */
+function request() {
+  const weight = weightFields();
+  if (state.source === "drawing") {
+    return sendJSON("POST", urls.inside, {
+      ...state.drawing, ...(state.epoch === null ? {} : { epoch: state.epoch }), ...(weight ? { weight } : {}),
+    });
   }
-  return params;
+  const params = new URLSearchParams({ sample: String(state.sample), ...(weight || {}) });
+  if (state.epoch !== null) params.set("epoch", String(state.epoch));
+  return getJSON(`${urls.inside}?${params}`);
 }
 
 async function load() {
-  if (state.source === "drawing" && !state.pixels) return;
-  const request = (latest += 1);
-  const url = `${urls.inside}?${query()}`;
+  if (state.source === "drawing" && !state.drawing) return;
+  const ticket = (latest += 1);
   try {
-    const data = state.source === "drawing"
-      ? await sendJSON("POST", url, { pixels: state.pixels })
-      : await getJSON(url);
-    if (request !== latest) return;
+    const data = await request();
+    if (ticket !== latest) return;
     showError("");
     show(data);
   } catch (err) {
-    if (request === latest) showError(err.message);
+    if (ticket === latest) showError(err.message);
   }
 }
 
 // ---- what the page shows -----------------------------------------------------------------------
 
-function labelOf(value) {
-  return value !== null && typeof value === "object" ? value.label : value;
+/** The class as the page shows it (its display name), or the number predicted. */
+function shownLabel(prediction) {
+  if (!prediction) return "?";
+  if (prediction.value !== null && prediction.value !== undefined) return formatNumber(prediction.value);
+  return prediction.display_label ?? prediction.label ?? "?";
 }
 
 function showSample(data) {
@@ -97,24 +103,25 @@ function showSample(data) {
     $("sample-count").textContent = `of ${sample.count}, numbered from 0`;
   }
   const verdict = $("sample-verdict");
-  const said = labelOf(data.prediction);
-  verdict.dataset.prediction = said === undefined || said === null ? "" : String(said);
-  const truth = sample.label === undefined || sample.label === null ? "" : `is ${sample.label} · `;
-  verdict.textContent = `${truth}the network says ${said ?? "?"} (after epoch ${data.epoch})`;
-  showOutputs(data, said);
+  const prediction = data.prediction || {};
+  verdict.dataset.prediction = String(prediction.label ?? prediction.value ?? "");
+  const truth = sample.label === undefined || sample.label === null ? "" : `is ${sample.display_label ?? sample.label} · `;
+  const when = data.final ? "the trained model" : `after epoch ${data.epoch}`;
+  verdict.textContent = `${truth}the network says ${shownLabel(prediction)} (${when})`;
+  showOutputs(data, prediction.display_label);
 }
 
 /** The output units' values as bars (classes only: a number to predict has one output). */
-function showOutputs(data, said) {
+function showOutputs(data, shownClass) {
   const box = $("sample-outputs");
-  const outputs = data.output || [];
+  const outputs = (data.prediction || {}).output || [];
   const names = (data.names || {}).outputs || [];
   if ((data.network || {}).output === "linear" || outputs.length > 20) {
     box.replaceChildren();
     return;
   }
   drawRowBars(box, outputs.map((value, k) => ({
-    label: String(names[k] ?? k), value, highlight: String(names[k]) === String(said),
+    label: String(names[k] ?? k), value, highlight: String(names[k]) === String(shownClass),
   })));
 }
 
@@ -135,10 +142,13 @@ function showReplay(data) {
   $("replay-box").hidden = epochs.length < 2;
   const slider = $("replay-slider");
   slider.max = String(Math.max(0, epochs.length - 1));
-  slider.value = String(Math.max(0, epochs.indexOf(data.epoch)));
-  slider.setAttribute("aria-valuetext", `after epoch ${data.epoch}`);
-  slider.dataset.epoch = String(data.epoch);
-  $("replay-label").textContent = `After epoch ${data.epoch}`;
+  // the trained model sits at the slider's end (after weight averaging it is not the last
+  // epoch's snapshot, but it comes after it)
+  const at = data.final ? epochs.length - 1 : epochs.indexOf(data.epoch);
+  slider.value = String(Math.max(0, at));
+  const text = data.final ? `Trained model (epoch ${data.epoch})` : `After epoch ${data.epoch}`;
+  slider.setAttribute("aria-valuetext", text);
+  $("replay-label").textContent = text;
 }
 
 /** The layer index (into data.layers) of the weight the steps follow: the layer it feeds. */
@@ -164,8 +174,8 @@ function firstLayerPicture(data, l, unit) {
   const layer = data.layers[l];
   if (layer.pictures && layer.pictures[unit]) return layer.pictures[unit];
   const pictures = state.hiddenPictures;
-  const last = (data.epochs || []).at(-1);
-  if (l !== 1 || !pictures || data.epoch !== last || !pictures.units[unit]) return null;
+  // the run page's pictures are of the trained model's weights, not of an earlier epoch's
+  if (l !== 1 || !pictures || !data.final || !pictures.units[unit]) return null;
   return { pixels: pictures.units[unit], width: pictures.width, height: pictures.height };
 }
 
@@ -244,7 +254,7 @@ function drawNetwork() {
 
 function show(data) {
   state.data = data;
-  state.epoch = data.epoch;
+  state.hasFinal = state.hasFinal || Boolean(data.final);
   showSummary(data);
   showSample(data);
   showReplay(data);
@@ -302,7 +312,9 @@ function setUpSamples() {
   $("sample-index").addEventListener("change", (event) => goToSample(event.target.value));
   $("replay-slider").addEventListener("input", (event) => {
     const epochs = (state.data && state.data.epochs) || [];
-    state.epoch = epochs[Number(event.target.value)] ?? state.epoch;
+    const index = Number(event.target.value);
+    // the slider's end is the trained model itself when the run has one
+    state.epoch = index === epochs.length - 1 && state.hasFinal ? null : epochs[index] ?? state.epoch;
     load();
   });
 }
@@ -312,23 +324,15 @@ function setUpDrawing() {
   const status = $("inside-draw-status");
   const pad = makeDrawPad(canvas, {
     lineWidth: LINE_WIDTH,
-    onStrokeEnd: async (strokes) => {
-      status.textContent = "reading the drawing…";
-      try {
-        const body = await sendJSON("POST", urls.predict,
-          { strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH });
-        if (!body.processed) return;
-        state.pixels = body.processed.pixels;
-        status.textContent = `${strokes.length} stroke${strokes.length === 1 ? "" : "s"} drawn`;
-        load();
-      } catch (err) {
-        status.textContent = err.message;
-      }
+    onStrokeEnd: (strokes) => {
+      state.drawing = { strokes, width: canvas.width, height: canvas.height, line_width: LINE_WIDTH };
+      status.textContent = `${strokes.length} stroke${strokes.length === 1 ? "" : "s"} drawn`;
+      load();
     },
   });
   $("inside-clear").addEventListener("click", () => {
     pad.clear();
-    state.pixels = null;
+    state.drawing = null;
     status.textContent = "draw a digit; it flows through after each stroke";
   });
   for (const radio of document.querySelectorAll("input[name=source]")) {
