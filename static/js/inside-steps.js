@@ -122,6 +122,9 @@ export function renderCost(body, data) {
   const kind = network.cost === "squared_error" ? "half the squared error" : "the cross-entropy";
   body.replaceChildren(
     el("p", "muted", `This run scores an example by ${kind} of its outputs against the target, plus the L2 penalty on the weights.`),
+    ...(data.target_source === "prediction"
+      ? [el("p", "muted", "This example has no label: its target is the network's own answer, so the step makes the network surer of it.")]
+      : []),
     formula(costFormula(network, (data.layers[last].a || []).length), "  +  (λ / 2m) Σ W²"),
     outputTable(data),
     formula("data term = ", { v: terms.data, id: "cost-data" }),

@@ -282,13 +282,21 @@ function reveal(count) {
   if (count) $(`${STEPS[count - 1]}-step`).querySelector("h3").focus();
 }
 
+const KEYLESS_INPUTS = new Set(["radio", "checkbox", "range", "button"]);
+
+/** Whether a key pressed in `node` is typed into it (so N is a letter there, not a step). */
+function typesText(node) {
+  if (node.closest("select, textarea, [contenteditable]")) return true;
+  return node.tagName === "INPUT" && !KEYLESS_INPUTS.has(node.type);
+}
+
 function setUpSteps() {
   STEPS.forEach((name, k) => $(`step-${name}`).addEventListener("click", () => reveal(k + 1)));
   $("step-reset").addEventListener("click", () => reveal(0));
   document.addEventListener("keydown", (event) => {
     if (event.key !== "n" && event.key !== "N") return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target.closest("input, select, textarea, [contenteditable]")) return;
+    if (typesText(event.target)) return;
     event.preventDefault();
     reveal(Math.min(STEPS.length, state.revealed + 1));
   });

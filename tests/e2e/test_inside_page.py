@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import HEIGHT, WIDTH, save
+from e2e_helpers import HEIGHT, WIDTH, draw_canvas_strokes, save
 
 TABLES = Path(__file__).resolve().parents[2].parent / "shared/data/tables"
 # The tutorials' network: 25 sigmoid units, sigmoid outputs, L2 1, plain gradient descent.
@@ -45,10 +45,16 @@ def assert_shows(page, testid, value):
     assert math.isclose(shown(page, testid), value, rel_tol=6e-4, abs_tol=1e-12), (testid, text, value)
 
 
-def open_inside(page, live_server, run_id):
-    """The run page's "Inside the network" link, then the page with its diagram drawn."""
+def open_inside(page, live_server, run_id, keyboard=False):
+    """The run page's "Inside the network" link (clicked, or reached with Tab and Enter), then
+    the page with its diagram drawn."""
     page.goto(f"{live_server}/runs/{run_id}")
-    page.get_by_test_id("inside-link").click()
+    expect(page.get_by_test_id("inside-link")).to_be_visible()
+    if keyboard:
+        tab_to(page, "[data-testid=inside-link]")
+        page.keyboard.press("Enter")
+    else:
+        page.get_by_test_id("inside-link").click()
     expect(page).to_have_url(f"{live_server}/runs/{run_id}/inside")
     diagram = page.get_by_test_id("network-diagram")
     expect(diagram).to_have_attribute("data-sample", "0")
@@ -182,10 +188,9 @@ def test_the_tutorial_network_steps_through_with_the_apis_numbers(page, live_ser
 
 def test_the_tutorial_network_by_keyboard_alone(page, live_server, tutorial_run):
     run_id = tutorial_run["id"]
-    diagram = open_inside(page, live_server, run_id)
+    diagram = open_inside(page, live_server, run_id, keyboard=True)
     first = inside_json(page, live_server, run_id, sample=0)
     wait_for(diagram, weight=weight_of(first))
-    page.locator("body").focus()
     press_through_steps(page)
     check_steps(page, first)
 
@@ -233,7 +238,7 @@ def test_the_replay_slider_shows_an_earlier_epoch(page, live_server, tutorial_ru
 
 def test_a_tables_network_by_keyboard_alone_names_its_one_hot_inputs(page, live_server, table_run, tmp_path):
     run_id = table_run["id"]
-    diagram = open_inside(page, live_server, run_id)
+    diagram = open_inside(page, live_server, run_id, keyboard=True)
     data = inside_json(page, live_server, run_id, sample=0)
     wait_for(diagram, weight=weight_of(data))
     inputs = data["names"]["inputs"]
@@ -245,9 +250,38 @@ def test_a_tables_network_by_keyboard_alone_names_its_one_hot_inputs(page, live_
     expect(outputs).to_have_text(data["names"]["outputs"])
     expect(page.get_by_test_id("sample-values")).to_contain_text("island")
 
-    page.locator("body").focus()
     press_through_steps(page)
     check_steps(page, data)
+
+    # an input reached with Tab names its column (a one-hot one by its category); Enter
+    # follows a weight out of it
+    tab_to(page, "[data-testid^=unit-0-]")
+    unit = int(page.evaluate("() => document.activeElement.dataset.unit"))
+    expect(page.get_by_test_id("unit-details")).to_contain_text(inputs[unit])
+    page.keyboard.press("Enter")
+    expect(diagram).to_have_attribute("data-weight", re.compile(rf"^1:{unit}:\d+$"))
+    to = int(diagram.get_attribute("data-weight").split(":")[2])
+    check_steps(page, inside_json(page, live_server, run_id, sample=0, layer=1, **{"from": unit, "to": to}))
+    expect(page.get_by_test_id("backward-step")).to_contain_text(inputs[unit])
+
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     save(page, tmp_path, "inside-table-phone", page.get_by_test_id("network-diagram"))
+
+
+def test_a_drawn_digit_flows_through_the_network(page, live_server, tutorial_run):
+    run_id = tutorial_run["id"]
+    diagram = open_inside(page, live_server, run_id)
+    page.get_by_test_id("source-drawing").check()
+    canvas = page.get_by_test_id("inside-canvas")
+    with page.expect_response(lambda r: r.url.endswith(f"/api/runs/{run_id}/inside")
+                              and r.request.method == "POST") as answer:
+        draw_canvas_strokes(page, canvas, [[(140, 40), (140, 240)]])
+    data = answer.value.json()
+    assert data["sample"]["source"] == "drawing" and data["target_source"] == "prediction"
+    wait_for(diagram, source="drawing", weight=weight_of(data))
+    expect(page.get_by_test_id("sample-verdict")).to_have_attribute(
+        "data-prediction", data["prediction"]["label"])
+    press_through_steps(page)
+    expect(page.get_by_test_id("cost-step")).to_contain_text("no label")
+    check_steps(page, data)
