@@ -8,7 +8,7 @@ import { formatNumber } from "./api.js";
 const SVG = "http://www.w3.org/2000/svg";
 // The drawing's own units: wide, or narrow for a phone (so its text stays readable when scaled)
 const WIDE = { width: 760, left: 150, right: 130, label: 20 };  // left/right: room for names
-const NARROW = { width: 420, left: 84, right: 64, label: 10 };
+const NARROW = { width: 420, left: 100, right: 76, label: 10 };
 export const NARROW_BELOW = 600; // CSS px of the box
 const ROW = 28;
 const TOP = 34;

@@ -36,7 +36,10 @@ export function showUnit(panel, data, l, unit, picture) {
   panel.replaceChildren();
   panel.dataset.layer = String(l);
   panel.dataset.unit = String(unit);
-  panel.append(el("h3", "unit-title", `${layerTitle(data, l)} · ${unitName(data, l, unit)}`));
+  const name = unitName(data, l, unit);
+  // hidden units' names already say their layer ("hidden 1, unit 4")
+  const hidden = l > 0 && l < data.layers.length - 1;
+  panel.append(el("h3", "unit-title", hidden && name.startsWith("hidden") ? name : `${layerTitle(data, l)} · ${name}`));
   const numbers = el("dl", "unit-numbers");
   if (l > 0) {
     numberRow(numbers, "bias b", (layer.b || [])[unit], "unit-b");
