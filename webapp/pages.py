@@ -47,7 +47,6 @@ def run_urls(run_id):
         "cancel": url_for("runs.cancel", run_id=run_id),
         "restart": url_for("runs.restart", run_id=run_id),
         "report": url_for("runs.report", run_id=run_id),
-        "insidePage": url_for("pages.inside_page", run_id=run_id),
         "predict": url_for("runs.predict", run_id=run_id),
         "rowForm": url_for("runs.row_form", run_id=run_id),
         "corrections": url_for("runs.correct", run_id=run_id),
