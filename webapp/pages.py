@@ -103,7 +103,6 @@ def inside_page(run_id):
     except NotFound:
         return not_found(f"There is no run #{run_id}.")
     urls = {**common_urls(), "inside": url_for("inside.show", run_id=run_id),
-            "runPage": url_for("pages.run_page", run_id=run_id),
             "report": url_for("runs.report", run_id=run_id)}
     return render_template("inside.html", run_id=run_id, page_data={"run_id": run_id, "urls": urls})
 

@@ -1,13 +1,13 @@
 // "Inside the network" page: asks GET/POST /api/runs/<id>/inside for the numbers of one example
-// going through the run's network (a validation sample, or a digit drawn on the pad), draws the
-// network (inside-diagram.js), the hovered unit (inside-unit.js) and the four steps of one
-// gradient-descent step (inside-steps.js), and replays the snapshots of earlier epochs.
+// going through the run's network (a validation sample, or a digit drawn on the pad) and shows
+// them: the network (inside-diagram.js), the example (inside-example.js), the hovered unit
+// (inside-unit.js) and the four steps of one gradient-descent step (inside-steps.js). Keeps what
+// the learner chose (sample, weight, revealed steps, epoch) and replays earlier epochs.
 import { readPageData, getJSON, sendJSON, el, formatNumber } from "./api.js";
 import { makeDrawPad, LINE_WIDTH } from "./drawpad.js";
-import { drawPixels } from "./images.js";
-import { drawRowBars } from "./bars.js";
 import { drawDiagram, shownUnits, unitName, NARROW_BELOW } from "./inside-diagram.js";
 import { showUnit } from "./inside-unit.js";
+import { showExample } from "./inside-example.js";
 import { activationOf, renderForward, renderCost, renderBackward, renderUpdate } from "./inside-steps.js";
 
 const STEPS = ["forward", "cost", "backward", "update"];
@@ -68,62 +68,6 @@ async function load() {
 }
 
 // ---- what the page shows -----------------------------------------------------------------------
-
-/** The class as the page shows it (its display name), or the number predicted. */
-function shownLabel(prediction) {
-  if (!prediction) return "?";
-  if (prediction.value !== null && prediction.value !== undefined) return formatNumber(prediction.value);
-  return prediction.display_label ?? prediction.label ?? "?";
-}
-
-function showSample(data) {
-  const sample = data.sample || {};
-  const picture = $("sample-picture");
-  picture.hidden = !sample.image;
-  if (sample.image) drawPixels(picture, sample.image.pixels, sample.image.width, sample.image.height, { ink: "light" });
-  $("source-drawing-label").hidden = !sample.image && state.source !== "drawing";
-  const values = sample.values;
-  $("sample-values-box").hidden = !values;
-  if (values) {
-    const table = $("sample-values");
-    const head = el("tr");
-    const row = el("tr");
-    for (const [column, value] of Object.entries(values)) {
-      head.append(el("th", null, column));
-      row.append(el("td", null, value === null || value === undefined ? "" : String(value)));
-    }
-    const thead = el("thead");
-    const tbody = el("tbody");
-    thead.append(head);
-    tbody.append(row);
-    table.replaceChildren(thead, tbody);
-  }
-  if (sample.count) {
-    $("sample-index").max = String(sample.count - 1);
-    $("sample-count").textContent = `of ${sample.count}, numbered from 0`;
-  }
-  const verdict = $("sample-verdict");
-  const prediction = data.prediction || {};
-  verdict.dataset.prediction = String(prediction.label ?? prediction.value ?? "");
-  const truth = sample.label === undefined || sample.label === null ? "" : `is ${sample.display_label ?? sample.label} · `;
-  const when = data.final ? "the trained model" : `after epoch ${data.epoch}`;
-  verdict.textContent = `${truth}the network says ${shownLabel(prediction)} (${when})`;
-  showOutputs(data, prediction.display_label);
-}
-
-/** The output units' values as bars (classes only: a number to predict has one output). */
-function showOutputs(data, shownClass) {
-  const box = $("sample-outputs");
-  const outputs = (data.prediction || {}).output || [];
-  const names = (data.names || {}).outputs || [];
-  if ((data.network || {}).output === "linear" || outputs.length > 20) {
-    box.replaceChildren();
-    return;
-  }
-  drawRowBars(box, outputs.map((value, k) => ({
-    label: String(names[k] ?? k), value, highlight: String(names[k]) === String(shownClass),
-  })));
-}
 
 function showSummary(data) {
   const network = data.network || {};
@@ -256,7 +200,7 @@ function show(data) {
   state.data = data;
   state.hasFinal = state.hasFinal || Boolean(data.final);
   showSummary(data);
-  showSample(data);
+  showExample(data, state.source);
   showReplay(data);
   fillWeightSelect(data);
   const units = formulaUnits(data);
