@@ -285,3 +285,30 @@ def test_a_drawn_digit_flows_through_the_network(page, live_server, tutorial_run
     press_through_steps(page)
     expect(page.get_by_test_id("cost-step")).to_contain_text("no label")
     check_steps(page, data)
+
+
+def test_a_step_too_large_says_so_and_names_a_smaller_rate(page, live_server, api, tutorial_workbook, tmp_path):
+    dataset = upload(page, live_server, tutorial_workbook)
+    run_id = api.completed_run(dataset["id"], **{**TUTORIAL_RUN, "learning_rate": 40.0, "epochs": 1})["id"]
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+    diagram = open_inside(page, live_server, run_id)
+    answers = (inside_json(page, live_server, run_id, sample=k) for k in range(20))
+    data = next(d for d in answers if not d["cost_falls"])
+    sample = data["sample"]["index"]
+    page.get_by_test_id("sample-index").fill(str(sample))
+    page.get_by_test_id("sample-index").press("Enter")
+    wait_for(diagram, sample=sample, weight=weight_of(data))
+    # a line of the diagram picks its weight too
+    link = diagram.locator("line.link[data-layer='1']").first
+    frm, to = link.get_attribute("data-from"), link.get_attribute("data-to")
+    link.dispatch_event("click")
+    wait_for(diagram, weight=f"1:{frm}:{to}")
+    page.get_by_test_id("step-update").click()
+    verdict = page.get_by_test_id("update-verdict")
+    expect(verdict).to_have_attribute("data-falls", "false")
+    assert data["cost_after"] > data["cost"]
+    assert_shows(page, "cost-after", data["cost_after"])
+    assert_shows(page, "smaller-rate", data["smaller_rate"]["learning_rate"])
+    assert_shows(page, "smaller-cost-after", data["smaller_rate"]["cost_after"])
+    expect(verdict).to_contain_text("does not fall")
+    save(page, tmp_path, "inside-overshoot", verdict)
