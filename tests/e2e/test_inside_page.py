@@ -1,7 +1,8 @@
 """Inside the network in the browser: the tutorials' 25-unit sigmoid network and a table's network
 stepped through forward, cost, backward and update, with the mouse and with the keyboard alone;
 every number the page shows is checked against the inside API's JSON (fetched with the page's
-own session), and the replay slider's earlier epoch against the API's answer for that epoch."""
+own session), the replay slider's earlier epoch against the API's answer for that epoch, a drawn
+digit against the answer to the page's own POST, and a step at too large a rate says so."""
 import math
 import re
 from pathlib import Path
