@@ -128,19 +128,19 @@ function inspect(l, unit) {
   if (data) showUnit($("unit-details"), data, l, unit, firstLayerPicture(data, l, unit));
 }
 
+/** A unit picked on the diagram: the steps follow a weight into it (its largest incoming one),
+ * or, for an input, out of it into the first hidden layer's unit the formulas show. */
 function pickUnit(l, unit) {
-  state.units[l] = unit;
   const data = state.data;
   if (l === 0) {
-    state.weight = { l: 1, from: unit, to: formulaUnits(data)[1] };
-  } else {
-    const incoming = ((data.layers[l].incoming || {})[unit]) || [];
-    const from = incoming.length ? incoming[0].from : formulaUnits(data)[l - 1];
-    state.weight = { l, from, to: unit };
+    pickWeight(1, unit, formulaUnits(data)[1]);
+    return;
   }
-  load();
+  const incoming = ((data.layers[l].incoming || {})[unit]) || [];
+  pickWeight(l, incoming.length ? incoming[0].from : formulaUnits(data)[l - 1], unit);
 }
 
+/** The weight the steps follow; its two ends become the units the formulas show. */
 function pickWeight(l, from, to) {
   state.units[l - 1] = from;
   state.units[l] = to;
@@ -192,8 +192,13 @@ function drawNetwork() {
   data.layers.forEach((layer, l) => {
     if (state.units[l] !== undefined && shownUnits(layer).includes(state.units[l])) ringed[l] = state.units[l];
   });
-  drawDiagram($("network-diagram"), data, { units: ringed, weight },
+  const box = $("network-diagram");
+  // a redraw replaces the units: keep keyboard focus on the one that had it
+  const focused = box.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+  drawDiagram(box, data, { units: ringed, weight },
     { onInspect: inspect, onPick: pickUnit, onPickWeight: pickWeight });
+  const again = focused && box.querySelector(`[data-testid="${focused}"]`);
+  if (again) again.focus({ preventScroll: true });
 }
 
 function show(data) {

@@ -208,6 +208,7 @@ def test_the_tutorial_network_by_keyboard_alone(page, live_server, tutorial_run)
     data = inside_json(page, live_server, run_id, sample=1)
     incoming = data["layers"][1]["incoming"][focused][0]["from"]
     wait_for(diagram, weight=f"1:{incoming}:{focused}")
+    expect(page.get_by_test_id(f"unit-1-{focused}")).to_be_focused()  # kept through the redraw
     check_steps(page, inside_json(page, live_server, run_id, sample=1, layer=1,
                                   **{"from": incoming, "to": focused}))
 
