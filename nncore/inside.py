@@ -18,7 +18,8 @@ module beside the page and find each number's line:
    from rest is the same; Adam's first step ``w - alpha m_hat / (sqrt(v_hat) + eps)`` with
    ``m_hat = g`` and ``v_hat = g**2``); the example's cost before and after, and, when it did not
    fall, the first of ``rate / 10, / 100, ...`` at which it does (it must, for a small enough
-   rate, unless the gradient is zero).
+   rate, unless the gradient is zero; a first step is linear in the rate, so the smaller
+   steps are the step scaled).
 
 Which units a wide layer shows is ``nncore.inside_units``'s job. Left out: convolutional
 networks (their first layers are not ``z = a W + b``), and batches of more than one example.
@@ -94,17 +95,22 @@ def one_step(params, x, y, *, activation, output, l2, m, optimizer, learning_rat
             "l2_term": l2_term, "after": after, "cost_after": cost_after, "state": state}
 
 
-def smaller_rate(params, grads, x, y, cost, *, activation, output, l2, m, optimizer,
-                 learning_rate):
+def smaller_rate(params, after, x, y, cost, *, activation, output, l2, m, learning_rate,
+                 **_):
     """The first rate of ``learning_rate * SMALLER_RATES`` whose step lowers the example's cost:
-    ``{"learning_rate", "cost_after", "cost_falls"}`` (the smallest tried when none does)."""
+    ``{"learning_rate", "cost_after", "cost_falls"}`` (the smallest tried when none does).
+
+    ``after``: the params after ``update_parameters``' step at ``learning_rate``. A first step
+    from a fresh state is the rate times a direction that does not depend on it (sgd: ``-g``;
+    Adam: ``-m_hat / (sqrt(v_hat) + eps)``), so the step at a smaller rate is that step scaled.
+    """
     for fraction in SMALLER_RATES:
-        rate = learning_rate * fraction
-        after, _ = reference.update_parameters(params, grads, rate, optimizer)
-        cost_after = example_cost(after, x, y, activation, output, l2, m)[0]
+        scaled = [p + fraction * (q - p) for p, q in zip(params, after)]
+        cost_after = example_cost(scaled, x, y, activation, output, l2, m)[0]
         if cost_after < cost:
             break
-    return {"learning_rate": rate, "cost_after": cost_after, "cost_falls": cost_after < cost}
+    return {"learning_rate": learning_rate * fraction, "cost_after": cost_after,
+            "cost_falls": cost_after < cost}
 
 
 def weight_step(params, result, weight, *, l2, m, optimizer, learning_rate):
@@ -170,7 +176,7 @@ def inside(params, x, y, *, activation, output, l2, m, optimizer, learning_rate,
         "output": result["activations"][-1].tolist(),
         "cost": result["cost"], "cost_terms": {"data": result["data"], "l2": result["l2_term"]},
         "cost_after": result["cost_after"], "cost_falls": bool(falls),
-        "smaller_rate": None if falls else smaller_rate(params, result["grads"], x, y,
+        "smaller_rate": None if falls else smaller_rate(params, result["after"], x, y,
                                                         result["cost"], **options),
         "step": weight_step(params, result, weight, **{k: options[k] for k in
                                                        ("l2", "m", "optimizer",

@@ -171,20 +171,8 @@ class Model:
 
     def save(self, path) -> None:
         """Write the model to ``path`` (.npz), atomically: a temporary file, then a rename."""
-        arrays = {"metadata": np.array(json.dumps(self.metadata()))}
-        for i, (W, b) in enumerate(zip(self.network.weights, self.network.biases)):
-            arrays[f"W{i}"] = W
-            arrays[f"b{i}"] = b
-        directory = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(suffix=".npz.tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_npz(path, {"metadata": np.array(json.dumps(self.metadata())),
+                         **weight_arrays(self.network)})
 
     @classmethod
     def load(cls, path) -> "Model":
@@ -212,6 +200,31 @@ class Model:
         return cls(network, meta["classes"], Scaler.from_dict(meta["scaler"]), image=image,
                    profile=meta.get("profile"), config=meta.get("config"),
                    encoding=meta.get("encoding"), target=target)
+
+
+def weight_arrays(network) -> dict:
+    """``{"W0": W[0], "b0": b[0], "W1": ...}``: a network's parameters as a model file names
+    them."""
+    arrays = {}
+    for i, (W, b) in enumerate(zip(network.weights, network.biases)):
+        arrays[f"W{i}"] = W
+        arrays[f"b{i}"] = b
+    return arrays
+
+
+def write_npz(path, arrays) -> None:
+    """``arrays`` to ``path`` (.npz) atomically: a temporary file beside it, then a rename (a
+    reader never sees half a file)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(suffix=".npz.tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 def _rebuild(meta):

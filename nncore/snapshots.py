@@ -1,29 +1,36 @@
 """The network as it was after each epoch, kept within a byte budget: "replay the training".
 
-A ``Snapshots`` keeper writes, into one folder, the model after epoch 0 (the initial weights)
-and after every finished epoch, each as its own model file ``epoch-NNNNN.npz`` (``Model.save``:
-weights as trained, float32, and the model's metadata, so that any one of them loads alone
-with ``Model.load``), and ``run.json`` (``{"m", "learning_rate", "budget_bytes"}``: what the
-view needs besides the weights). Files are written to a temporary name and renamed, so
-another process can read the folder at any time: a running training can be inspected after
-any finished epoch.
+A ``Snapshots`` keeper writes into one folder ``model.npz``, the model as training starts
+(``Model.save``: scaler, classes, encoding and the initial weights), then after epoch 0 (the
+initial weights) and every finished epoch ``epoch-NNNNN.npz``, that epoch's weights alone
+(``W0, b0, W1, ...`` float32, as ``Model.save`` names them), and ``run.json`` (``{"m",
+"learning_rate", "budget_bytes"}``: what the view needs besides the weights). ``load(folder,
+epoch)`` puts an epoch's weights into the model. Files are written to a temporary name and
+renamed, so another process can read the folder at any time: a running training can be
+inspected after any finished epoch.
 
-The budget (``BUDGET_BYTES``, 8 MB per run) holds every epoch of a small network: 400-25-10
-is 41 KB an epoch, about 200 epochs. A larger one keeps evenly spaced checkpoints: the
-epochs that are multiples of a stride, plus always the newest; when they no longer fit, the
-stride doubles (every other checkpoint is dropped). 784-256-10 (815 KB an epoch) keeps 9,
-e.g. epochs 0, 4, ..., 28 and 30 of 30. A network whose snapshot is over a third of the budget
-keeps only the newest epoch (so a running training can still be inspected). Snapshots never
-touch the weights or any random stream: a run trains bit for bit as without them.
+The budget (``BUDGET_BYTES``, 8 MB per run, ``model.npz`` included) holds every epoch of a
+small network: 400-25-10 is 41 KB an epoch, about 190 epochs. A larger one keeps evenly spaced
+checkpoints: the epochs that are multiples of a stride, plus always the newest; when they no
+longer fit, the stride doubles (every other checkpoint is dropped). 784-256-10 (815 KB an
+epoch) keeps 8 or 9, e.g. epochs 0, 4, ..., 28 and 30 of 30. A network with room for fewer
+than 3 snapshots keeps only the newest epoch (so a running training can still be inspected).
+Snapshots never touch the weights or any random stream: a run trains bit for bit as without
+them; one that cannot be written (a full disk) ends the run's snapshots, not its training.
 """
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
+from nncore.data import safety
+from nncore.model import Model, weight_arrays, write_npz
+
 BUDGET_BYTES = 8 * 1024 * 1024
 RUN_FILE = "run.json"
+MODEL_FILE = "model.npz"
 _EPOCH_FILE = re.compile(r"^epoch-(\d+)\.npz$")
 
 
@@ -49,6 +56,19 @@ def run_info(folder):
         return None
 
 
+def load(folder, epoch):
+    """The model of ``folder`` with the weights it had after ``epoch``; ``OSError`` or
+    ``ValueError`` when that snapshot is not (or no longer) there."""
+    model = Model.load(Path(folder) / MODEL_FILE)
+    arrays = safety.read_npz(epoch_file(folder, epoch), "a snapshot of a network")
+    network = model.network
+    for i, (W, b) in enumerate(zip(network.weights, network.biases)):
+        if arrays[f"W{i}"].shape != W.shape or arrays[f"b{i}"].shape != b.shape:
+            raise ValueError(f"the snapshot of epoch {epoch} does not fit its model")
+        W[...], b[...] = arrays[f"W{i}"], arrays[f"b{i}"]
+    return model
+
+
 def _write_json(path, data):
     fd, tmp = tempfile.mkstemp(suffix=".json.tmp", dir=os.path.dirname(path))
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -63,6 +83,7 @@ class Snapshots:
         self.folder = Path(folder)
         self.budget = int(budget)
         self.kept, self.stride, self.capacity = [], 1, None
+        self.stopped = False
 
     def __repr__(self):
         return (f"Snapshots({str(self.folder)!r}, budget={self.budget}, kept={self.kept}, "
@@ -73,20 +94,41 @@ class Snapshots:
 
         ``m``: the training-set size (the L2 penalty's divisor); ``learning_rate``: the run's.
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for epoch in epochs(self.folder):
-            epoch_file(self.folder, epoch).unlink(missing_ok=True)
-        _write_json(self.folder / RUN_FILE, {"m": int(m), "learning_rate": float(learning_rate),
-                                             "budget_bytes": self.budget})
-        self.kept, self.stride, self.capacity = [], 1, None
+        self.kept, self.stride, self.capacity, self.stopped = [], 1, None, False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for epoch in epochs(self.folder):
+                epoch_file(self.folder, epoch).unlink(missing_ok=True)
+            _write_json(self.folder / RUN_FILE, {"m": int(m),
+                                                 "learning_rate": float(learning_rate),
+                                                 "budget_bytes": self.budget})
+            model.save(self.folder / MODEL_FILE)
+        except OSError:
+            self._stop()
+            return
         self.keep(0, model)
+
+    def _stop(self):
+        """A snapshot could not be written (the disk is full): keep none, never stop the
+        training for it (the view then shows the final weights only)."""
+        self.stopped = True
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def keep(self, epoch, model):
         """Write ``model`` as it is after ``epoch`` and thin the older ones to the budget."""
+        if self.stopped:
+            return
+        try:
+            self._write(epoch, model)
+        except OSError:
+            self._stop()
+
+    def _write(self, epoch, model):
         path = epoch_file(self.folder, epoch)
-        model.save(path)
+        write_npz(path, weight_arrays(model.network))
         if self.capacity is None:
-            self.capacity = self.budget // max(path.stat().st_size, 1)
+            room = self.budget - (self.folder / MODEL_FILE).stat().st_size
+            self.capacity = max(room, 0) // max(path.stat().st_size, 1)
         self.kept.append(int(epoch))
         if self.capacity < 3:            # no room for evenly spaced ones: the newest only
             stay = [int(epoch)]

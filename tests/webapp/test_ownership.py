@@ -80,6 +80,8 @@ def id_routes(dataset_id, run_id):
         ("POST", f"/api/runs/{run_id}/gradcheck", {}),
         ("GET", f"/api/runs/{run_id}/model", None),
         ("GET", f"/api/runs/{run_id}/history.csv", None),
+        ("GET", f"/api/runs/{run_id}/inside?sample=0", None),
+        ("POST", f"/api/runs/{run_id}/inside", {"pixels": [0.0] * 64}),
         ("POST", f"/api/runs/{run_id}/shares", {}),
         ("GET", f"/api/runs/{run_id}/shares", None),
         ("GET", f"/datasets/{dataset_id}", None),

@@ -40,7 +40,6 @@ from nncore import inside as nn_inside
 from nncore import snapshots
 from nncore.config import TrainConfig
 from nncore.data.encoding import Encoding
-from nncore.model import Model
 from webapp.errors import BadRequest, Conflict
 from webapp.services import LRUCache, datasets, loads, run_snapshots, runs
 from webapp.services.inside_samples import posted_sample, target_row, validation_sample
@@ -50,12 +49,12 @@ _snapshot_models = LRUCache(8)
 
 def _snapshot(row, epoch):
     """The run's model as it was after ``epoch`` (a kept snapshot)."""
-    path = snapshots.epoch_file(run_snapshots(row["id"]), epoch)
+    folder = run_snapshots(row["id"])
     try:
-        key = (str(path), path.stat().st_mtime_ns)
+        key = (str(folder), epoch, snapshots.epoch_file(folder, epoch).stat().st_mtime_ns)
         model = _snapshot_models.get(key)
         if model is None:
-            model = Model.load(path)
+            model = snapshots.load(folder, epoch)
             _snapshot_models.put(key, model)
         return model
     except (OSError, ValueError, KeyError) as exc:
