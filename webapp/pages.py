@@ -1,4 +1,5 @@
-"""The pages people use: home, dataset, run, compare (thin views over templates).
+"""The pages people use: home, dataset, run, inside a run's network, compare (thin views over
+templates).
 
 Each view checks that the thing it shows exists (404 page otherwise) and hands the template the
 URLs its script needs, built with ``url_for``; the data itself comes from the JSON API in the
@@ -84,14 +85,31 @@ def dataset_page(dataset_id):
                            page_data={"dataset_id": dataset_id, "urls": urls})
 
 
-@bp.get("/runs/<int:run_id>")
-def run_page(run_id):
+def missing_run(run_id):
+    """The 404 page for a run that does not exist (or is another's), else None."""
     try:
         runs.get_row(run_id)
     except NotFound:
         return not_found(f"There is no run #{run_id}.")
+    return None
+
+
+@bp.get("/runs/<int:run_id>")
+def run_page(run_id):
+    if missing := missing_run(run_id):
+        return missing
     return render_template("run.html", run_id=run_id,
                            page_data={"run_id": run_id, "urls": run_urls(run_id)})
+
+
+@bp.get("/runs/<int:run_id>/inside")
+def inside_page(run_id):
+    """One example through the run's network and one step of gradient descent, step by step."""
+    if missing := missing_run(run_id):
+        return missing
+    urls = {**common_urls(), "inside": url_for("inside.show", run_id=run_id),
+            "report": url_for("runs.report", run_id=run_id)}
+    return render_template("inside.html", run_id=run_id, page_data={"run_id": run_id, "urls": urls})
 
 
 @bp.get("/compare")

@@ -114,10 +114,19 @@ function showStatus(run) {
   else if (run.status === "interrupted") showError("The server stopped while this run was training. Restart it to train again.");
 }
 
+/** "Inside the network" once there are weights to look into: a completed run, or a running
+ * one after its first finished epoch (a convolutional network has no z = a W + b to show). */
+function showInsideLink(run) {
+  const epochs = ((run.history || {}).epoch || []).length;
+  const conv = ((run.config || {}).conv_filters || []).length > 0;
+  $("inside-link").hidden = conv || !(run.status === "completed" || (run.status === "running" && epochs > 0));
+}
+
 function showRun(run) {
   showStatus(run);
   showProgress(run);
   showHistory(run.history || {});
+  showInsideLink(run);
 }
 
 async function poll() {

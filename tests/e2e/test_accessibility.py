@@ -1,4 +1,5 @@
-"""Accessibility: axe-core's WCAG 2 A and AA rules on the home, dataset, run and compare pages.
+"""Accessibility: axe-core's WCAG 2 A and AA rules on the home, dataset, run, inside-the-network
+and compare pages.
 
 axe is vendored (tests/e2e/vendor/, see its README) and injected as a script tag. The app's
 Content-Security-Policy refuses inline scripts, so these tests' browser context bypasses CSP;
@@ -73,4 +74,17 @@ def test_compare_page_is_accessible(page, live_server, api):
     second = api.completed_run(dataset["id"], epochs=3, hidden_layers=[8])
     page.goto(f"{live_server}/compare?dataset_id={dataset['id']}&runs={first['id']},{second['id']}")
     expect(page.get_by_test_id("compare-chart")).to_have_attribute("data-points", "3")
+    assert_accessible(page)
+
+
+def test_inside_page_is_accessible(page, live_server, api):
+    run = api.completed_run(api.sample_dataset()["id"])
+    page.goto(f"{live_server}/runs/{run['id']}/inside")
+    expect(page.locator("[data-testid=network-diagram] svg")).to_be_visible()
+    for key in "nnnn":     # every step revealed: formulas, strips, tables, the verdict
+        page.keyboard.press(key)
+    expect(page.get_by_test_id("update-verdict")).to_be_visible()
+    page.get_by_test_id("unit-details").scroll_into_view_if_needed()
+    page.locator("[data-testid^=unit-1-]").first.focus()
+    expect(page.get_by_test_id("unit-details")).to_have_attribute("data-layer", "1")
     assert_accessible(page)

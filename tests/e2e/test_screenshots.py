@@ -35,3 +35,10 @@ def test_screenshots_of_every_page(page, live_server, api, pen_samples, tmp_path
     page.goto(f"{live_server}/compare?dataset_id={dataset['id']}&runs={first['id']},{second['id']}")
     expect(page.get_by_test_id("compare-chart")).to_have_attribute("data-points", "6")
     save(page, tmp_path, "compare")
+
+    page.goto(f"{live_server}/runs/{first['id']}/inside")
+    expect(page.locator("[data-testid=network-diagram] svg")).to_be_visible()
+    for key in "nn":  # forward and cost revealed below the diagram
+        page.keyboard.press(key)
+    expect(page.get_by_test_id("cost-step")).to_be_visible()
+    save(page, tmp_path, "inside")
