@@ -1,0 +1,94 @@
+"""When the drawing-pad extras apply: the network the app chose keeps them; a network the user
+chose (the tutorials' 25 sigmoid units, sigmoid outputs, L2 1) trains without them, and says so."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nncore.config import TrainConfig
+from nncore.data.loaders import load_dataset
+from nncore.defaults import PAD_EXTRAS_OFF, chose_network, extras_reason, with_defaults
+from nncore.digits.extras import wanted_extras
+from tests.conftest import tutorial_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+TUTORIAL = {"hidden_layers": [25], "activation": "sigmoid", "output": "sigmoid", "l2": 1}
+DIGITS = {"n_samples": 5000, "n_features": 784, "classes": list("0123456789"),
+          "image": {"height": 28, "width": 28, "order": "C", "vmin": 0, "vmax": 255}}
+OFF = "Extras for the drawing pad: off, because you chose the network yourself"
+
+
+@pytest.fixture(scope="module")
+def tutorial_summary(tmp_path_factory):
+    path = tutorial_workbook(tmp_path_factory.mktemp("pad") / "tutorial.xlsx")
+    return path, load_dataset(path).summary()
+
+
+def cli_train(path, *options):
+    done = subprocess.run([sys.executable, "-m", "nncore", "train", str(path), "--epochs", "2",
+                           "--quiet", *options], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_the_tutorials_settings_switch_the_extras_off(tutorial_summary):
+    _, summary = tutorial_summary
+    assert summary["classes"] == [str(k) for k in range(1, 11)] and summary["image"]
+    merged = with_defaults(summary, TUTORIAL)
+    assert {name: merged[name] for name in PAD_EXTRAS_OFF} == PAD_EXTRAS_OFF
+    config = TrainConfig.from_dict(merged)
+    assert wanted_extras(load_dataset(tutorial_summary[0]), config) == []
+    assert extras_reason(summary, config.to_dict()).startswith(OFF)
+
+
+@pytest.mark.parametrize("requested", [
+    {"hidden_layers": "25", "output": "sigmoid", "l2": "1"},      # the CLI's words, as text
+    {"l2": 0.5}, {"activation": "tanh"}, {"conv_filters": [8]},
+])
+def test_any_network_of_the_users_own_goes_without_extras(requested):
+    assert chose_network(DIGITS, with_defaults(DIGITS, requested))
+    merged = with_defaults(DIGITS, requested)
+    assert (merged["augment"], merged["synthetic_digits"], merged["pen_digits"]) == (False, 0, 0)
+
+
+def test_the_default_picture_network_keeps_the_extras(tutorial_summary):
+    for settings in ({}, {"epochs": 5, "seed": 3}, {"hidden_layers": [256], "l2": 1.0}):
+        merged = with_defaults(DIGITS, settings)
+        assert not chose_network(DIGITS, merged)
+        assert all(merged.get(name) is None for name in PAD_EXTRAS_OFF)
+        reason = extras_reason(DIGITS, TrainConfig.from_dict(merged).to_dict())
+        assert reason == ("Extras for the drawing pad: on (augmentation, synthetic pen digits, "
+                          "real pen digits), because this is the network the app chose for "
+                          "these pictures, to read digits drawn on the pad by writers it never "
+                          "saw")
+    _, summary = tutorial_summary                  # classes 1..10: augmentation only
+    default = TrainConfig.from_dict(with_defaults(summary, {})).to_dict()
+    assert extras_reason(summary, default).startswith(
+        "Extras for the drawing pad: on (augmentation), because this is the network the app")
+
+
+def test_extras_asked_for_stay_on_with_a_network_of_ones_own():
+    merged = with_defaults(DIGITS, {**TUTORIAL, "augment": True, "synthetic_digits": 500})
+    assert (merged["augment"], merged["synthetic_digits"], merged["pen_digits"]) == (True, 500, 0)
+    assert extras_reason(DIGITS, TrainConfig.from_dict(merged).to_dict()) == (
+        "Extras for the drawing pad: on (augmentation, synthetic pen digits), as asked for a "
+        "network of your own")
+    asked_off = TrainConfig.from_dict(with_defaults(DIGITS, {"augment": False})).to_dict()
+    assert extras_reason(DIGITS, asked_off) == "Extras for the drawing pad: off, as asked"
+
+
+def test_tables_and_invalid_settings_have_no_extras_line():
+    table = {"n_samples": 100, "n_features": 4, "classes": ["a", "b"]}
+    assert extras_reason(table, TrainConfig().to_dict()) is None
+    assert not chose_network(DIGITS, {"hidden_layers": "many"})   # refused later, by field
+
+
+def test_the_cli_trains_the_tutorials_network_without_extras_and_says_so(tutorial_summary):
+    path, _ = tutorial_summary
+    lines = cli_train(path, "--hidden", "25", "--output", "sigmoid", "--l2", "1")
+    assert lines[-1].startswith(OFF)
+    asked = cli_train(path, "--hidden", "25", "--output", "sigmoid", "--l2", "1", "--augment")
+    assert asked[-1] == ("Extras for the drawing pad: on (augmentation), as asked for a "
+                         "network of your own")
