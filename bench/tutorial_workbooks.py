@@ -5,7 +5,8 @@ the tutorials' settings must hold on any workbook in that layout. This script dr
 ``DRAWS`` other selections from ``../shared/data/mnist.npz`` (MNIST train and test, 500 digits
 of each class, each draw its own seed) and writes each as Ng's ex4 workbook: sheet ``X``
 (5000 x 400, no header, 20x20 pictures flattened column-major, grey values 0..1 to 4
-decimals), sheet ``y`` (labels 1..10, 10 for the digit 0). Three ways of getting from
+decimals), sheet ``y`` (labels 1..10, 10 for the digit 0; two draws label 0..9, as people
+also save them, which makes the classes the ten digits the drawing-pad defaults are for). Three ways of getting from
 MNIST's 28x28 to Ng's 20x20 (each draw uses one):
 
 * ``box``: a 20x20 window centred on the digit's ink bounding box (``scripts/build_sample.py``'s
@@ -46,10 +47,14 @@ from nncore.fitting import fit  # noqa: E402
 MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 BUILT_IN = ROOT / "data" / "digits_tutorial.xlsx"
 SIDE, BOX, PER_CLASS = 28, 20, 500
-#: (name, MNIST part, draw seed, how 28x28 becomes 20x20)
-DRAWS = (("train-box-1", "train", 1, "box"), ("train-mass-2", "train", 2, "mass"),
-         ("train-resize-3", "train", 3, "resize"), ("test-box-4", "test", 4, "box"),
-         ("test-resize-5", "test", 5, "resize"))
+#: (name, MNIST part, draw seed, how 28x28 becomes 20x20, labels): "ng" labels are 1..10 with
+#: 10 for the digit 0 (Ng's), "digits" 0..9 (the same layout as people also save it: the
+#: classes are then the ten digits, which the drawing-pad defaults are for)
+DRAWS = (("train-box-1", "train", 1, "box", "ng"), ("train-mass-2", "train", 2, "mass", "ng"),
+         ("train-resize-3", "train", 3, "resize", "ng"), ("test-box-4", "test", 4, "box", "ng"),
+         ("test-resize-5", "test", 5, "resize", "ng"),
+         ("train-box-digits-6", "train", 6, "box", "digits"),
+         ("test-mass-digits-7", "test", 7, "mass", "digits"))
 #: the tutorials' settings as the command line gives them
 TUTORIAL = {"hidden_layers": [25], "activation": "sigmoid", "output": "sigmoid", "l2": 1.0}
 
@@ -111,8 +116,9 @@ def to_20x20(image, how):
     return out
 
 
-def write_workbook(path, pictures, digits):
-    """Ng's ex4 layout: sheet X (n x 400 column-major, 0..1), sheet y (1..10, 10 = digit 0)."""
+def write_workbook(path, pictures, digits, labels="ng"):
+    """Ng's ex4 layout: sheet X (n x 400 column-major, 0..1), sheet y (1..10, 10 = digit 0;
+    0..9 when ``labels`` is ``"digits"``)."""
     rows = np.round(np.clip(pictures / 255.0, 0, 1), 4).transpose(0, 2, 1).reshape(
         len(pictures), -1)
     wb = Workbook(write_only=True)
@@ -120,7 +126,7 @@ def write_workbook(path, pictures, digits):
     for row in rows:
         sheet_x.append([0 if v == 0 else float(v) for v in row])
     for label in digits:
-        sheet_y.append([10 if label == 0 else int(label)])
+        sheet_y.append([10 if label == 0 and labels == "ng" else int(label)])
     wb.save(path)
 
 
@@ -129,12 +135,12 @@ def build(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     mnist = np.load(MNIST)
     paths = []
-    for name, part, seed, how in DRAWS:
+    for name, part, seed, how, labels in DRAWS:
         path = out / f"{name}.xlsx"
         if not path.exists():
-            images, labels = draw(mnist[f"x_{part}"], mnist[f"y_{part}"], seed)
+            images, digits = draw(mnist[f"x_{part}"], mnist[f"y_{part}"], seed)
             pictures = np.stack([to_20x20(image, how) for image in images])
-            write_workbook(path.with_suffix(".tmp"), pictures, labels)
+            write_workbook(path.with_suffix(".tmp"), pictures, digits, labels)
             os.replace(path.with_suffix(".tmp"), path)
         paths.append(path)
     return paths

@@ -111,9 +111,10 @@ def bars_csv(n_per_class=30, seed=0):
     return "\n".join(lines) + "\n"
 
 
-def tutorial_workbook(path, per_class=10):
+def tutorial_workbook(path, per_class=10, zero=10):
     """A small workbook in the tutorials' layout (sheets X and y, no header; 20x20 pictures
-    column-major, 0..1; labels 1..10, 10 for the digit 0), cut from the built-in sample."""
+    column-major, 0..1; labels 1..10, the digit 0 labelled ``zero``: 10 as Ng's, or 0), cut
+    from the built-in sample."""
     with np.load(ROOT / "data" / "digits_sample.npz", allow_pickle=False) as sample:
         X, y = sample["X"], sample["y"]
     picked = np.concatenate([np.flatnonzero(y == d)[:per_class] for d in range(10)])
@@ -126,15 +127,9 @@ def tutorial_workbook(path, per_class=10):
         sheet_x.append([float(v) for v in row])
     sheet_y = book.create_sheet("y")
     for digit in y[picked]:
-        sheet_y.append([10 if digit == 0 else int(digit)])
+        sheet_y.append([zero if digit == 0 else int(digit)])
     book.save(path)
     return path
-
-
-@pytest.fixture
-def tutorial_xlsx(tmp_path):
-    """The path of a 100-row workbook in the tutorials' layout (``tutorial_workbook``)."""
-    return tutorial_workbook(tmp_path / "tutorial.xlsx")
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""When the drawing-pad extras apply: the network the app chose keeps them; a network the user
-chose (the tutorials' 25 sigmoid units, sigmoid outputs, L2 1) trains without them, and says so."""
+"""When the drawing-pad extras (synthetic and real pen digits) apply: the network the app chose
+keeps them; a network the user chose (the tutorials' 25 sigmoid units, sigmoid outputs, L2 1)
+trains without them, keeps augmentation, and says so."""
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +17,24 @@ ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = {"hidden_layers": [25], "activation": "sigmoid", "output": "sigmoid", "l2": 1}
 DIGITS = {"n_samples": 5000, "n_features": 784, "classes": list("0123456789"),
           "image": {"height": 28, "width": 28, "order": "C", "vmin": 0, "vmax": 255}}
-OFF = "Extras for the drawing pad: off, because you chose the network yourself"
+OFF = ("Extras for the drawing pad: off, because you chose the network yourself: it is judged "
+       "on your own rows, and pen digits drawn for the pad cost accuracy there (ask for them "
+       "with synthetic_digits or pen_digits); augmentation: on")
+ON = ("Extras for the drawing pad: on (synthetic pen digits, real pen digits), because this is "
+      "the network the app chose for pictures of digits, to read digits drawn on the pad by "
+      "writers it never saw; augmentation: on")
 
 
 @pytest.fixture(scope="module")
-def tutorial_summary(tmp_path_factory):
-    path = tutorial_workbook(tmp_path_factory.mktemp("pad") / "tutorial.xlsx")
-    return path, load_dataset(path).summary()
+def workbooks(tmp_path_factory):
+    """``{zero: (path, summary)}``: tutorial-layout workbooks whose digit 0 is labelled 10
+    (Ng's, classes 1..10) or 0 (the classes are the ten digits)."""
+    folder = tmp_path_factory.mktemp("pad")
+    out = {}
+    for zero in (10, 0):
+        path = tutorial_workbook(folder / f"tutorial-{zero}.xlsx", zero=zero)
+        out[zero] = path, load_dataset(path).summary()
+    return out
 
 
 def cli_train(path, *options):
@@ -33,50 +45,54 @@ def cli_train(path, *options):
     return done.stdout.splitlines()
 
 
-def test_the_tutorials_settings_switch_the_extras_off(tutorial_summary):
-    _, summary = tutorial_summary
-    assert summary["classes"] == [str(k) for k in range(1, 11)] and summary["image"]
+def test_the_tutorials_settings_switch_the_pen_digits_off(workbooks):
+    path, summary = workbooks[0]
+    assert summary["classes"] == list("0123456789") and summary["image"]
     merged = with_defaults(summary, TUTORIAL)
     assert {name: merged[name] for name in PAD_EXTRAS_OFF} == PAD_EXTRAS_OFF
+    assert merged.get("augment") is None                  # augmentation stays on auto
     config = TrainConfig.from_dict(merged)
-    assert wanted_extras(load_dataset(tutorial_summary[0]), config) == []
-    assert extras_reason(summary, config.to_dict()).startswith(OFF)
+    assert wanted_extras(load_dataset(path), config) == ["augmentation"]
+    assert extras_reason(summary, config.to_dict()) == OFF
+
+
+def test_ngs_labels_have_no_pen_digits_whatever_the_network(workbooks):
+    _, summary = workbooks[10]
+    assert summary["classes"] == [str(k) for k in range(1, 11)]
+    for settings in ({}, TUTORIAL):
+        config = TrainConfig.from_dict(with_defaults(summary, settings)).to_dict()
+        assert extras_reason(summary, config) == (
+            "Extras for the drawing pad: off, because they are drawn only for the classes 0-9, "
+            "and these classes are others; augmentation: on")
 
 
 @pytest.mark.parametrize("requested", [
     {"hidden_layers": "25", "output": "sigmoid", "l2": "1"},      # the CLI's words, as text
     {"l2": 0.5}, {"activation": "tanh"}, {"conv_filters": [8]},
 ])
-def test_any_network_of_the_users_own_goes_without_extras(requested):
-    assert chose_network(DIGITS, with_defaults(DIGITS, requested))
+def test_any_network_of_the_users_own_goes_without_pen_digits(requested):
     merged = with_defaults(DIGITS, requested)
-    assert (merged["augment"], merged["synthetic_digits"], merged["pen_digits"]) == (False, 0, 0)
+    assert chose_network(DIGITS, merged)
+    assert (merged["synthetic_digits"], merged["pen_digits"]) == (0, 0)
 
 
-def test_the_default_picture_network_keeps_the_extras(tutorial_summary):
+def test_the_default_picture_network_keeps_the_extras():
     for settings in ({}, {"epochs": 5, "seed": 3}, {"hidden_layers": [256], "l2": 1.0}):
         merged = with_defaults(DIGITS, settings)
         assert not chose_network(DIGITS, merged)
         assert all(merged.get(name) is None for name in PAD_EXTRAS_OFF)
-        reason = extras_reason(DIGITS, TrainConfig.from_dict(merged).to_dict())
-        assert reason == ("Extras for the drawing pad: on (augmentation, synthetic pen digits, "
-                          "real pen digits), because this is the network the app chose for "
-                          "these pictures, to read digits drawn on the pad by writers it never "
-                          "saw")
-    _, summary = tutorial_summary                  # classes 1..10: augmentation only
-    default = TrainConfig.from_dict(with_defaults(summary, {})).to_dict()
-    assert extras_reason(summary, default).startswith(
-        "Extras for the drawing pad: on (augmentation), because this is the network the app")
+        assert extras_reason(DIGITS, TrainConfig.from_dict(merged).to_dict()) == ON
 
 
 def test_extras_asked_for_stay_on_with_a_network_of_ones_own():
-    merged = with_defaults(DIGITS, {**TUTORIAL, "augment": True, "synthetic_digits": 500})
-    assert (merged["augment"], merged["synthetic_digits"], merged["pen_digits"]) == (True, 500, 0)
+    merged = with_defaults(DIGITS, {**TUTORIAL, "synthetic_digits": 500, "augment": False})
+    assert (merged["augment"], merged["synthetic_digits"], merged["pen_digits"]) == (False, 500, 0)
     assert extras_reason(DIGITS, TrainConfig.from_dict(merged).to_dict()) == (
-        "Extras for the drawing pad: on (augmentation, synthetic pen digits), as asked for a "
-        "network of your own")
+        "Extras for the drawing pad: on (synthetic pen digits), as asked for a network of your "
+        "own; augmentation: off")
     asked_off = TrainConfig.from_dict(with_defaults(DIGITS, {"augment": False})).to_dict()
-    assert extras_reason(DIGITS, asked_off) == "Extras for the drawing pad: off, as asked"
+    assert extras_reason(DIGITS, asked_off) == ("Extras for the drawing pad: off, as asked; "
+                                                "augmentation: off")
 
 
 def test_tables_and_invalid_settings_have_no_extras_line():
@@ -85,10 +101,10 @@ def test_tables_and_invalid_settings_have_no_extras_line():
     assert not chose_network(DIGITS, {"hidden_layers": "many"})   # refused later, by field
 
 
-def test_the_cli_trains_the_tutorials_network_without_extras_and_says_so(tutorial_summary):
-    path, _ = tutorial_summary
-    lines = cli_train(path, "--hidden", "25", "--output", "sigmoid", "--l2", "1")
-    assert lines[-1].startswith(OFF)
-    asked = cli_train(path, "--hidden", "25", "--output", "sigmoid", "--l2", "1", "--augment")
-    assert asked[-1] == ("Extras for the drawing pad: on (augmentation), as asked for a "
-                         "network of your own")
+def test_the_cli_trains_the_tutorials_network_without_pen_digits_and_says_so(workbooks):
+    path, _ = workbooks[0]
+    assert cli_train(path, "--hidden", "25", "--output", "sigmoid", "--l2", "1")[-1] == OFF
+    asked = cli_train(path, "--hidden", "25", "--output", "sigmoid", "--l2", "1",
+                      "--synthetic-digits", "20", "--no-augment")
+    assert asked[-1] == ("Extras for the drawing pad: on (synthetic pen digits), as asked for "
+                         "a network of your own; augmentation: off")

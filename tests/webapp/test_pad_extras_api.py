@@ -1,6 +1,9 @@
-"""The runs API on the drawing-pad extras: the tutorials' settings sent as the form sends them
-train without extras and the run says so; the default picture network keeps them."""
+"""The runs API on the drawing-pad extras (synthetic and real pen digits): the tutorials'
+settings sent as the form sends them train without them and the run says so; the default
+picture network keeps them."""
 import numpy as np
+
+from tests.conftest import tutorial_workbook
 
 TUTORIAL_FORM = {"hidden_layers": [25], "activation": "sigmoid", "output": "sigmoid",
                  "optimizer": "adam", "lr_schedule": "constant", "average_last": 0.25,
@@ -16,9 +19,10 @@ def digits_csv(n_per_class=3):
                    for d in range(10) for _ in range(n_per_class))
 
 
-def test_the_tutorials_settings_from_the_form_train_without_extras(client, upload, tutorial_xlsx,
+def test_the_tutorials_settings_from_the_form_train_without_extras(client, upload, tmp_path,
                                                                    wait_for_run):
-    uploaded = upload(tutorial_xlsx.read_bytes(), "tutorial.xlsx")
+    workbook = tutorial_workbook(tmp_path / "tutorial.xlsx", zero=0)   # classes 0..9
+    uploaded = upload(workbook.read_bytes(), "tutorial.xlsx")
     assert uploaded.status_code == 201, uploaded.get_json()
     dataset_id = uploaded.get_json()["id"]
     created = client.post("/api/runs", json={"dataset_id": dataset_id, **TUTORIAL_FORM})
@@ -26,9 +30,10 @@ def test_the_tutorials_settings_from_the_form_train_without_extras(client, uploa
     run = wait_for_run(created.get_json()["id"])
     assert run["status"] == "completed", run["error"]
     config = run["config"]
-    assert (config["augment"], config["synthetic_digits"], config["pen_digits"]) == (False, 0, 0)
+    assert (config["augment"], config["synthetic_digits"], config["pen_digits"]) == (None, 0, 0)
     assert run["extras"].startswith(
         "Extras for the drawing pad: off, because you chose the network yourself")
+    assert run["extras"].endswith("; augmentation: on")
 
 
 def test_the_default_picture_network_keeps_the_extras(client, upload):
@@ -41,9 +46,9 @@ def test_the_default_picture_network_keeps_the_extras(client, upload):
     run = client.get(f"/api/runs/{run_id}").get_json()
     assert run["config"]["augment"] is None and run["config"]["synthetic_digits"] is None
     assert run["extras"] == (
-        "Extras for the drawing pad: on (augmentation, synthetic pen digits, real pen digits), "
-        "because this is the network the app chose for these pictures, to read digits drawn "
-        "on the pad by writers it never saw")
+        "Extras for the drawing pad: on (synthetic pen digits, real pen digits), because this "
+        "is the network the app chose for pictures of digits, to read digits drawn on the pad "
+        "by writers it never saw; augmentation: on")
     assert client.delete(f"/api/runs/{run_id}").status_code == 200
 
 
