@@ -51,6 +51,8 @@ def test_the_tutorials_settings_switch_the_pen_digits_off(workbooks):
     merged = with_defaults(summary, TUTORIAL)
     assert {name: merged[name] for name in PAD_EXTRAS_OFF} == PAD_EXTRAS_OFF
     assert merged.get("augment") is None                  # augmentation stays on auto
+    assert merged["epochs"] == TrainConfig().epochs == 60  # not the drawing-pad run's 30
+    assert with_defaults(summary, {**TUTORIAL, "epochs": 30})["epochs"] == 30   # as asked
     config = TrainConfig.from_dict(merged)
     assert wanted_extras(load_dataset(path), config) == ["augmentation"]
     assert extras_reason(summary, config.to_dict()) == OFF

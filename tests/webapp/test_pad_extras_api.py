@@ -39,8 +39,12 @@ def test_the_tutorials_settings_from_the_form_train_without_extras(client, uploa
 def test_the_default_picture_network_keeps_the_extras(client, upload):
     uploaded = upload(digits_csv(), "digits.csv")
     assert uploaded.status_code == 201, uploaded.get_json()
-    created = client.post("/api/runs", json={"dataset_id": uploaded.get_json()["id"],
-                                             "epochs": 1})
+    dataset = client.get(f"/api/datasets/{uploaded.get_json()['id']}").get_json()
+    assert dataset["default_run"]["settings"] == {"hidden_layers": [256], "epochs": 30}
+    # what the form switches to for a network of one's own
+    assert dataset["default_run"]["own_network"] == {"synthetic_digits": 0, "pen_digits": 0,
+                                                     "epochs": 60}
+    created = client.post("/api/runs", json={"dataset_id": dataset["id"], "epochs": 1})
     assert created.status_code == 202, created.get_json()
     run_id = created.get_json()["id"]
     run = client.get(f"/api/runs/{run_id}").get_json()

@@ -26,7 +26,7 @@ from flask import current_app
 from nncore.data import npzfiles
 from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
-from nncore.defaults import default_settings
+from nncore.defaults import default_settings, own_network_defaults
 from nncore.data.images import ImageGeometry
 from webapp.db import transaction
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
@@ -189,7 +189,8 @@ def store_dataset(dataset, source, parent_id=None, display_names=None, added_sam
 
 def table_summary(dataset):
     """``dataset.summary()`` plus what the pages need of a table: the try-a-row form's fields
-    and the default run's settings with the one-line reason for them."""
+    and the default run's settings with the one-line reason for them (for pictures also
+    ``own_network``: the settings that replace them for a network of the user's own)."""
     summary = dataset.summary()
     summary["task_reason"] = getattr(dataset, "task_reason", None)
     if dataset.encoding is not None and dataset.image is None:
@@ -197,6 +198,9 @@ def table_summary(dataset):
     summary["roles_changeable"] = bool(_raw_arrays(dataset))
     settings, reason = default_settings(summary)
     summary["default_run"] = {"settings": settings, "reason": reason}
+    if dataset.image is not None:
+        # what the form switches to when the user chooses a network of their own
+        summary["default_run"]["own_network"] = own_network_defaults(summary)
     return summary
 
 
