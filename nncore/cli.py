@@ -39,7 +39,7 @@ def main(argv=None) -> int:
 # --- commands ------------------------------------------------------------------------------
 
 def cmd_train(args) -> int:
-    from nncore.defaults import default_settings, with_defaults
+    from nncore.defaults import default_settings, extras_reason, with_defaults
     from nncore.fitting import fit
 
     if args.out:
@@ -74,6 +74,9 @@ def cmd_train(args) -> int:
         print(f"defaults for this dataset: {reason}"
               + (f" (given on the command line: {', '.join(given)})" if given else ""))
     _describe_training(model, result, config)
+    extras = extras_reason(shape, config.to_dict())
+    if extras:
+        print(extras)
     if args.out:
         print(f"model saved to {args.out}")
     return 0

@@ -84,7 +84,9 @@ def _train_parser(sub):
                             "0.25; 0 turns weight averaging off)")
     train.add_argument("--synthetic-digits", type=int, default=UNSET, metavar="N",
                        help="pen-drawn digits in styles MNIST lacks added to the training rows "
-                            "(digit pictures only; default: 4000 for them, 0 turns it off)")
+                            "(digit pictures only; default: 4000 for them with the network "
+                            "chosen for the dataset, none when --hidden, --activation, --output, "
+                            "--l2 or --conv-filters choose another; 0 turns it off)")
     train.add_argument("--out", help="save the trained model to this .npz")
     train.add_argument("--json", action="store_true", help="print one JSON object last")
     train.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -8,11 +8,27 @@ defaults, pictures of the ten digits take ``drawing_pad_defaults``, large pictur
 ``large_image_defaults``, tables (and pictures too small for the drawing-pad steps)
 ``table_defaults``, tables whose label is a number ``regression_defaults``. The measurements
 behind each number are in bench/README.md, "Figures behind the defaults".
+
+The drawing-pad extras (synthetic and real pen digits among the training rows) belong to the
+network the app chooses for pictures of the ten digits, which is asked to read digits drawn on
+the pad by writers it never saw; they cost accuracy on the dataset's own rows. A request that
+chooses the network itself (``chose_network``: any of ``NETWORK_SETTINGS`` other than the
+dataset's default run, as with the tutorials' 25 sigmoid units, sigmoid outputs and L2 1) is
+judged on its own rows, so the extras it leaves on auto are off and it trains as many epochs
+as a picture run without them (``own_network_defaults``, applied by ``with_defaults``); it
+may still ask for them. Augmentation is not one of them: it shifts the dataset's own pictures, and
+on the tutorials' network it raises validation accuracy by 2-4 points while training accuracy
+stays above 95% (bench/README.md, "The tutorials' network on tutorial workbooks"), so it stays
+on auto for every picture network. ``extras_reason`` says which rule applied, for the run page
+and the command line.
 """
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
+from nncore.config import TrainConfig
+from nncore.digits.extras import wanted_extras
 from nncore.digits.pen_digits import is_digit_classes
 
 #: image datasets from this many rows get ``large_image_defaults``
@@ -31,6 +47,11 @@ TABLE_WIDTH = 256
 TABLE_L2 = 1.0
 #: pictures narrower or shorter than this many pixels train like tables (see default_settings)
 SMALL_PICTURE_SIDE = 16
+#: the settings that make the network and its cost: a run that differs from the dataset's
+#: default run in any of them has a network the user chose (``chose_network``)
+NETWORK_SETTINGS = ("hidden_layers", "activation", "output", "l2", "conv_filters")
+#: each drawing-pad extra with the value that switches it off
+PAD_EXTRAS_OFF = {"synthetic_digits": 0, "pen_digits": 0}
 
 
 def default_settings(summary) -> tuple[dict, str]:
@@ -72,12 +93,90 @@ def with_defaults(summary, requested: dict) -> dict:
 
     A request that asks for weight averaging (``average_last``) and says nothing of
     ``patience`` drops the defaults' early stopping: it keeps the best epoch's weights, which
-    would silently replace the averaged ones asked for.
+    would silently replace the averaged ones asked for. On pictures, a request that chooses
+    the network itself (``chose_network``) gets the drawing-pad extras it leaves out or on
+    auto (None) switched off (``PAD_EXTRAS_OFF``: synthetic and real pen digits); those it
+    sets stay as set, and augmentation stays as asked or auto.
     """
     defaults = dict(default_settings(summary)[0])
     if requested.get("average_last") and "patience" not in requested:
         defaults.pop("patience", None)
-    return {**defaults, **requested}
+    settings = {**defaults, **requested}
+    if summary.get("image") is not None and chose_network(summary, settings):
+        settings.update({name: value for name, value in own_network_defaults(summary).items()
+                         if requested.get(name) is None})
+    return settings
+
+
+def own_network_defaults(summary) -> dict:
+    """What a network of the user's own (``chose_network``) gets in place of the dataset's
+    default run where that run is shaped for the drawing pad: no pen digits
+    (``PAD_EXTRAS_OFF``) and, on pictures of the ten digits, ``TrainConfig``'s epochs: the
+    drawing-pad run's 30 epochs make as many updates as 60 because its pen digits triple the
+    rows, so without them a run needs the 60 (the tutorials' network reached 94.4-95.8%
+    training accuracy in 30 epochs, bench/README.md). A request's own values go on top."""
+    settings = dict(PAD_EXTRAS_OFF)
+    if drawing_pad_defaults(summary):
+        settings["epochs"] = TrainConfig().epochs
+    return settings
+
+
+def network_of(settings: dict):
+    """The ``NETWORK_SETTINGS`` of ``settings`` as ``TrainConfig`` reads them (``"25"`` and
+    ``[25]`` alike; left out: ``TrainConfig``'s default), or None when one is not valid (the
+    request is refused later, by ``TrainConfig.from_dict``, with the field's message)."""
+    try:
+        config = TrainConfig.from_dict({name: settings.get(name) for name in NETWORK_SETTINGS})
+    except (ValueError, TypeError):
+        return None
+    return tuple((name, getattr(config, name)) for name in NETWORK_SETTINGS)
+
+
+def chose_network(summary, settings: dict) -> bool:
+    """Whether ``settings`` train a network other than the dataset's default run's: another
+    value of any of ``NETWORK_SETTINGS`` (hidden layers, activation, output, L2, conv
+    blocks). Settings that are not valid count as the default's."""
+    own = network_of(settings)
+    return own is not None and own != network_of(default_settings(summary)[0])
+
+
+def extras_reason(summary, settings: dict) -> str | None:
+    """"Extras for the drawing pad: on (...)/off, because ...; augmentation: on/off" for a run
+    of ``settings`` (the full settings a run stores) on a dataset of ``summary``; None for
+    data that is not pictures or settings that are not valid. What is on is
+    ``digits.extras.wanted_extras``' answer; why is ``_extras_why``'s."""
+    image = summary.get("image")
+    if image is None:
+        return None
+    try:
+        config = TrainConfig.from_dict(settings)
+    except (ValueError, TypeError):
+        return None
+    kinds = wanted_extras(SimpleNamespace(image=image, classes=summary.get("classes") or []),
+                          config)
+    pad = [kind for kind in kinds if kind != "augmentation"]
+    state = f"on ({', '.join(pad)})" if pad else "off"
+    augmentation = "on" if "augmentation" in kinds else "off"
+    return (f"Extras for the drawing pad: {state}, {_extras_why(summary, settings, bool(pad))}; "
+            f"augmentation: {augmentation}")
+
+
+def _extras_why(summary, settings, on) -> str:
+    """Why the drawing-pad extras are ``on`` or off for a run of ``settings`` on pictures."""
+    image = summary["image"]
+    if min(image["height"], image["width"]) < SMALL_PICTURE_SIDE:
+        return "because pictures this small train like a table"
+    if not is_digit_classes(summary.get("classes") or []):
+        return "because they are drawn only for the classes 0-9, and these classes are others"
+    if chose_network(summary, settings):
+        return ("as asked for a network of your own" if on else
+                "because you chose the network yourself: it is judged on your own rows, and "
+                "pen digits drawn for the pad cost accuracy there (ask for them with "
+                "synthetic_digits or pen_digits)")
+    if on:
+        return ("because this is the network the app chose for pictures of digits, to read "
+                "digits drawn on the pad by writers it never saw")
+    return "as asked"
 
 
 def large_image_defaults(summary) -> dict:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from openpyxl import Workbook
 
 # The repository root first on the path, so `webapp` is the app even when pytest is started
 # as `pytest` (not `python -m pytest`) and tests/webapp/ would otherwise shadow it.
@@ -108,6 +109,27 @@ def bars_csv(n_per_class=30, seed=0):
                 image[i, 1:7] = 16
             lines.append(",".join(str(int(v)) for v in image.ravel()) + f",{label}")
     return "\n".join(lines) + "\n"
+
+
+def tutorial_workbook(path, per_class=10, zero=10):
+    """A small workbook in the tutorials' layout (sheets X and y, no header; 20x20 pictures
+    column-major, 0..1; labels 1..10, the digit 0 labelled ``zero``: 10 as Ng's, or 0), cut
+    from the built-in sample."""
+    with np.load(ROOT / "data" / "digits_sample.npz", allow_pickle=False) as sample:
+        X, y = sample["X"], sample["y"]
+    picked = np.concatenate([np.flatnonzero(y == d)[:per_class] for d in range(10)])
+    pictures = X[picked].reshape(-1, 28, 28)[:, 4:24, 4:24] / 255.0
+    rows = np.round(pictures.transpose(0, 2, 1).reshape(len(picked), -1), 4)
+    book = Workbook()
+    sheet_x = book.active
+    sheet_x.title = "X"
+    for row in rows:
+        sheet_x.append([float(v) for v in row])
+    sheet_y = book.create_sheet("y")
+    for digit in y[picked]:
+        sheet_y.append([zero if digit == 0 else int(digit)])
+    book.save(path)
+    return path
 
 
 @pytest.fixture

@@ -84,6 +84,20 @@ def training_extras(dataset, config, train_idx, scaler, synthetic_rng, pen_rng, 
                           pen_digits=int(n_pen))
 
 
+def wanted_extras(dataset, config) -> list[str]:
+    """The kinds of extra a run of ``config`` adds to ``dataset`` (anything with ``image`` and
+    ``classes``, a ``Dataset.summary()`` too), in words: ``"augmentation"``, ``"synthetic pen
+    digits"``, ``"real pen digits"`` (assuming the built-in pen digits are installed)."""
+    kinds = []
+    if use_augmentation(dataset, config):
+        kinds.append("augmentation")
+    if synthetic_digit_count(dataset, config):
+        kinds.append("synthetic pen digits")
+    if _drawn_digit_count(dataset, config, "pen_digits", 1):
+        kinds.append("real pen digits")
+    return kinds
+
+
 def use_augmentation(dataset, config) -> bool:
     """Whether the run trains on augmented images: as asked, else on for image-like data."""
     if config.augment is not None:

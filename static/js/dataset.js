@@ -485,6 +485,33 @@ function fieldNamedIn(message, fields) {
   return fields.find((name) => lower.includes(name) || lower.includes(name.replace(/_/g, " "))) || null;
 }
 
+/** The fields that make the network (nncore.defaults.NETWORK_SETTINGS). */
+const NETWORK_FIELDS = ["hidden_layers", "activation", "output", "l2", "conv_filters"];
+
+/**
+ * A network of the user's own trains without the drawing pad's pen digits, for the epochs the
+ * server gives it (default_run.own_network): the epochs field follows the network while it
+ * still holds one of the two defaults, so a number the user typed is kept.
+ */
+function syncEpochsWithNetwork(form, options) {
+  const run = dataset.default_run || {};
+  const own = (run.own_network || {}).epochs;
+  const defaults = { ...(options.defaults || {}), ...(run.settings || {}) };
+  const epochs = form.elements.epochs;
+  if (own === undefined || ![String(defaults.epochs), String(own)].includes(epochs.value.trim())) return;
+  epochs.value = choosesNetwork(form, defaults) ? own : defaults.epochs;
+}
+
+/** Whether the form's network differs from the dataset's default run's. */
+function choosesNetwork(form, defaults) {
+  const value = (name) => form.elements[name].value.trim();
+  const sizes = (text) => text.split(/[\s,;]+/).filter(Boolean).map(Number).join(",");
+  return sizes(value("hidden_layers")) !== (defaults.hidden_layers || []).join(",")
+    || value("activation") !== defaults.activation || value("output") !== defaults.output
+    || Number(value("l2")) !== Number(defaults.l2 ?? 0)
+    || sizes(value("conv_filters")) !== (defaults.conv_filters || []).join(",");
+}
+
 function setUpRunForm(options) {
   const form = document.querySelector("[data-testid=run-form]");
   const limits = options.limits;
@@ -492,6 +519,9 @@ function setUpRunForm(options) {
   form.elements.full_batch.addEventListener("change", () => syncBatchField(form));
   for (const name of ["optimizer", "activation"]) {
     form.elements[name].addEventListener("change", () => showLearningRateHint(form, options));
+  }
+  for (const name of NETWORK_FIELDS) {
+    form.elements[name].addEventListener("change", () => syncEpochsWithNetwork(form, options));
   }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -449,6 +449,14 @@ function showChosen(config, chosen) {
   node.hidden = !kept;
 }
 
+/** "Extras for the drawing pad: on/off, because ..." (the server's words; none for a table). */
+function showExtras(reason) {
+  const node = $("run-extras");
+  if (!node) return;
+  node.textContent = reason ? `${reason}.` : "";
+  node.hidden = !reason;
+}
+
 /** Whether the run predicts a number: its result says so, else (still training) its dataset. */
 async function readTask() {
   try {
@@ -472,6 +480,7 @@ async function start() {
     link.href = fillUrl(urls.datasetPage, run.dataset_id);
     link.textContent = `Dataset #${run.dataset_id}`;
     $("run-config").textContent = describeConfig(regression ? asRegressionConfig(run.config) : run.config);
+    showExtras(run.extras);
     getJSON(fillUrl(urls.datasetApi, run.dataset_id)).then((d) => {
       link.textContent = d.name || link.textContent;
       showChosen(run.config, d.default_run);

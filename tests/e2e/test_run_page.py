@@ -122,6 +122,10 @@ def test_the_page_says_what_happens_before_the_first_epoch(page, live_server, ap
     page.goto(f"{live_server}/runs/{run['id']}")
     counter = page.get_by_test_id("epoch-counter")
     expect(counter).to_have_text("drawing 3,000 synthetic pen digits…", timeout=TRAINING)
+    # a network of one's own (16 units) with pen digits asked for: the page says which apply
+    expect(page.get_by_test_id("run-extras")).to_have_text(
+        "Extras for the drawing pad: on (synthetic pen digits), as asked for a network of your "
+        "own; augmentation: on.")
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed", timeout=TRAINING)
     expect(counter).to_have_text("epoch 1 of 1")
 

@@ -26,7 +26,7 @@ from flask import current_app
 from nncore.data import npzfiles
 from nncore.data.dataset import Dataset
 from nncore.data.encoding import Encoding
-from nncore.defaults import default_settings
+from nncore.defaults import default_settings, own_network_defaults
 from nncore.data.images import ImageGeometry
 from webapp.db import transaction
 from webapp.errors import ApiError, Conflict, NotFound
@@ -204,7 +204,8 @@ def kept_upload(dataset_id, summary):
 
 def table_summary(dataset):
     """``dataset.summary()`` plus what the pages need of a table: the try-a-row form's fields
-    and the default run's settings with the one-line reason for them."""
+    and the default run's settings with the one-line reason for them (for pictures also
+    ``own_network``: the settings that replace them for a network of the user's own)."""
     summary = dataset.summary()
     summary["task_reason"] = getattr(dataset, "task_reason", None)
     if dataset.encoding is not None and dataset.image is None:
@@ -213,6 +214,9 @@ def table_summary(dataset):
     summary["layout"] = getattr(dataset, "layout", None)
     settings, reason = default_settings(summary)
     summary["default_run"] = {"settings": settings, "reason": reason}
+    if dataset.image is not None:
+        # what the form switches to when the user chooses a network of their own
+        summary["default_run"]["own_network"] = own_network_defaults(summary)
     return summary
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from flask import current_app
 
 from nncore.config import TrainConfig, check_for_dataset, check_network_size, effective_limits
-from nncore.defaults import with_defaults
+from nncore.defaults import extras_reason, with_defaults
 
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.ids import check_id, whole_number
@@ -139,7 +139,14 @@ def describe(row, with_history=True):
 
 
 def get_run(run_id):
-    return describe(get_row(run_id))
+    """A run with its history and ``extras``: whether the drawing-pad extras apply to it and
+    why (``nncore.defaults.extras_reason``; None for a table's run)."""
+    row = get_row(run_id)
+    run = describe(row)
+    dataset = datasets.dataset_store.get(row["dataset_id"])
+    summary = loads(dataset["summary"], {}) if dataset is not None else {}
+    run["extras"] = extras_reason(summary, run["config"])
+    return run
 
 
 def list_runs(dataset_id=None):
