@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.data.chunks import open_rows
+from nncore.data.csvcells import fixed_decimals, join_rows, quote_column
 from nncore.data.dataset import class_name
 from nncore.data.columns import is_blank_token
 from nncore.data.rows import row_reader
@@ -152,14 +153,34 @@ def _number_columns(model, reader, chunk, metrics, X, errors) -> pd.DataFrame:
                         index=chunk.index)
 
 
-def _write(fh, chunk, added, delimiter):
+def prediction_text(model, added) -> list:
+    """``score_chunk``'s columns as the scored file's cells (unquoted text): the predicted
+    class (or number, as Python writes it), each probability with 6 decimals, the error; empty
+    where a row has no prediction. A list of one sequence of n str per column."""
+    errors = added["error"].to_numpy(dtype=object)
+    ok = errors == ""
+    first = added.iloc[:, 0].to_numpy()
+    if model.task == "regression":
+        shown = ok & ~np.isnan(first)
+        return [np.where(shown, first.astype(str), "").tolist(), errors.tolist()]
+    P = added.iloc[:, 1:-1].to_numpy(dtype=np.float64)
+    probabilities = np.full(P.shape, "", dtype=object)
+    probabilities[ok] = fixed_decimals(P[ok], 6)
+    names = np.where(ok, first, "").tolist()
+    return [names, *probabilities.T.tolist(), errors.tolist()]
+
+
+def _write(fh, chunk, added, delimiter, model):
     """The chunk's rows, then their prediction columns: a CSV file's rows pass through as
     written (when comma-separated), other rows as pandas writes their cells."""
+    cells = prediction_text(model, added)
     if chunk.lines is None or delimiter != ",":
-        pd.concat([chunk.frame, added], axis=1).to_csv(fh, header=False, index=False,
-                                                       lineterminator="\n")
+        text = pd.DataFrame(dict(zip(added.columns, cells)), index=added.index)
+        pd.concat([chunk.frame, text], axis=1).to_csv(fh, header=False, index=False,
+                                                      lineterminator="\n")
         return
-    tails = added.to_csv(header=False, index=False, lineterminator="\n").split("\n")
+    cells[0], cells[-1] = quote_column(cells[0]), quote_column(cells[-1])
+    tails = join_rows(cells)
     fh.write("".join(f"{line},{tail}\n" for line, tail in zip(chunk.lines, tails)))
 
 
@@ -224,7 +245,7 @@ def _score_rows(fh, model, source, reader, metrics, summary, progress):
     csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
     for chunk in source.chunks(reader.text_columns):
         added = score_chunk(model, reader, chunk.frame, metrics)
-        _write(fh, chunk, added, source.delimiter)
+        _write(fh, chunk, added, source.delimiter, model)
         _count(summary, added["error"], chunk.frame.index)
         if progress is not None and progress(summary["rows"]) is False:
             summary["cancelled"] = True

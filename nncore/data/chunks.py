@@ -19,9 +19,12 @@ Every chunk's index holds the file's 1-based row numbers, for messages.
 """
 from __future__ import annotations
 
+import collections
 import csv
+import functools
 import io
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
@@ -39,6 +42,8 @@ _PROBE_ROWS = 21
 #: cells per chunk by default: about 32 MB as float64 features (a few times that as text)
 CHUNK_CELLS = 1 << 22
 MAX_CHUNK_ROWS = 50_000
+#: CSV chunks parsed at once, each on its own thread, while the chunk before them is scored
+PARSE_THREADS = 2
 
 
 def default_chunk_rows(n_columns) -> int:
@@ -101,13 +106,13 @@ def _names_known(first, known) -> bool:
 
 def _csv_rows(path, chunk_rows, known) -> RowSource:
     text, codec, delimiter = head_format(path)
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(itertools.islice((r for r in records if r), _PROBE_ROWS))
     if not rows:
         raise ValueError("The CSV file is empty.")
     n_cols = len(rows[0])
-    header = has_header(Table(where="The CSV file", rows=rows[:_PROBE_ROWS],
-                              row_numbers=list(range(1, _PROBE_ROWS + 1))))
-    header = header or _names_known(rows[0], known)
+    header = _names_known(rows[0], known) or has_header(Table(
+        where="The CSV file", rows=rows, row_numbers=list(range(1, _PROBE_ROWS + 1))))
     names = column_names(rows[0] if header else list(range(n_cols)))[0]
     number, last, ended = fastcsv.last_line(path)
     if not ended and len(next(csv.reader([last], delimiter=delimiter), [])) < n_cols:
@@ -140,29 +145,46 @@ def _records(f):
 
 
 def _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header):
-    """Chunks of the file's records through pandas' C parser, each with its raw lines (the
-    decoded text of its records, line ending dropped: what a scored file passes through)."""
-    with open(path, "rb") as f:
+    """Chunks of the file's records, in order, each parsed by pandas' C parser with its raw
+    lines (the decoded text of its records, line ending dropped: what a scored file passes
+    through). The records are cut into blocks here; ``PARSE_THREADS`` blocks are parsed at
+    once on as many threads (the C parser releases the GIL) while the caller scores the chunk
+    before them, so at most ``PARSE_THREADS + 1`` chunks are in memory."""
+    parse = functools.partial(_parse_block, codec=codec, delimiter=delimiter, names=names,
+                              dtypes=dtypes)
+    with open(path, "rb") as f, ThreadPoolExecutor(PARSE_THREADS) as pool:
         records = ((n, r) for n, r in _records(f) if r.strip())
         if header:
             next(records, None)
-        while True:
-            block = list(itertools.islice(records, chunk_rows))
-            if not block:
-                return
-            data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
-            try:
-                frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
-                                    dtype=dtypes, na_filter=False, encoding=codec,
-                                    index_col=False, skip_blank_lines=False)
-            except (pd.errors.ParserError, ValueError) as exc:
-                raise ValueError(f"The CSV file could not be read from row {block[0][0]} on: "
-                                 f"{str(exc).strip()}") from None
-            except UnicodeDecodeError:
-                raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
-            frame.index = [n for n, _ in block]
-            text = codec if codec != "utf-8-sig" else "utf-8"
-            yield Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block])
+        pending = collections.deque()
+        try:
+            while block := list(itertools.islice(records, chunk_rows)):
+                pending.append(pool.submit(parse, block))
+                if len(pending) > PARSE_THREADS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:      # closed early (a cancel, an error): parse no more
+                future.cancel()
+
+
+def _parse_block(block, codec, delimiter, names, dtypes) -> Chunk:
+    """``[(line number, record bytes), ...]`` -> its `Chunk`; ``ValueError`` naming the first
+    row when pandas cannot read it."""
+    data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
+                            dtype=dtypes, na_filter=False, encoding=codec, index_col=False,
+                            skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ValueError(f"The CSV file could not be read from row {block[0][0]} on: "
+                         f"{str(exc).strip()}") from None
+    except UnicodeDecodeError:
+        raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
+    frame.index = [n for n, _ in block]
+    text = codec if codec != "utf-8-sig" else "utf-8"
+    return Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block])
 
 
 def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
