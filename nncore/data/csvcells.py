@@ -5,7 +5,8 @@
 is what ``np.round(P, places)`` rounds to, and its digits are taken by integer division, so the
 text reads back as exactly ``np.round(P, places)``. ``quote`` and ``join_rows`` write text
 cells as the ``csv`` module's minimal quoting does (a cell with a comma, a quote or a line
-break in double quotes, its quotes doubled).
+break in double quotes, its quotes doubled), and quote a carriage return too (the ``csv``
+module leaves it bare when lines end with ``\n``; some readers take it for a line end).
 """
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ def fixed_decimals(P, places=6) -> np.ndarray:
 
 
 def quote(text: str) -> str:
-    """One cell as ``csv.writer`` writes it (minimal quoting)."""
+    """One cell as ``csv.writer`` writes it (minimal quoting; a carriage return quoted)."""
     if any(c in text for c in _SPECIAL):
         return '"' + text.replace('"', '""') + '"'
     return text
