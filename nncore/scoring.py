@@ -116,9 +116,10 @@ def prediction_columns(model, label_name) -> list[str]:
             + ["error"])
 
 
-def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
-    """One chunk of input rows (a DataFrame) -> its prediction columns (same index)."""
-    X, errors = reader.features(chunk)
+def score_chunk(model, reader, chunk, metrics=None, numbers=None) -> pd.DataFrame:
+    """One chunk of input rows (a DataFrame) -> its prediction columns (same index);
+    ``numbers``: the reader's number columns as one array, when already built."""
+    X, errors = reader.features(chunk, numbers)
     ok = errors == ""
     if model.task == "regression":
         return _number_columns(model, reader, chunk, metrics, X, errors)
@@ -243,8 +244,8 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
 def _score_rows(fh, model, source, reader, metrics, summary, progress):
     """Write the header and every chunk's scored rows to ``fh``, counting into ``summary``."""
     csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
-    for chunk in source.chunks(reader.text_columns):
-        added = score_chunk(model, reader, chunk.frame, metrics)
+    for chunk in source.chunks(reader.text_columns, reader.number_columns):
+        added = score_chunk(model, reader, chunk.frame, metrics, chunk.numbers)
         _write(fh, chunk, added, source.delimiter, model)
         _count(summary, added["error"], chunk.frame.index)
         if progress is not None and progress(summary["rows"]) is False:

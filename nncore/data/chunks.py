@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from nncore.data import fastcsv
@@ -52,31 +53,47 @@ def default_chunk_rows(n_columns) -> int:
 
 
 class Chunk(NamedTuple):
-    """Rows of a file: ``frame`` (index: the file's row numbers) and, for a CSV file, each
-    row's text as written (``lines``, else None)."""
+    """Rows of a file: ``frame`` (index: the file's row numbers), for a CSV file each row's
+    text as written (``lines``, else None), and ``numbers``: the ``number_columns`` asked of
+    ``RowSource.chunks`` as one (n, d) float64 array when pandas read each as numbers (else
+    None; see :func:`number_block`)."""
 
     frame: pd.DataFrame
     lines: list[str] | None
+    numbers: np.ndarray | None = None
+
+
+def number_block(frame, columns):
+    """``frame[columns]`` as an (n, d) float64 array when every one of them holds numbers
+    (pandas' numeric dtypes), else None (then the cells need reading one column at a time)."""
+    if not columns:
+        return None
+    block = frame[list(columns)]
+    if not all(dtype.kind in "biuf" for dtype in block.dtypes):
+        return None
+    return block.to_numpy(dtype=np.float64)
 
 
 @dataclass
 class RowSource:
     """A file's columns (header names, or ``column 1..d`` without a header) and its rows.
 
-    ``chunks(text_columns)`` reads the rows (once) as `Chunk` s of at most ``chunk_rows``
-    rows; ``text_columns`` names the columns read as text whatever they hold (CSV only;
-    workbook cells keep the types the workbook gives them).
+    ``chunks(text_columns, number_columns)`` reads the rows (once) as `Chunk` s of at most
+    ``chunk_rows`` rows; ``text_columns`` names the columns read as text whatever they hold
+    (CSV only; workbook cells keep the types the workbook gives them); ``number_columns``
+    (optional) the columns each chunk also gives as one array (``Chunk.numbers``), built on
+    the parsing threads.
     """
 
     where: str                  # how messages start: 'The CSV file', 'Sheet "X"'
     columns: list[str]
     has_header: bool
     chunk_rows: int
-    _read: Callable[[frozenset], Iterator[Chunk]]
+    _read: Callable[[frozenset, list | None], Iterator[Chunk]]
     delimiter: str | None = None    # CSV files: the delimiter of ``Chunk.lines``
 
-    def chunks(self, text_columns=frozenset()) -> Iterator[Chunk]:
-        return self._read(frozenset(text_columns))
+    def chunks(self, text_columns=frozenset(), number_columns=None) -> Iterator[Chunk]:
+        return self._read(frozenset(text_columns), number_columns)
 
 
 def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowSource:
@@ -120,9 +137,11 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
                          "probably cut short; give the whole file.")
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
-    def read(text_columns):
+    def read(text_columns, number_columns):
         dtypes = {n: str for n in names if n in text_columns}
-        return _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header)
+        parse = functools.partial(_parse_block, codec=codec, delimiter=delimiter, names=names,
+                                  dtypes=dtypes, number_columns=number_columns)
+        return _csv_chunks(path, parse, chunk_rows, header)
 
     source = RowSource("The CSV file", names, header, chunk_rows, read)
     source.delimiter = delimiter
@@ -144,14 +163,12 @@ def _records(f):
         yield start, line
 
 
-def _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header):
-    """Chunks of the file's records, in order, each parsed by pandas' C parser with its raw
-    lines (the decoded text of its records, line ending dropped: what a scored file passes
-    through). The records are cut into blocks here; ``PARSE_THREADS`` blocks are parsed at
-    once on as many threads (the C parser releases the GIL) while the caller scores the chunk
-    before them, so at most ``PARSE_THREADS + 1`` chunks are in memory."""
-    parse = functools.partial(_parse_block, codec=codec, delimiter=delimiter, names=names,
-                              dtypes=dtypes)
+def _csv_chunks(path, parse, chunk_rows, header):
+    """Chunks of the file's records, in order: blocks of ``chunk_rows`` records cut here,
+    each made a `Chunk` by ``parse`` (`_parse_block`: pandas' C parser). ``PARSE_THREADS``
+    blocks are parsed at once on as many threads (the C parser releases the GIL) while the
+    caller scores the chunk before them, so at most ``PARSE_THREADS + 1`` chunks are in
+    memory."""
     with open(path, "rb") as f, ThreadPoolExecutor(PARSE_THREADS) as pool:
         records = ((n, r) for n, r in _records(f) if r.strip())
         if header:
@@ -169,9 +186,10 @@ def _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header):
                 future.cancel()
 
 
-def _parse_block(block, codec, delimiter, names, dtypes) -> Chunk:
-    """``[(line number, record bytes), ...]`` -> its `Chunk`; ``ValueError`` naming the first
-    row when pandas cannot read it."""
+def _parse_block(block, codec, delimiter, names, dtypes, number_columns) -> Chunk:
+    """``[(line number, record bytes), ...]`` -> its `Chunk`: the frame, each record's text
+    (decoded, line ending dropped: what a scored file passes through) and the
+    ``number_columns`` block; ``ValueError`` naming the first row when pandas cannot read it."""
     data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
     try:
         frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
@@ -184,7 +202,8 @@ def _parse_block(block, codec, delimiter, names, dtypes) -> Chunk:
         raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
     frame.index = [n for n, _ in block]
     text = codec if codec != "utf-8-sig" else "utf-8"
-    return Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block])
+    return Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block],
+                 number_block(frame, number_columns))
 
 
 def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
@@ -209,9 +228,10 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
         frame = _with_labels(frame, labels, table.where)
     chunk_rows = chunk_rows or default_chunk_rows(frame.shape[1])
 
-    def read(text_columns):
-        return (Chunk(frame.iloc[start:start + chunk_rows], None)
-                for start in range(0, len(frame), chunk_rows))
+    def read(text_columns, number_columns):
+        for start in range(0, len(frame), chunk_rows):
+            rows = frame.iloc[start:start + chunk_rows]
+            yield Chunk(rows, None, number_block(rows, number_columns))
 
     return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read)
 
