@@ -52,7 +52,8 @@ class EncodedRows:
     def __init__(self, model, source, label_column=None):
         self.encoding = Encoding.from_dict(model.encoding)
         self.used = self.encoding.used
-        missing = [c.name for c in self.used if c.name not in source.columns]
+        present = set(source.columns)
+        missing = [c.name for c in self.used if c.name not in present]
         if missing:
             listed = ", ".join(f'"{m}"' for m in missing[:8])
             more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
