@@ -154,10 +154,11 @@ def _number_columns(model, reader, chunk, metrics, X, errors) -> pd.DataFrame:
                         index=chunk.index)
 
 
-def prediction_text(model, added) -> list:
+def prediction_text(model, added, joined=False) -> list:
     """``score_chunk``'s columns as the scored file's cells (unquoted text): the predicted
     class (or number, as Python writes it), each probability with 6 decimals, the error; empty
-    where a row has no prediction. A list of one sequence of n str per column."""
+    where a row has no prediction. A list of one sequence of n str per column; with
+    ``joined``, the probabilities come as one column, each row's cells joined by commas."""
     errors = added["error"].to_numpy(dtype=object)
     ok = errors == ""
     first = added.iloc[:, 0].to_numpy()
@@ -165,21 +166,26 @@ def prediction_text(model, added) -> list:
         shown = ok & ~np.isnan(first)
         return [np.where(shown, first.astype(str), "").tolist(), errors.tolist()]
     P = added.iloc[:, 1:-1].to_numpy(dtype=np.float64)
+    names = np.where(ok, first, "").tolist()
+    if joined:
+        probabilities = np.full(len(P), "," * (P.shape[1] - 1), dtype=object)
+        probabilities[ok] = fixed_decimals(P[ok], 6, joined=True)
+        return [names, probabilities.tolist(), errors.tolist()]
     probabilities = np.full(P.shape, "", dtype=object)
     probabilities[ok] = fixed_decimals(P[ok], 6)
-    names = np.where(ok, first, "").tolist()
     return [names, *probabilities.T.tolist(), errors.tolist()]
 
 
 def _write(fh, chunk, added, delimiter, model):
     """The chunk's rows, then their prediction columns: a CSV file's rows pass through as
     written (when comma-separated), other rows as pandas writes their cells."""
-    cells = prediction_text(model, added)
     if chunk.lines is None or delimiter != ",":
+        cells = prediction_text(model, added)
         text = pd.DataFrame(dict(zip(added.columns, cells)), index=added.index)
         pd.concat([chunk.frame, text], axis=1).to_csv(fh, header=False, index=False,
                                                       lineterminator="\n")
         return
+    cells = prediction_text(model, added, joined=True)
     cells[0], cells[-1] = quote_column(cells[0]), quote_column(cells[-1])
     tails = join_rows(cells)
     fh.write("".join(f"{line},{tail}\n" for line, tail in zip(chunk.lines, tails)))

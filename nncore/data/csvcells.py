@@ -15,7 +15,7 @@ import numpy as np
 _SPECIAL = (",", '"', "\n", "\r")
 
 
-def fixed_decimals(P, places=6) -> np.ndarray:
+def fixed_decimals(P, places=6, joined=False) -> np.ndarray:
     """Numbers in [0, 1] as text with ``places`` decimals.
 
     Parameters
@@ -23,26 +23,35 @@ def fixed_decimals(P, places=6) -> np.ndarray:
     P : ndarray (n, k)
         Finite numbers; those outside [0, 1] go through Python's ``format`` instead (the same
         text, one call each).
+    joined : bool
+        Give each row's k cells as one text, joined by commas (k times fewer strings).
 
     Returns
     -------
-    ndarray (n, k) of str
+    ndarray (n, k) of str, or (n,) when ``joined``
         ``"0.123457"``, ``"1.000000"``: the text of ``np.round(P, places)``.
     """
     P = np.asarray(P, dtype=np.float64)
     q = np.rint(P * 10.0 ** places)
     if P.size and not ((q >= 0) & (q <= 10 ** places)).all():
-        return np.array([[f"{v:.{places}f}" for v in row] for row in np.round(P, places)],
-                        dtype=str).reshape(P.shape)
+        cells = [[f"{v:.{places}f}" for v in row] for row in np.round(P, places)]
+        if joined:
+            return np.array([",".join(row) for row in cells], dtype=str)
+        return np.array(cells, dtype=str).reshape(P.shape)
     q = q.astype(np.int64)
-    # one byte per character: the whole part (0 or 1), the point, then the decimals
+    # one byte per character: the whole part (0 or 1), the point, the decimals, a comma
+    width = places + 3
     powers = 10 ** np.arange(places, -1, -1, dtype=np.int64)
-    chars = np.empty(P.shape + (places + 2,), dtype=np.uint8)
+    chars = np.empty(P.shape + (width,), dtype=np.uint8)
     digits = (q[..., None] // powers) % 10 + ord("0")
     chars[..., 0] = digits[..., 0]
     chars[..., 1] = ord(".")
-    chars[..., 2:] = digits[..., 1:]
-    return chars.view(f"S{places + 2}")[..., 0].astype(str)
+    chars[..., 2:-1] = digits[..., 1:]
+    chars[..., -1] = ord(",")
+    if joined:
+        rows = np.ascontiguousarray(chars.reshape(P.shape[0], P.shape[1] * width)[:, :-1])
+        return rows.view(f"S{rows.shape[1]}")[:, 0].astype(str)
+    return np.ascontiguousarray(chars[..., :-1]).view(f"S{width - 1}")[..., 0].astype(str)
 
 
 def quote(text: str) -> str:

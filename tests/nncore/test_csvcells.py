@@ -41,3 +41,10 @@ def test_a_carriage_return_is_quoted_and_reads_back():
 def test_rows_join_their_quoted_columns():
     rows = join_rows([quote_column(["a", "b,c", "a"]), ["1", "2", "3"], ["", "", 'x"']])
     assert rows == ["a,1,", '"b,c",2,', 'a,3,x"']
+
+
+@pytest.mark.parametrize("P", [np.random.default_rng(1).random((30, 3)), np.array([[2.5, 0.5]]),
+                               np.empty((0, 2))])
+def test_joined_rows_are_the_cells_joined_by_commas(P):
+    cells = fixed_decimals(P, 6)
+    assert fixed_decimals(P, 6, joined=True).tolist() == [",".join(row) for row in cells]
