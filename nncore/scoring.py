@@ -8,8 +8,8 @@ is never held whole) and writes ``out_path``, a UTF-8 CSV with, per input row:
 * ``predicted_<label>``: the predicted class as the dataset names it (``<label>`` the training
   label column's name, ``label`` for a model without one); for a regression model the
   predicted number in the label's units;
-* ``probability_<class>`` for every class, in the model's class order (6 decimals; none for
-  a regression model);
+* ``probability_<class>`` for every class, in the model's class order (6 decimals, as
+  ``0.250000``; none for a regression model);
 * ``error``: empty, or what made the row unreadable (its prediction columns are then empty).
 
 Rows are read as the model read its training file (``data.rows``): a table model matches
@@ -19,6 +19,12 @@ numeric features only (pictures, the tutorial layout) takes every column but the
 order. When the label column is present, the summary scores the predictions on the rows that
 have a label: accuracy and a confusion matrix (rows: true class, columns: predicted); for a
 regression model R², MAE and RMSE in the label's units (``_NumberMetrics``).
+
+Speed (the 10,000-row MNIST test CSV, ``bench/bench_predict.py``): a CSV file's chunks are
+parsed on ``chunks.PARSE_THREADS`` threads ahead of the writing, and a chunk whose feature
+cells are all numbers is scored there too (``predict_ahead``; numpy and pandas' parser release
+the GIL); a comma-separated file's rows pass through as written, and the probabilities are
+written as fixed 6-decimal text built by numpy (``csvcells``): no Python call per cell.
 """
 from __future__ import annotations
 
@@ -116,18 +122,37 @@ def prediction_columns(model, label_name) -> list[str]:
             + ["error"])
 
 
-def score_chunk(model, reader, chunk, metrics=None, numbers=None) -> pd.DataFrame:
+def predict_ahead(model):
+    """What a chunk's parsing thread computes from its number block (``RowSource.chunks``'s
+    ``prepare``): the model's outputs for every row when every cell is a finite number (the
+    features are then the cells), else None. numpy releases the GIL: the next chunks are
+    scored beside the writing of this one."""
+    def outputs(numbers):
+        if not np.isfinite(numbers).all():
+            return None
+        try:
+            return (model.predict_values(numbers) if model.task == "regression"
+                    else model.predict_proba(numbers))
+        except ValueError:       # the scoring thread meets it again and says which row
+            return None
+    return outputs
+
+
+def score_chunk(model, reader, chunk, metrics=None, numbers=None, outputs=None) -> pd.DataFrame:
     """One chunk of input rows (a DataFrame) -> its prediction columns (same index);
-    ``numbers``: the reader's number columns as one array, when already built."""
+    ``numbers``: the reader's number columns as one array, and ``outputs`` the model's for
+    them (``predict_ahead``), when already computed."""
     X, errors = reader.features(chunk, numbers)
     ok = errors == ""
+    if outputs is None or not ok.all():
+        outputs = None
     if model.task == "regression":
-        return _number_columns(model, reader, chunk, metrics, X, errors)
+        return _number_columns(model, reader, chunk, metrics, X, errors, outputs)
     k = len(model.classes)
     P = np.full((len(chunk), k), np.nan)
     predicted = np.zeros(len(chunk), dtype=np.int64)
     if ok.any():
-        proba = model.predict_proba(X[ok])
+        proba = model.predict_proba(X[ok]) if outputs is None else outputs
         if proba.shape[1] == 1 and k == 2:      # a single sigmoid unit is P(second class)
             proba = np.hstack([1 - proba, proba])
         P[ok] = proba
@@ -142,12 +167,12 @@ def score_chunk(model, reader, chunk, metrics=None, numbers=None) -> pd.DataFram
     return pd.DataFrame(added, index=chunk.index)
 
 
-def _number_columns(model, reader, chunk, metrics, X, errors) -> pd.DataFrame:
+def _number_columns(model, reader, chunk, metrics, X, errors, outputs) -> pd.DataFrame:
     """A regression model's prediction columns for one chunk: the number, then the error."""
     ok = errors == ""
     values = np.full(len(chunk), np.nan)
     if ok.any():
-        values[ok] = model.predict_values(X[ok])
+        values[ok] = model.predict_values(X[ok]) if outputs is None else outputs
     if metrics is not None:
         metrics.add(chunk[reader.label], values, ok)
     return pd.DataFrame({f"predicted_{reader.label_name}": values, "error": errors},
@@ -250,8 +275,9 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
 def _score_rows(fh, model, source, reader, metrics, summary, progress):
     """Write the header and every chunk's scored rows to ``fh``, counting into ``summary``."""
     csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
-    for chunk in source.chunks(reader.text_columns, reader.number_columns):
-        added = score_chunk(model, reader, chunk.frame, metrics, chunk.numbers)
+    chunks = source.chunks(reader.text_columns, reader.number_columns, predict_ahead(model))
+    for chunk in chunks:
+        added = score_chunk(model, reader, chunk.frame, metrics, chunk.numbers, chunk.prepared)
         _write(fh, chunk, added, source.delimiter, model)
         _count(summary, added["error"], chunk.frame.index)
         if progress is not None and progress(summary["rows"]) is False:

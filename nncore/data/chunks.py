@@ -54,13 +54,20 @@ def default_chunk_rows(n_columns) -> int:
 
 class Chunk(NamedTuple):
     """Rows of a file: ``frame`` (index: the file's row numbers), for a CSV file each row's
-    text as written (``lines``, else None), and ``numbers``: the ``number_columns`` asked of
+    text as written (``lines``, else None), ``numbers``: the ``number_columns`` asked of
     ``RowSource.chunks`` as one (n, d) float64 array when pandas read each as numbers (else
-    None; see :func:`number_block`)."""
+    None; see :func:`number_block`), and ``prepared``: what ``prepare(numbers)`` gave."""
 
     frame: pd.DataFrame
     lines: list[str] | None
     numbers: np.ndarray | None = None
+    prepared: object = None
+
+
+def _chunk(frame, lines, number_columns, prepare) -> Chunk:
+    numbers = number_block(frame, number_columns)
+    prepared = prepare(numbers) if prepare is not None and numbers is not None else None
+    return Chunk(frame, lines, numbers, prepared)
 
 
 def number_block(frame, columns):
@@ -78,22 +85,24 @@ def number_block(frame, columns):
 class RowSource:
     """A file's columns (header names, or ``column 1..d`` without a header) and its rows.
 
-    ``chunks(text_columns, number_columns)`` reads the rows (once) as `Chunk` s of at most
-    ``chunk_rows`` rows; ``text_columns`` names the columns read as text whatever they hold
-    (CSV only; workbook cells keep the types the workbook gives them); ``number_columns``
-    (optional) the columns each chunk also gives as one array (``Chunk.numbers``), built on
-    the parsing threads.
+    ``chunks(text_columns, number_columns, prepare)`` reads the rows (once) as `Chunk` s of
+    at most ``chunk_rows`` rows; ``text_columns`` names the columns read as text whatever they
+    hold (CSV only; workbook cells keep the types the workbook gives them); ``number_columns``
+    (optional) the columns each chunk also gives as one array (``Chunk.numbers``), and
+    ``prepare`` (optional) a function of that array whose result is ``Chunk.prepared``: both
+    run on the parsing threads, beside the caller's work on the chunk before.
     """
 
     where: str                  # how messages start: 'The CSV file', 'Sheet "X"'
     columns: list[str]
     has_header: bool
     chunk_rows: int
-    _read: Callable[[frozenset, list | None], Iterator[Chunk]]
+    _read: Callable[[frozenset, list | None, Callable | None], Iterator[Chunk]]
     delimiter: str | None = None    # CSV files: the delimiter of ``Chunk.lines``
 
-    def chunks(self, text_columns=frozenset(), number_columns=None) -> Iterator[Chunk]:
-        return self._read(frozenset(text_columns), number_columns)
+    def chunks(self, text_columns=frozenset(), number_columns=None,
+               prepare=None) -> Iterator[Chunk]:
+        return self._read(frozenset(text_columns), number_columns, prepare)
 
 
 def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowSource:
@@ -137,10 +146,11 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
                          "probably cut short; give the whole file.")
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
-    def read(text_columns, number_columns):
+    def read(text_columns, number_columns, prepare):
         dtypes = {n: str for n in names if n in text_columns}
         parse = functools.partial(_parse_block, codec=codec, delimiter=delimiter, names=names,
-                                  dtypes=dtypes, number_columns=number_columns)
+                                  dtypes=dtypes, number_columns=number_columns,
+                                  prepare=prepare)
         return _csv_chunks(path, parse, chunk_rows, header)
 
     source = RowSource("The CSV file", names, header, chunk_rows, read)
@@ -186,10 +196,11 @@ def _csv_chunks(path, parse, chunk_rows, header):
                 future.cancel()
 
 
-def _parse_block(block, codec, delimiter, names, dtypes, number_columns) -> Chunk:
+def _parse_block(block, codec, delimiter, names, dtypes, number_columns, prepare) -> Chunk:
     """``[(line number, record bytes), ...]`` -> its `Chunk`: the frame, each record's text
     (decoded, line ending dropped: what a scored file passes through) and the
-    ``number_columns`` block; ``ValueError`` naming the first row when pandas cannot read it."""
+    ``number_columns`` block and what ``prepare`` made of it; ``ValueError`` naming the first
+    row when pandas cannot read it."""
     data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
     try:
         frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
@@ -202,8 +213,8 @@ def _parse_block(block, codec, delimiter, names, dtypes, number_columns) -> Chun
         raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
     frame.index = [n for n, _ in block]
     text = codec if codec != "utf-8-sig" else "utf-8"
-    return Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block],
-                 number_block(frame, number_columns))
+    return _chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block],
+                  number_columns, prepare)
 
 
 def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
@@ -228,10 +239,9 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
         frame = _with_labels(frame, labels, table.where)
     chunk_rows = chunk_rows or default_chunk_rows(frame.shape[1])
 
-    def read(text_columns, number_columns):
+    def read(text_columns, number_columns, prepare):
         for start in range(0, len(frame), chunk_rows):
-            rows = frame.iloc[start:start + chunk_rows]
-            yield Chunk(rows, None, number_block(rows, number_columns))
+            yield _chunk(frame.iloc[start:start + chunk_rows], None, number_columns, prepare)
 
     return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read)
 

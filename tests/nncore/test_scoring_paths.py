@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from nncore import scoring
 from nncore.data import chunks
 from nncore.data.images import ImageGeometry
 from nncore.data.scaling import Scaler
@@ -92,6 +93,24 @@ def test_a_picture_csv_scores_alike(pictures, tmp_path, chunk_rows):
     got = fast.loc[ok, ["probability_1", "probability_2", "probability_3"]].astype(float)
     np.testing.assert_array_equal(got.to_numpy(), expected)
     assert list(fast.loc[ok, "predicted_label"]) == list(model.predict(X[ok.to_numpy()]))
+
+
+def test_outputs_computed_on_the_parsing_threads_equal_the_scoring_threads(
+        pictures, tmp_path, monkeypatch):
+    model, X = pictures
+    rows = [["label"] + [f"pixel{i}" for i in range(9)]]
+    rows += [[str(i % 3 + 1)] + [str(int(v)) for v in x] for i, x in enumerate(X)]
+    rows[7][2] = "ink"
+    source = write(tmp_path / "in.csv", rows, ",")
+    ahead = []
+    real = scoring.predict_ahead
+    monkeypatch.setattr(scoring, "predict_ahead", lambda m: lambda numbers: ahead.append(
+        len(numbers)) or real(m)(numbers))
+    summary = score_file(model, source, tmp_path / "ahead.csv", chunk_rows=8)
+    assert ahead == [8] * 4 and summary["errors"] == 1     # the chunk with "ink": no block
+    monkeypatch.setattr(scoring, "predict_ahead", lambda m: None)
+    assert score_file(model, source, tmp_path / "here.csv", chunk_rows=8) == summary
+    assert (tmp_path / "ahead.csv").read_bytes() == (tmp_path / "here.csv").read_bytes()
 
 
 def test_a_bad_row_in_a_later_chunk_names_its_row_and_leaves_no_thread(churn, tmp_path):
