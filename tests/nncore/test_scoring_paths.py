@@ -10,12 +10,8 @@ import pytest
 
 from nncore import scoring
 from nncore.data import chunks
-from nncore.data.images import ImageGeometry
-from nncore.data.scaling import Scaler
-from nncore.model import Model
-from nncore.nn.network import Network
 from nncore.scoring import score_file
-from tests.churn_tables import train_churn_model
+from tests.churn_tables import picture_model, train_churn_model
 
 TABLE = [["note", "plan", "age", "churn"],
          ["a, quoted", "pro", "30", "yes"],
@@ -33,11 +29,7 @@ def churn(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pictures():
-    image = ImageGeometry.from_dict({"height": 3, "width": 3, "order": "C",
-                                     "vmin": 0, "vmax": 255})
-    X = np.random.default_rng(2).integers(0, 256, (40, 9)).astype(float)
-    return Model(Network([9, 6, 3], "tanh", "softmax", rng=2), ["1", "2", "3"],
-                 Scaler().fit(X, image), image=image), X
+    return picture_model(40, 6, "tanh", 2)
 
 
 def write(path, rows, delimiter):
