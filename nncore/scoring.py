@@ -8,8 +8,8 @@ is never held whole) and writes ``out_path``, a UTF-8 CSV with, per input row:
 * ``predicted_<label>``: the predicted class as the dataset names it (``<label>`` the training
   label column's name, ``label`` for a model without one); for a regression model the
   predicted number in the label's units;
-* ``probability_<class>`` for every class, in the model's class order (6 decimals; none for
-  a regression model);
+* ``probability_<class>`` for every class, in the model's class order (6 decimals, as
+  ``0.250000``; none for a regression model);
 * ``error``: empty, or what made the row unreadable (its prediction columns are then empty).
 
 Rows are read as the model read its training file (``data.rows``): a table model matches
@@ -19,6 +19,12 @@ numeric features only (pictures, the tutorial layout) takes every column but the
 order. When the label column is present, the summary scores the predictions on the rows that
 have a label: accuracy and a confusion matrix (rows: true class, columns: predicted); for a
 regression model R², MAE and RMSE in the label's units (``_NumberMetrics``).
+
+Speed (the 10,000-row MNIST test CSV, ``bench/bench_predict.py``): a CSV file's chunks are
+parsed on ``chunks.PARSE_THREADS`` threads ahead of the writing, and a chunk whose feature
+cells are all numbers is scored there too (``predict_ahead``; numpy and pandas' parser release
+the GIL); a comma-separated file's rows pass through as written, and the probabilities are
+written as fixed 6-decimal text built by numpy (``csvcells``): no Python call per cell.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from nncore.data.chunks import open_rows
+from nncore.data.csvcells import fixed_decimals, join_rows, quote_column
 from nncore.data.dataset import class_name
 from nncore.data.columns import is_blank_token
 from nncore.data.rows import row_reader
@@ -115,17 +122,37 @@ def prediction_columns(model, label_name) -> list[str]:
             + ["error"])
 
 
-def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
-    """One chunk of input rows (a DataFrame) -> its prediction columns (same index)."""
-    X, errors = reader.features(chunk)
+def predict_ahead(model):
+    """What a chunk's parsing thread computes from its number block (``RowSource.chunks``'s
+    ``prepare``): the model's outputs for every row when every cell is a finite number (the
+    features are then the cells), else None. numpy releases the GIL: the next chunks are
+    scored beside the writing of this one."""
+    def outputs(numbers):
+        if not np.isfinite(numbers).all():
+            return None
+        try:
+            return (model.predict_values(numbers) if model.task == "regression"
+                    else model.predict_proba(numbers))
+        except ValueError:       # the scoring thread meets it again and says which row
+            return None
+    return outputs
+
+
+def score_chunk(model, reader, chunk, metrics=None, numbers=None, outputs=None) -> pd.DataFrame:
+    """One chunk of input rows (a DataFrame) -> its prediction columns (same index);
+    ``numbers``: the reader's number columns as one array, and ``outputs`` the model's for
+    them (``predict_ahead``), when already computed."""
+    X, errors = reader.features(chunk, numbers)
     ok = errors == ""
+    if outputs is None or not ok.all():
+        outputs = None
     if model.task == "regression":
-        return _number_columns(model, reader, chunk, metrics, X, errors)
+        return _number_columns(model, reader, chunk, metrics, X, errors, outputs)
     k = len(model.classes)
     P = np.full((len(chunk), k), np.nan)
     predicted = np.zeros(len(chunk), dtype=np.int64)
     if ok.any():
-        proba = model.predict_proba(X[ok])
+        proba = model.predict_proba(X[ok]) if outputs is None else outputs
         if proba.shape[1] == 1 and k == 2:      # a single sigmoid unit is P(second class)
             proba = np.hstack([1 - proba, proba])
         P[ok] = proba
@@ -140,26 +167,52 @@ def score_chunk(model, reader, chunk, metrics=None) -> pd.DataFrame:
     return pd.DataFrame(added, index=chunk.index)
 
 
-def _number_columns(model, reader, chunk, metrics, X, errors) -> pd.DataFrame:
+def _number_columns(model, reader, chunk, metrics, X, errors, outputs) -> pd.DataFrame:
     """A regression model's prediction columns for one chunk: the number, then the error."""
     ok = errors == ""
     values = np.full(len(chunk), np.nan)
     if ok.any():
-        values[ok] = model.predict_values(X[ok])
+        values[ok] = model.predict_values(X[ok]) if outputs is None else outputs
     if metrics is not None:
         metrics.add(chunk[reader.label], values, ok)
     return pd.DataFrame({f"predicted_{reader.label_name}": values, "error": errors},
                         index=chunk.index)
 
 
-def _write(fh, chunk, added, delimiter):
+def prediction_text(model, added, joined=False) -> list:
+    """``score_chunk``'s columns as the scored file's cells (unquoted text): the predicted
+    class (or number, as Python writes it), each probability with 6 decimals, the error; empty
+    where a row has no prediction. A list of one sequence of n str per column; with
+    ``joined``, the probabilities come as one column, each row's cells joined by commas."""
+    errors = added["error"].to_numpy(dtype=object)
+    ok = errors == ""
+    first = added.iloc[:, 0].to_numpy()
+    if model.task == "regression":
+        shown = ok & ~np.isnan(first)
+        return [np.where(shown, first.astype(str), "").tolist(), errors.tolist()]
+    P = added.iloc[:, 1:-1].to_numpy(dtype=np.float64)
+    names = np.where(ok, first, "").tolist()
+    if joined:
+        probabilities = np.full(len(P), "," * (P.shape[1] - 1), dtype=object)
+        probabilities[ok] = fixed_decimals(P[ok], 6, joined=True)
+        return [names, probabilities.tolist(), errors.tolist()]
+    probabilities = np.full(P.shape, "", dtype=object)
+    probabilities[ok] = fixed_decimals(P[ok], 6)
+    return [names, *probabilities.T.tolist(), errors.tolist()]
+
+
+def _write(fh, chunk, added, delimiter, model):
     """The chunk's rows, then their prediction columns: a CSV file's rows pass through as
     written (when comma-separated), other rows as pandas writes their cells."""
     if chunk.lines is None or delimiter != ",":
-        pd.concat([chunk.frame, added], axis=1).to_csv(fh, header=False, index=False,
-                                                       lineterminator="\n")
+        cells = prediction_text(model, added)
+        text = pd.DataFrame(dict(zip(added.columns, cells)), index=added.index)
+        pd.concat([chunk.frame, text], axis=1).to_csv(fh, header=False, index=False,
+                                                      lineterminator="\n")
         return
-    tails = added.to_csv(header=False, index=False, lineterminator="\n").split("\n")
+    cells = prediction_text(model, added, joined=True)
+    cells[0], cells[-1] = quote_column(cells[0]), quote_column(cells[-1])
+    tails = join_rows(cells)
     fh.write("".join(f"{line},{tail}\n" for line, tail in zip(chunk.lines, tails)))
 
 
@@ -222,9 +275,10 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
 def _score_rows(fh, model, source, reader, metrics, summary, progress):
     """Write the header and every chunk's scored rows to ``fh``, counting into ``summary``."""
     csv.writer(fh, lineterminator="\n").writerow(summary["columns"])
-    for chunk in source.chunks(reader.text_columns):
-        added = score_chunk(model, reader, chunk.frame, metrics)
-        _write(fh, chunk, added, source.delimiter)
+    chunks = source.chunks(reader.text_columns, reader.number_columns, predict_ahead(model))
+    for chunk in chunks:
+        added = score_chunk(model, reader, chunk.frame, metrics, chunk.numbers, chunk.prepared)
+        _write(fh, chunk, added, source.delimiter, model)
         _count(summary, added["error"], chunk.frame.index)
         if progress is not None and progress(summary["rows"]) is False:
             summary["cancelled"] = True

@@ -19,13 +19,17 @@ Every chunk's index holds the file's 1-based row numbers, for messages.
 """
 from __future__ import annotations
 
+import collections
 import csv
+import functools
 import io
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from nncore.data import fastcsv
@@ -39,6 +43,8 @@ _PROBE_ROWS = 21
 #: cells per chunk by default: about 32 MB as float64 features (a few times that as text)
 CHUNK_CELLS = 1 << 22
 MAX_CHUNK_ROWS = 50_000
+#: CSV chunks parsed at once, each on its own thread, while the chunk before them is scored
+PARSE_THREADS = 2
 
 
 def default_chunk_rows(n_columns) -> int:
@@ -47,31 +53,56 @@ def default_chunk_rows(n_columns) -> int:
 
 
 class Chunk(NamedTuple):
-    """Rows of a file: ``frame`` (index: the file's row numbers) and, for a CSV file, each
-    row's text as written (``lines``, else None)."""
+    """Rows of a file: ``frame`` (index: the file's row numbers), for a CSV file each row's
+    text as written (``lines``, else None), ``numbers``: the ``number_columns`` asked of
+    ``RowSource.chunks`` as one (n, d) float64 array when pandas read each as numbers (else
+    None; see :func:`number_block`), and ``prepared``: what ``prepare(numbers)`` gave."""
 
     frame: pd.DataFrame
     lines: list[str] | None
+    numbers: np.ndarray | None = None
+    prepared: object = None
+
+
+def _chunk(frame, lines, number_columns, prepare) -> Chunk:
+    numbers = number_block(frame, number_columns)
+    prepared = prepare(numbers) if prepare is not None and numbers is not None else None
+    return Chunk(frame, lines, numbers, prepared)
+
+
+def number_block(frame, columns):
+    """``frame[columns]`` as an (n, d) float64 array when every one of them holds numbers
+    (pandas' numeric dtypes), else None (then the cells need reading one column at a time)."""
+    if not columns:
+        return None
+    block = frame[list(columns)]
+    if not all(dtype.kind in "biuf" for dtype in block.dtypes):
+        return None
+    return block.to_numpy(dtype=np.float64)
 
 
 @dataclass
 class RowSource:
     """A file's columns (header names, or ``column 1..d`` without a header) and its rows.
 
-    ``chunks(text_columns)`` reads the rows (once) as `Chunk` s of at most ``chunk_rows``
-    rows; ``text_columns`` names the columns read as text whatever they hold (CSV only;
-    workbook cells keep the types the workbook gives them).
+    ``chunks(text_columns, number_columns, prepare)`` reads the rows (once) as `Chunk` s of
+    at most ``chunk_rows`` rows; ``text_columns`` names the columns read as text whatever they
+    hold (CSV only; workbook cells keep the types the workbook gives them); ``number_columns``
+    (optional) the columns each chunk also gives as one array (``Chunk.numbers``), and
+    ``prepare`` (optional) a function of that array whose result is ``Chunk.prepared``: both
+    run on the parsing threads, beside the caller's work on the chunk before.
     """
 
     where: str                  # how messages start: 'The CSV file', 'Sheet "X"'
     columns: list[str]
     has_header: bool
     chunk_rows: int
-    _read: Callable[[frozenset], Iterator[Chunk]]
+    _read: Callable[[frozenset, list | None, Callable | None], Iterator[Chunk]]
     delimiter: str | None = None    # CSV files: the delimiter of ``Chunk.lines``
 
-    def chunks(self, text_columns=frozenset()) -> Iterator[Chunk]:
-        return self._read(frozenset(text_columns))
+    def chunks(self, text_columns=frozenset(), number_columns=None,
+               prepare=None) -> Iterator[Chunk]:
+        return self._read(frozenset(text_columns), number_columns, prepare)
 
 
 def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowSource:
@@ -101,13 +132,13 @@ def _names_known(first, known) -> bool:
 
 def _csv_rows(path, chunk_rows, known) -> RowSource:
     text, codec, delimiter = head_format(path)
-    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if r]
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(itertools.islice((r for r in records if r), _PROBE_ROWS))
     if not rows:
         raise ValueError("The CSV file is empty.")
     n_cols = len(rows[0])
-    header = has_header(Table(where="The CSV file", rows=rows[:_PROBE_ROWS],
-                              row_numbers=list(range(1, _PROBE_ROWS + 1))))
-    header = header or _names_known(rows[0], known)
+    header = _names_known(rows[0], known) or has_header(Table(
+        where="The CSV file", rows=rows, row_numbers=list(range(1, _PROBE_ROWS + 1))))
     names = column_names(rows[0] if header else list(range(n_cols)))[0]
     number, last, ended = fastcsv.last_line(path)
     if not ended and len(next(csv.reader([last], delimiter=delimiter), [])) < n_cols:
@@ -115,9 +146,12 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
                          "probably cut short; give the whole file.")
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
-    def read(text_columns):
+    def read(text_columns, number_columns, prepare):
         dtypes = {n: str for n in names if n in text_columns}
-        return _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header)
+        parse = functools.partial(_parse_block, codec=codec, delimiter=delimiter, names=names,
+                                  dtypes=dtypes, number_columns=number_columns,
+                                  prepare=prepare)
+        return _csv_chunks(path, parse, chunk_rows, header)
 
     source = RowSource("The CSV file", names, header, chunk_rows, read)
     source.delimiter = delimiter
@@ -139,30 +173,48 @@ def _records(f):
         yield start, line
 
 
-def _csv_chunks(path, codec, delimiter, names, dtypes, chunk_rows, header):
-    """Chunks of the file's records through pandas' C parser, each with its raw lines (the
-    decoded text of its records, line ending dropped: what a scored file passes through)."""
-    with open(path, "rb") as f:
+def _csv_chunks(path, parse, chunk_rows, header):
+    """Chunks of the file's records, in order: blocks of ``chunk_rows`` records cut here,
+    each made a `Chunk` by ``parse`` (`_parse_block`: pandas' C parser). ``PARSE_THREADS``
+    blocks are parsed at once on as many threads (the C parser releases the GIL) while the
+    caller scores the chunk before them, so at most ``PARSE_THREADS + 1`` chunks are in
+    memory."""
+    with open(path, "rb") as f, ThreadPoolExecutor(PARSE_THREADS) as pool:
         records = ((n, r) for n, r in _records(f) if r.strip())
         if header:
             next(records, None)
-        while True:
-            block = list(itertools.islice(records, chunk_rows))
-            if not block:
-                return
-            data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
-            try:
-                frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
-                                    dtype=dtypes, na_filter=False, encoding=codec,
-                                    index_col=False, skip_blank_lines=False)
-            except (pd.errors.ParserError, ValueError) as exc:
-                raise ValueError(f"The CSV file could not be read from row {block[0][0]} on: "
-                                 f"{str(exc).strip()}") from None
-            except UnicodeDecodeError:
-                raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
-            frame.index = [n for n, _ in block]
-            text = codec if codec != "utf-8-sig" else "utf-8"
-            yield Chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block])
+        pending = collections.deque()
+        try:
+            while block := list(itertools.islice(records, chunk_rows)):
+                pending.append(pool.submit(parse, block))
+                if len(pending) > PARSE_THREADS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:      # closed early (a cancel, an error): parse no more
+                future.cancel()
+
+
+def _parse_block(block, codec, delimiter, names, dtypes, number_columns, prepare) -> Chunk:
+    """``[(line number, record bytes), ...]`` -> its `Chunk`: the frame, each record's text
+    (decoded, line ending dropped: what a scored file passes through) and the
+    ``number_columns`` block and what ``prepare`` made of it; ``ValueError`` naming the first
+    row when pandas cannot read it."""
+    data = b"".join(r if r.endswith(b"\n") else r + b"\n" for _, r in block)
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=delimiter, header=None, names=names,
+                            dtype=dtypes, na_filter=False, encoding=codec, index_col=False,
+                            skip_blank_lines=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ValueError(f"The CSV file could not be read from row {block[0][0]} on: "
+                         f"{str(exc).strip()}") from None
+    except UnicodeDecodeError:
+        raise ValueError("The CSV file mixes text encodings: save it as UTF-8.") from None
+    frame.index = [n for n, _ in block]
+    text = codec if codec != "utf-8-sig" else "utf-8"
+    return _chunk(frame, [r.decode(text, "replace").rstrip("\r\n") for _, r in block],
+                  number_columns, prepare)
 
 
 def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
@@ -187,9 +239,9 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
         frame = _with_labels(frame, labels, table.where)
     chunk_rows = chunk_rows or default_chunk_rows(frame.shape[1])
 
-    def read(text_columns):
-        return (Chunk(frame.iloc[start:start + chunk_rows], None)
-                for start in range(0, len(frame), chunk_rows))
+    def read(text_columns, number_columns, prepare):
+        for start in range(0, len(frame), chunk_rows):
+            yield _chunk(frame.iloc[start:start + chunk_rows], None, number_columns, prepare)
 
     return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read)
 

@@ -258,13 +258,14 @@ def _parser_message(e, delimiter, n_cols):
 def last_line(path, max_bytes=1 << 24):
     """(line number, text) of the file's last line, and whether a line break ends the file.
 
-    The lines are counted (a pass over the whole file) only for a file that does not end with
-    a line break, the one case that needs the number (a file cut short); otherwise it is None.
+    Only the end of the file is read, block by block backwards until the last non-empty line
+    has begun (at most ``max_bytes``: a longer last line is cut to its end). The lines are
+    counted (a pass over the whole file) only for a file that does not end with a line break,
+    the one case that needs the number (a file cut short); otherwise it is None.
     """
     size = os.path.getsize(path)
     with open(path, "rb") as f:
-        f.seek(max(size - max_bytes, 0))
-        tail = f.read()
+        tail = _tail(f, size, max_bytes)
     ended = tail.endswith(b"\n")
     number = None if ended else count_lines(path)
     body = tail.rstrip(b"\r\n")
@@ -295,3 +296,18 @@ def last_lines(path, max_bytes=1 << 16) -> list[str]:
     if size > max_bytes:
         lines = lines[1:]
     return [line.rstrip(b"\r").decode("utf-8", errors="replace") for line in lines]
+
+
+def _tail(f, size, max_bytes, block=1 << 16):
+    """The file's last bytes: enough to hold its last non-empty line and the line break
+    before it, or all of it, or its last ``max_bytes``."""
+    tail = b""
+    start = size
+    while start > max(size - max_bytes, 0):
+        start = max(start - block, size - max_bytes, 0)
+        f.seek(start)
+        tail = f.read(size - start)
+        if b"\n" in tail.rstrip(b"\r\n"):
+            break
+        block *= 2
+    return tail

@@ -13,8 +13,11 @@
   column but the label, in order, must be the model's ``n_features`` numbers; a blank or text
   cell makes its row's ``error``.
 
-``features(chunk)`` returns ``(X (n, d) float64, errors (n,) object)`` with ``""`` for the rows
-that could be read (their ``X`` rows are what ``Model.predict_proba`` takes).
+``features(chunk, numbers)`` returns ``(X (n, d) float64, errors (n,) object)`` with ``""`` for
+the rows that could be read (their ``X`` rows are what ``Model.predict_proba`` takes).
+``numbers``, when given, is ``chunks.number_block`` of the reader's ``number_columns`` (the
+columns it reads as one block, None when it has none), already built by the thread that
+parsed the chunk.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from nncore.data.chunks import number_block
 from nncore.data.columns import category_name, is_blank_token, parse_numbers, shorten
 from nncore.data.encoding import Encoding
 from nncore.data.tables import label_index
@@ -48,7 +52,8 @@ class EncodedRows:
     def __init__(self, model, source, label_column=None):
         self.encoding = Encoding.from_dict(model.encoding)
         self.used = self.encoding.used
-        missing = [c.name for c in self.used if c.name not in source.columns]
+        present = set(source.columns)
+        missing = [c.name for c in self.used if c.name not in present]
         if missing:
             listed = ", ".join(f'"{m}"' for m in missing[:8])
             more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
@@ -61,16 +66,15 @@ class EncodedRows:
         self.text_columns = frozenset(n for n in source.columns if n not in numbers)
         self.blanks, self.unseen = Counter(), Counter()
         # numbers only, no was-blank units: the features are the cells (pictures, say)
-        self._plain = [c.name for c in self.used] if all(
+        self.number_columns = [c.name for c in self.used] if all(
             c.kind == "number" and not c.indicator for c in self.used) else None
 
-    def features(self, chunk: pd.DataFrame):
+    def features(self, chunk: pd.DataFrame, numbers=None):
         errors = np.full(len(chunk), "", dtype=object)
-        block = chunk[self._plain] if self._plain is not None else None
-        if block is not None and all(dtype.kind in "biuf" for dtype in block.dtypes):
-            X = block.to_numpy(dtype=np.float64)
-            if np.isfinite(X).all():         # pandas read every cell as a number
-                return X, errors
+        if numbers is None:
+            numbers = number_block(chunk, self.number_columns)
+        if numbers is not None and np.isfinite(numbers).all():   # every cell a number
+            return numbers, errors
         cells = {}
         for c in self.used:
             values = chunk[c.name]
@@ -117,11 +121,14 @@ class NumericRows:
             raise ValueError(f"The model expects {n} features per row (plus, optionally, a "
                              f"label column), but {source.where} has {width} columns.")
         self.text_columns = frozenset([] if self.label is None else [self.label])
+        self.number_columns = self.feature_columns
         self.blanks, self.unseen = Counter(), Counter()
 
-    def features(self, chunk: pd.DataFrame):
-        block = chunk[self.feature_columns]
+    def features(self, chunk: pd.DataFrame, numbers=None):
         errors = np.full(len(chunk), "", dtype=object)
+        if numbers is not None and np.isfinite(numbers).all():
+            return numbers, errors
+        block = chunk[self.feature_columns]
         try:
             X = block.to_numpy(dtype=np.float64)
             if np.isfinite(X).all():

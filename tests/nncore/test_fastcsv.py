@@ -62,3 +62,22 @@ def test_a_big_file_reports_its_progress_and_a_small_one_reads_on_threads(tmp_pa
     counted = fastcsv.read_frame(path, ",", 1, 2, dtypes, progress=heard.append)
     assert None not in heard and heard[-1] == 1.0 and heard == sorted(heard)
     assert counted.equals(threaded) and counted.index[0] == 2
+
+
+@pytest.mark.parametrize("body", [
+    b"a,b\n1,2\n",
+    b"a,b\n1,2",                                 # cut short: the lines are counted
+    b"a,b\n1,2\r\n\r\n\n\n",                     # blank lines after the last row
+    b"a,b\n" + b"7," * 100_000 + b"7\n\n",       # a last line longer than a block read
+    b"x" * 70_000,                               # one line, no line break
+    b"",
+])
+def test_last_line_reads_the_end_only_and_agrees_with_the_whole_file(tmp_path, body):
+    path = tmp_path / "f.csv"
+    path.write_bytes(body)
+    stripped = body.rstrip(b"\r\n")
+    expected = (None if body.endswith(b"\n") else body.count(b"\n") + 1,
+                stripped.rsplit(b"\n", 1)[-1].decode(), body.endswith(b"\n"))
+    assert fastcsv.last_line(path) == expected
+    end = body[-10:].rstrip(b"\r\n").rsplit(b"\n", 1)[-1].decode()   # at most 10 bytes read
+    assert fastcsv.last_line(path, max_bytes=10)[1:] == (end, expected[2])

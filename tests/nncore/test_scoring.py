@@ -6,12 +6,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from nncore.data.images import ImageGeometry
-from nncore.data.scaling import Scaler
-from nncore.model import Model
-from nncore.nn.network import Network
 from nncore.scoring import score_file
-from tests.churn_tables import train_churn_model
+from tests.churn_tables import picture_model, train_churn_model
 
 
 @pytest.fixture(scope="module")
@@ -125,11 +121,7 @@ def test_progress_hears_rows_done_and_can_cancel(churn, tmp_path):
 @pytest.fixture(scope="module")
 def pictures():
     """A model of 3x3 pictures (numeric features only), untrained: scoring only reads it."""
-    image = ImageGeometry.from_dict({"height": 3, "width": 3, "order": "C",
-                                     "vmin": 0, "vmax": 255})
-    X = np.random.default_rng(1).integers(0, 256, (20, 9)).astype(float)
-    return Model(Network([9, 5, 3], "relu", "softmax", rng=1), ["1", "2", "3"],
-                 Scaler().fit(X, image), image=image), X
+    return picture_model(20, 5, "relu", 1)
 
 
 def test_a_picture_csv_with_the_label_first_scores(pictures, tmp_path):

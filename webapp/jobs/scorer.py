@@ -66,7 +66,8 @@ class Scorer:
                     wanted = False
                     scoring.cancel()
                 continue
-            scoring.join()
+            # The ending is recorded before the child is waited for: the scored file is in
+            # place before "done" is sent, and a client polling need not wait for the exit.
             if message[0] == "done":
                 predictions.record_done(prediction_id, message[1])
             elif message[0] == "failed":
@@ -75,4 +76,5 @@ class Scorer:
                 predictions.record_failure(
                     prediction_id, f"the scoring process stopped unexpectedly "
                                    f"(exit status {message[1]})", 500)
+            scoring.join()
             return
