@@ -267,7 +267,7 @@ def last_line(path, max_bytes=1 << 24):
     with open(path, "rb") as f:
         tail = _tail(f, size, max_bytes)
     ended = tail.endswith(b"\n")
-    number = None if ended else count_lines(path)
+    number = None if ended else max(count_lines(path), 1)  # an empty file is one empty line
     body = tail.rstrip(b"\r\n")
     last = body.rsplit(b"\n", 1)[-1]
     return number, last.decode("utf-8", errors="replace"), ended
