@@ -25,12 +25,14 @@ import zipfile
 from multiprocessing import forkserver
 
 import nncore.fitting
+from nncore.auto import fit_auto
 from nncore.config import TrainConfig
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
 from nncore.data.npzfiles import load as load_arrays
 from nncore.nn.training import TrainingDiverged
-from webapp.jobs.messages import Done, Epoch, Failed, Lost, ModelNotSaved, Phase, Stopped
+from webapp.jobs.messages import (Candidate, Done, Epoch, Failed, Lost, ModelNotSaved, Phase,
+                                  Stopped)
 from webapp.jobs.summary import result_summary
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,8 @@ def fit_and_report(spec, dataset_path, model_path, cancel, send):
     """Train ``spec`` (``{"config", "dataset": {"name", "image"}}``), reporting via ``send``.
 
     ``cancel`` is an Event; ``send(message)`` raises :class:`ChannelClosed` when nobody
-    listens any more. Failures of the training become a :class:`Failed`.
+    listens any more. Failures of the training become a :class:`Failed`. A config with
+    ``"auto": {"budget": seconds}`` is an auto run (:func:`train`).
     """
     def callback(record):
         send(Epoch({key: value for key, value in record.items() if key != "epochs"},
@@ -108,10 +111,8 @@ def fit_and_report(spec, dataset_path, model_path, cancel, send):
         return not cancel.is_set()
 
     try:
-        config = TrainConfig.from_dict(spec["config"])
         dataset = read_dataset(dataset_path, spec["dataset"])
-        model, result = nncore.fitting.fit(dataset, config, callback,
-                                           phase=lambda text: send(Phase(text)))
+        model, result = train(dataset, spec["config"], callback, send)
     except ChannelClosed:
         raise
     except TrainingDiverged as exc:
@@ -129,6 +130,20 @@ def fit_and_report(spec, dataset_path, model_path, cancel, send):
         send(ModelNotSaved(exc.errno, exc.strerror or str(exc)))
         return
     send(Done(result.get("history") or {}, result_summary(model, dataset, result)))
+
+
+def train(dataset, settings, callback, send):
+    """``fit`` with ``settings`` (the run's stored config), or for an auto run (``settings``
+    with ``"auto": {"budget"}``) ``fit_auto`` from the other settings, each candidate
+    announced with a :class:`Candidate`; ``(model, result)``."""
+    settings = dict(settings)
+    auto = settings.pop("auto", None)
+    config = TrainConfig.from_dict(settings)
+    if auto:
+        return fit_auto(dataset, config, float(auto["budget"]), callback,
+                        on_candidate=lambda status: send(Candidate(status)),
+                        names=auto.get("variations"))
+    return nncore.fitting.fit(dataset, config, callback, phase=lambda text: send(Phase(text)))
 
 
 def fit_reporting_crashes(spec, dataset_path, model_path, cancel, send):

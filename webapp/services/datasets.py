@@ -31,7 +31,8 @@ from nncore.data.images import ImageGeometry
 from webapp.db import transaction
 from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.services import (
-    LRUCache, loads, prediction_folder, remove_folder_quietly, remove_quietly, storage_error,
+    LRUCache, auto_runs, loads, prediction_folder, remove_folder_quietly, remove_quietly,
+    storage_error,
 )
 from webapp.stores import datasets as dataset_store
 from webapp.stores import runs as run_store
@@ -315,6 +316,7 @@ def summarise(row):
         "columns": summary.get("columns"),
         "row_form": summary.get("row_form"),
         "default_run": summary.get("default_run"),
+        "auto_run": auto_runs.dataset_plan(n_samples),
         "roles_changeable": bool(summary.get("roles_changeable")),
         "source": row["source"],
         "parent_id": row["parent_id"],
