@@ -173,13 +173,14 @@ def auto_budget(n_rows: int) -> int:
     return int(min(AUTO_MAX_SECONDS, round(AUTO_SECONDS_PER_1000_ROWS * n_rows / 1000)))
 
 
-def check_budget(value) -> float:
-    """A budget in seconds from a request (a number from ``MIN_BUDGET`` to ``MAX_BUDGET``);
-    ``ValueError`` naming the field otherwise."""
+def check_budget(value, high=MAX_BUDGET) -> float:
+    """A budget in seconds from a request (a number from ``MIN_BUDGET`` to ``high``, at most
+    ``MAX_BUDGET``); ``ValueError`` naming the field otherwise."""
+    high = min(high, MAX_BUDGET)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"budget must be a number of seconds (got {value!r})")
-    if not MIN_BUDGET <= value <= MAX_BUDGET:
-        raise ValueError(f"budget must be from {MIN_BUDGET} to {MAX_BUDGET} seconds "
+    if not MIN_BUDGET <= value <= high:
+        raise ValueError(f"budget must be from {MIN_BUDGET} to {high:g} seconds "
                          f"(got {value!r})")
     return float(value)
 
@@ -314,8 +315,8 @@ def _better(entry, best) -> bool:
 
 def auto_status(board, current, elapsed, budget) -> dict:
     """Where an auto run stands, JSON-ready: ``{"budget", "elapsed", "index", "count",
-    "candidate", "best": {"name", "score"} or None, "leaderboard": [{"name", "status",
-    "score", "seconds"}, ...]}``; ``current``: the entry starting now (None at the end)."""
+    "candidate", "best": {"name", "score"} or None, "leaderboard": [{"name", "changes",
+    "status", "score", "seconds"}, ...]}``; ``current``: the entry starting now (None at the end)."""
     done = [e for e in board if e["status"] in ("trained", "kept")]
     best = max(done, key=lambda e: e["score"] if e["score"] is not None else -1e300,
                default=None)
@@ -324,6 +325,6 @@ def auto_status(board, current, elapsed, budget) -> dict:
         "index": None if current is None else board.index(current),
         "count": len(board), "candidate": None if current is None else current["name"],
         "best": None if best is None else {"name": best["name"], "score": best["score"]},
-        "leaderboard": [{k: e[k] for k in ("name", "status", "score", "seconds")}
+        "leaderboard": [{k: e[k] for k in ("name", "changes", "status", "score", "seconds")}
                         for e in board],
     }

@@ -9,7 +9,7 @@ from tests.conftest import blobs_csv
 from tests.helpers import client_run_getter, poll
 
 #: a small base: every candidate trains in well under a second on the blobs
-BASE = {"hidden_layers": [8], "epochs": 60, "batch_size": 8, "patience": None, "seed": 2}
+BASE = {"hidden_layers": [8], "epochs": 20, "batch_size": 16, "patience": None, "seed": 2}
 
 
 def start(client, dataset_id, **body):

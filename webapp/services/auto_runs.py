@@ -6,19 +6,24 @@ An auto run is an ordinary run record whose config carries ``"auto": {"budget": 
 variations are those whose settings this server's limits allow). When it completes, its
 config becomes the kept candidate's settings with ``"auto": {"budget", "chosen"}``, so that
 training it again (restart) is an ordinary run of those settings.
+
+A server may bound an auto run's budget below nncore's ``MAX_BUDGET`` with
+``LIMITS["max_auto_budget"]`` (seconds): the dataset's budget is then capped to it, and a
+request for more is refused.
 """
-from nncore.auto import BUDGET_RULE, auto_budget, candidates, check_budget
+from nncore.auto import BUDGET_RULE, MAX_BUDGET, auto_budget, candidates, check_budget
 from nncore.config import TrainConfig, check_network_size
 
 from webapp.errors import BadRequest
 
 
-def read_request(fields, summary):
+def read_request(fields, summary, limits):
     """Pop ``auto`` and ``budget`` from the POST /api/runs fields -> ``{"budget": s}``, or
     None for an ordinary run.
 
-    ``auto``: true (the budget is ``budget`` when given, else the dataset's ``auto_budget``),
-    ``{"budget": s}``, or false / absent (an ordinary run, which takes no ``budget``).
+    ``auto``: true (the budget is ``budget`` when given, else the dataset's, ``budget_for``),
+    ``{"budget": s}``, or false / absent (an ordinary run, which takes no ``budget``);
+    ``limits``: the server's (``max_auto_budget``).
     """
     auto, budget = fields.pop("auto", None), fields.pop("budget", None)
     if isinstance(auto, dict):
@@ -33,9 +38,9 @@ def read_request(fields, summary):
     if auto is not True:
         raise BadRequest(f'auto must be true, false or {{"budget": seconds}} (got {auto!r})')
     if budget is None:
-        budget = auto_budget(summary.get("n_samples") or 0)
+        budget = budget_for(summary.get("n_samples"), limits)
     try:
-        return {"budget": check_budget(budget)}
+        return {"budget": check_budget(budget, limits.get("max_auto_budget", MAX_BUDGET))}
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
 
@@ -92,6 +97,15 @@ def ended_config(summary):
     return {**settings, "auto": {"budget": budget, "chosen": str(auto.get("chosen"))}}
 
 
-def dataset_plan(n_samples):
+def budget_for(n_samples, limits):
+    """The seconds an auto run of ``n_samples`` rows takes here: nncore's ``auto_budget``
+    within the server's ``max_auto_budget``."""
+    return min(auto_budget(n_samples or 0), limits.get("max_auto_budget", MAX_BUDGET))
+
+
+def dataset_plan(n_samples, limits):
     """What the dataset page says of an auto run: ``{"budget", "rule"}`` (seconds, words)."""
-    return {"budget": auto_budget(n_samples or 0), "rule": BUDGET_RULE}
+    rule = BUDGET_RULE
+    if "max_auto_budget" in limits:
+        rule += f"; this server allows at most {limits['max_auto_budget']:g} s"
+    return {"budget": budget_for(n_samples, limits), "rule": rule}

@@ -316,7 +316,7 @@ def summarise(row):
         "columns": summary.get("columns"),
         "row_form": summary.get("row_form"),
         "default_run": summary.get("default_run"),
-        "auto_run": auto_runs.dataset_plan(n_samples),
+        "auto_run": auto_runs.dataset_plan(n_samples, current_app.config["LIMITS"]),
         "roles_changeable": bool(summary.get("roles_changeable")),
         "source": row["source"],
         "parent_id": row["parent_id"],

@@ -94,7 +94,7 @@ def create_run(body, jobs):
     fields = dict(body)
     dataset_id = _dataset_id(fields.pop("dataset_id", None))
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
-    auto = auto_runs.read_request(fields, summary)
+    auto = auto_runs.read_request(fields, summary, current_app.config["LIMITS"])
     config = parse_config(with_defaults(summary, fields))
     try:
         # a number to predict has one output unit
