@@ -5,7 +5,7 @@ import io
 import pytest
 
 from nncore.auto import VARIATIONS
-from tests.conftest import blobs_csv
+from tests.conftest import bars_csv, blobs_csv
 from tests.helpers import client_run_getter, poll
 
 #: a small base: every candidate trains in well under a second on the blobs
@@ -133,3 +133,13 @@ def upload_to():
         assert response.status_code == 201
         return response.get_json()["id"]
     return post
+
+
+def test_the_page_offers_no_auto_run_for_pictures_that_train_as_pictures(client, upload):
+    # 8x8 pictures train like a table (defaults.SMALL_PICTURE_SIDE): offered
+    small = upload(bars_csv(), "bars.csv").get_json()["id"]
+    assert client.get(f"/api/datasets/{small}").get_json()["auto_run"]["budget"] == 30
+    rows = ["\n".join(",".join(["0"] * 255 + ["9", label]) for _ in range(10))
+            for label in ("a", "b")]
+    large = upload("\n".join(rows) + "\n", "pictures.csv").get_json()
+    assert large["image"]["height"] == 16 and large["auto_run"] is None

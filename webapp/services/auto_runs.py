@@ -13,6 +13,7 @@ request for more is refused.
 """
 from nncore.auto import BUDGET_RULE, MAX_BUDGET, auto_budget, candidates, check_budget
 from nncore.config import TrainConfig, check_network_size
+from nncore.defaults import SMALL_PICTURE_SIDE
 
 from webapp.errors import BadRequest
 
@@ -103,8 +104,13 @@ def budget_for(n_samples, limits):
     return min(auto_budget(n_samples or 0), limits.get("max_auto_budget", MAX_BUDGET))
 
 
-def dataset_plan(n_samples, limits):
-    """What the dataset page says of an auto run: ``{"budget", "rule"}`` (seconds, words)."""
+def dataset_plan(n_samples, limits, image=None):
+    """What the dataset page says of an auto run: ``{"budget", "rule"}`` (seconds, words);
+    None for pictures that train as pictures (``image`` at least ``SMALL_PICTURE_SIDE`` a
+    side): their default run alone, with its augmentation and pen digits, takes minutes, so
+    the page offers no auto run for them (the API still starts one when asked)."""
+    if image and min(image["height"], image["width"]) >= SMALL_PICTURE_SIDE:
+        return None
     rule = BUDGET_RULE
     if "max_auto_budget" in limits:
         rule += f"; this server allows at most {limits['max_auto_budget']:g} s"
