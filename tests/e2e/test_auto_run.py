@@ -46,7 +46,8 @@ def test_one_click_auto_run_shows_the_leaderboard_and_trains_again(page, quick_s
     auto_url = page.url
     card = page.get_by_test_id("auto-card")
     expect(card).to_be_visible(timeout=30_000)
-    save(page, tmp_path, "auto-running", card)        # the candidate and the time left
+    # the candidate, the time left of the budget and the leaderboard so far
+    save(page, tmp_path, "auto-running", page.get_by_test_id("run-progress"))
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "completed",
                                                                 timeout=TRAINING)
     rows = page.get_by_test_id("leaderboard-row")
