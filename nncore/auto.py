@@ -206,7 +206,8 @@ def fit_auto(dataset, config: TrainConfig, budget: float, callback=None, on_cand
     "leaderboard"}``; the leaderboard lists every candidate in order: ``{"name", "why",
     "changes" (settings that differ from the default), "settings", "status" ("kept",
     "trained", "out of time", "diverged", "skipped"), "score", "seconds", "epochs",
-    "estimate"}``. ``TrainingDiverged`` only when every candidate tried diverged.
+    "estimate", "error" (why it diverged)}``. ``TrainingDiverged`` only when every candidate
+    tried diverged.
     """
     if not config.validation_split:
         raise ValueError("validation_split: an auto run keeps the settings with the best "
@@ -234,7 +235,7 @@ class _Search:
             "changes": {k: v for k, v in c.to_dict().items() if base.get(k) != v},
             "settings": c.to_dict(), "status": "waiting", "score": None, "seconds": None,
             "epochs": None, "work": relative_work(c, config, dataset.n_features, n_outputs),
-            "estimate": None} for name, c in found]
+            "estimate": None, "error": None} for name, c in found]
         self.started = time.perf_counter()
         self.best, self.cancelled, self.error = None, False, None
 
@@ -316,7 +317,8 @@ def _better(entry, best) -> bool:
 def auto_status(board, current, elapsed, budget) -> dict:
     """Where an auto run stands, JSON-ready: ``{"budget", "elapsed", "index", "count",
     "candidate", "best": {"name", "score"} or None, "leaderboard": [{"name", "changes",
-    "status", "score", "seconds"}, ...]}``; ``current``: the entry starting now (None at the end)."""
+    "status", "score", "seconds"}, ...]}``; ``current``: the entry starting now (None at
+    the end)."""
     done = [e for e in board if e["status"] in ("trained", "kept")]
     best = max(done, key=lambda e: e["score"] if e["score"] is not None else -1e300,
                default=None)

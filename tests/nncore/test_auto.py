@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import nncore.auto
 from nncore.auto import (VARIATIONS, auto_budget, candidates, check_budget, fit_auto,
                          relative_work)
 from nncore.config import TrainConfig
 from nncore.data.dataset import Dataset
 from nncore.fitting import fit
+from nncore.nn.training import TrainingDiverged
 
 ROOT = Path(__file__).resolve().parents[2]
 #: a small base so that each candidate trains in milliseconds
@@ -196,3 +198,19 @@ def test_the_cli_prints_the_leaderboard(tmp_path):
     alone = subprocess.run(common[:-3] + ["--budget", "3"], cwd=ROOT, capture_output=True,
                            text=True, timeout=120)
     assert alone.returncode == 2 and "--auto" in alone.stderr
+
+
+def test_a_candidate_that_diverges_is_listed_and_not_kept(monkeypatch):
+    def fit_or_diverge(dataset, config, callback=None):
+        if config.activation == "tanh":
+            raise TrainingDiverged("the cost became NaN at epoch 3")
+        return fit(dataset, config, callback)
+
+    monkeypatch.setattr(nncore.auto, "fit", fit_or_diverge)
+    _, result = fit_auto(noisy_blobs(), BASE, budget=60, names=["tanh", "default"])
+    tanh, default = result["auto"]["leaderboard"]
+    assert (tanh["status"], tanh["error"], tanh["score"]) == (
+        "diverged", "the cost became NaN at epoch 3", None)
+    assert default["status"] == "kept" and result["auto"]["chosen"] == "default"
+    with pytest.raises(TrainingDiverged):
+        fit_auto(noisy_blobs(), BASE, budget=60, names=["tanh"])
