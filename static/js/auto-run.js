@@ -68,15 +68,16 @@ function leaderboardRow(entry, regression) {
   const status = STATUS_WORDS[entry.status] ?? entry.status;
   const time = entry.seconds === null || entry.seconds === undefined
     ? status : `${formatNumber(entry.seconds, 2)} s`;
-  row.append(name, el("td", null, settingsSummary(entry.changes)),
-    el("td", "score", formatScore(entry.score, regression)), el("td", null, time));
+  // the score and the time before the settings: a phone shows them without scrolling
+  row.append(name, el("td", "score", formatScore(entry.score, regression)), el("td", null, time),
+    el("td", null, settingsSummary(entry.changes)));
   return row;
 }
 
 function drawLeaderboard(board, regression) {
   const table = $("leaderboard");
   const head = el("tr");
-  for (const title of ["Candidate", "Settings", regression ? "Validation R²" : "Validation accuracy", "Time"]) {
+  for (const title of ["Candidate", regression ? "Validation R²" : "Validation accuracy", "Time", "Settings"]) {
     const th = el("th", null, title);
     th.scope = "col";
     head.append(th);
