@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nncore.cli_args import EXIT_BAD_INPUT, UNSET, build_parser
+from nncore.cli_auto import train_auto
 from nncore.config import TrainConfig
 from nncore.nn.metrics import mae, r2
 from nncore.scoring import score_file
@@ -51,6 +52,10 @@ def cmd_train(args) -> int:
     adapted, reason = default_settings(shape)
     explicit = _explicit_settings(args)
     config = TrainConfig.from_dict(with_defaults(shape, explicit))
+    if args.auto:
+        return train_auto(dataset, config, args)
+    if args.budget is not None:
+        raise BadInput("--budget is an auto run's: give --auto too")
     progress = _Progress(config.epochs, enabled=not args.quiet)
     model, result = fit(dataset, config, callback=progress.update)
     progress.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from nncore.auto import BUDGET_RULE, VARIATIONS
 from nncore.config import ADAM_RATE_BY_ACTIVATION
 from nncore.nn.activations import ACTIVATIONS
 from nncore.nn.optimizers import OPTIMIZERS
@@ -90,6 +91,12 @@ def _train_parser(sub):
     train.add_argument("--out", help="save the trained model to this .npz")
     train.add_argument("--json", action="store_true", help="print one JSON object last")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--auto", action="store_true",
+                       help="an auto run: train variations of the settings on the same split "
+                            f"({', '.join(VARIATIONS)}) within --budget, keep the best by "
+                            "validation score and print the leaderboard")
+    train.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                       help=f"an auto run's time budget (default: {BUDGET_RULE})")
     train.set_defaults(command="train")
 
 

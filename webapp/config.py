@@ -47,7 +47,8 @@ class Config:
     # (webapp/security.py). Any other is refused, which defeats DNS rebinding.
     ALLOWED_HOSTS = None
     # The bounds on a training configuration are nncore's (nncore.config.LIMITS); entries here
-    # tighten them for this server, e.g. {"max_epochs": 500} on a shared machine.
+    # tighten them for this server, e.g. {"max_epochs": 500} on a shared machine;
+    # {"max_auto_budget": 60} bounds an auto run's seconds (nncore.auto: at most 600).
     LIMITS = {}
     # Sign-in (issue 24): required when True. ``python -m webapp`` sets it for any address but
     # loopback unless started with --no-auth; a server on loopback has one user and no sign-in.

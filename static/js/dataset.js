@@ -7,6 +7,7 @@ import { makeImageCanvas } from "./images.js";
 import { drawColumnBars } from "./bars.js";
 import { isRegression, showTarget, taskControl } from "./regression.js";
 import { setUpLayoutForm, showLayout } from "./layout.js";
+import { setUpAutoButton } from "./auto-run.js";
 
 const page = readPageData();
 const urls = page.urls;
@@ -561,6 +562,7 @@ async function start() {
     showImageControls();
     loadSamples();
     setUpRunForm(options);
+    setUpAutoButton(dataset, urls, (message) => showError("run-error", message));
   } catch (err) {
     showError("dataset-error", `Could not load the dataset: ${err.message}`);
   }

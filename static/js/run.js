@@ -14,6 +14,7 @@ import {
 } from "./run_regression.js";
 import { fillConfusion } from "./confusion.js";
 import { setUpPredictFile } from "./predict-file.js";
+import { showAuto } from "./auto-run.js";
 
 const POLL_MS = 500;
 const ACTIVE = new Set(["queued", "running"]);
@@ -125,6 +126,7 @@ function showInsideLink(run) {
 function showRun(run) {
   showStatus(run);
   showProgress(run);
+  showAuto(run, urls, regression);
   showHistory(run.history || {});
   showInsideLink(run);
 }

@@ -213,3 +213,19 @@ def test_the_queue_options_need_a_token_and_a_redis_url(monkeypatch, capsys):
     assert "--queue must be a Redis URL" in capsys.readouterr().err
     assert main(["--workers", "0"]) == 2
     assert "--workers 0 needs --queue" in capsys.readouterr().err
+
+
+def test_a_remote_worker_trains_an_auto_run_as_the_embedded_engine_does(cluster):
+    # the same fit entry (webapp.jobs.process.train): candidates, leaderboard, kept settings
+    cluster.start_server()
+    cluster.start_worker("worker-a")
+    dataset_id = cluster.upload_bars()
+    run_id = cluster.queue(dataset_id, **RUN, seed=1, auto={"budget": 30})
+    run = cluster.wait(run_id, {"completed", "failed"})
+    assert run["status"] == "completed", run["error"]
+    auto = run["result"]["auto"]
+    kept = [e for e in auto["leaderboard"] if e["status"] == "kept"]
+    assert len(kept) == 1 and kept[0]["name"] == auto["chosen"]
+    assert run["config"] == {**kept[0]["settings"],
+                             "auto": {"budget": 30.0, "chosen": auto["chosen"]}}
+    assert run["progress"]["auto"]["candidate"] is None

@@ -1,6 +1,7 @@
 """What a training process tells the relay that started it, one named message at a time.
 
-In order: a :class:`Phase` before each preparation step, an :class:`Epoch` after each epoch,
+In order: a :class:`Phase` before each preparation step, an :class:`Epoch` after each epoch
+(an auto run: a :class:`Candidate` before each candidate's epochs, and once at the end),
 then exactly one ending: :class:`Done`, :class:`Failed`, :class:`ModelNotSaved` or
 :class:`Stopped` from the training itself, or :class:`Lost`, made by the handle when the
 process died without a word.
@@ -22,6 +23,14 @@ class Epoch:
     """One epoch ended: ``record`` as fit's callback got it; ``epochs``: how many are planned."""
     record: dict
     epochs: int | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An auto run starts a candidate, or (``status["candidate"]`` None) ends its search:
+    ``status`` as ``nncore.auto.auto_status`` makes it (budget, elapsed, leaderboard so far).
+    The epochs that follow are the new candidate's, from epoch 1."""
+    status: dict
 
 
 @dataclass(frozen=True)

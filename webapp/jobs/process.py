@@ -25,13 +25,15 @@ import zipfile
 from multiprocessing import forkserver
 
 import nncore.fitting
+from nncore.auto import fit_auto
 from nncore.config import TrainConfig
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry
 from nncore.data.npzfiles import load as load_arrays
 from nncore.nn.training import TrainingDiverged
 from nncore.snapshots import Snapshots
-from webapp.jobs.messages import Done, Epoch, Failed, Lost, ModelNotSaved, Phase, Stopped
+from webapp.jobs.messages import (Candidate, Done, Epoch, Failed, Lost, ModelNotSaved, Phase,
+                                  Stopped)
 from webapp.jobs.summary import result_summary
 
 log = logging.getLogger(__name__)
@@ -101,9 +103,10 @@ def fit_and_report(spec, dataset_path, model_path, snapshot_folder, cancel, send
     """Train ``spec`` (``{"config", "dataset": {"name", "image"}}``), reporting via ``send``.
 
     ``snapshot_folder``: where to keep the model after each epoch (None: nowhere; never for a
-    convolutional network, which "Inside the network" does not show). ``cancel`` is an Event;
-    ``send(message)`` raises :class:`ChannelClosed` when nobody listens any more. Failures of
-    the training become a :class:`Failed`.
+    convolutional network, which "Inside the network" does not show, nor for an auto run,
+    whose candidates would mix). ``cancel`` is an Event; ``send(message)`` raises
+    :class:`ChannelClosed` when nobody listens any more. Failures of the training become a
+    :class:`Failed`. A config with ``"auto": {"budget": seconds}`` is an auto run (:func:`train`).
     """
     def callback(record):
         send(Epoch({key: value for key, value in record.items() if key != "epochs"},
@@ -111,13 +114,8 @@ def fit_and_report(spec, dataset_path, model_path, snapshot_folder, cancel, send
         return not cancel.is_set()
 
     try:
-        config = TrainConfig.from_dict(spec["config"])
         dataset = read_dataset(dataset_path, spec["dataset"])
-        keeper = (Snapshots(snapshot_folder) if snapshot_folder and not config.conv_filters
-                  else None)
-        model, result = nncore.fitting.fit(dataset, config, callback,
-                                           phase=lambda text: send(Phase(text)),
-                                           snapshots=keeper)
+        model, result = train(dataset, spec["config"], callback, send, snapshot_folder)
     except ChannelClosed:
         raise
     except TrainingDiverged as exc:
@@ -135,6 +133,23 @@ def fit_and_report(spec, dataset_path, model_path, snapshot_folder, cancel, send
         send(ModelNotSaved(exc.errno, exc.strerror or str(exc)))
         return
     send(Done(result.get("history") or {}, result_summary(model, dataset, result)))
+
+
+def train(dataset, settings, callback, send, snapshot_folder=None):
+    """``fit`` with ``settings`` (the run's stored config), or for an auto run (``settings``
+    with ``"auto": {"budget"}``) ``fit_auto`` from the other settings, each candidate
+    announced with a :class:`Candidate`; ``(model, result)``."""
+    settings = dict(settings)
+    auto = settings.pop("auto", None)
+    config = TrainConfig.from_dict(settings)
+    if auto:
+        return fit_auto(dataset, config, float(auto["budget"]), callback,
+                        on_candidate=lambda status: send(Candidate(status)),
+                        names=auto.get("variations"))
+    keeper = (Snapshots(snapshot_folder) if snapshot_folder and not config.conv_filters
+              else None)
+    return nncore.fitting.fit(dataset, config, callback, phase=lambda text: send(Phase(text)),
+                              snapshots=keeper)
 
 
 def fit_reporting_crashes(spec, dataset_path, model_path, snapshot_folder, cancel, send):

@@ -24,7 +24,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from webapp.jobs.messages import Done, Epoch, Failed, Lost, ModelNotSaved, Phase, Stopped
+from webapp.jobs.messages import (Candidate, Done, Epoch, Failed, Lost, ModelNotSaved, Phase,
+                                  Stopped)
 from webapp.jobs.process import start_training
 from webapp.jobs.servers import Refused, RunGone
 from webapp.services import storage_error
@@ -66,6 +67,8 @@ class Outbox:
         self.last_try = -math.inf
         self.last_heard = time.monotonic()
         self.failing = self.dirty = self.urgent = False
+        self.auto = None                   # an auto run's status (budget, leaderboard so far)
+        self.auto_clock = None             # when its search started (monotonic seconds)
 
     def add(self, record, epochs):
         for key in HISTORY_KEYS:
@@ -77,9 +80,26 @@ class Outbox:
         # last epoch, predicting every row and storing the model take about 0.4 of an epoch.
         elapsed = record.get("seconds") or (time.monotonic() - self.started)
         eta = elapsed / epoch * (epochs - epoch + 0.4) if epoch and epochs else None
+        if self.auto is not None:          # an auto run ends with its budget, not this epoch
+            eta = max(0.0, self.auto["budget"] - (time.monotonic() - self.auto_clock))
         self.progress = {"epoch": epoch, "epochs": epochs,
                          "eta_seconds": None if eta is None else round(eta, 1)}
+        if self.auto is not None:
+            self.progress["auto"] = self.auto
         self.dirty = True
+
+    def candidate(self, status):
+        """An auto run's next candidate: the history starts again (the server's too, from
+        index 0) and the progress carries ``status``; at the end of the search, the
+        history stays for ``final_history`` to replace with the kept candidate's."""
+        if self.auto_clock is None:
+            self.auto_clock = time.monotonic() - status["elapsed"]
+        self.auto = status
+        if status["candidate"] is not None:
+            self.history, self.sent = empty_history(), 0
+            self.started = time.monotonic()
+        self.progress = {**self.progress, "epoch": 0, "auto": status}
+        self.dirty = self.urgent = True
 
     def phase(self, text):
         self.progress = {**self.progress, "phase": text}
@@ -195,6 +215,8 @@ def _pass_on(training, outbox, stop, stopping):
             outbox.add(message.record, message.epochs)
         elif isinstance(message, Phase):
             outbox.phase(message.text)
+        elif isinstance(message, Candidate):
+            outbox.candidate(message.status)
         elif message is not None:
             ending = message
         if outbox.due() and outbox.flush():

@@ -37,6 +37,8 @@ def _common(result, evaluated_on, indices):
                     "best_epoch": history.get("best_epoch"),
                     "averaged_epochs": history.get("averaged_epochs"),
                     "evaluated_on": evaluated_on, "indices": indices})
+    if result.get("auto"):      # an auto run: the leaderboard and the kept settings
+        summary["auto"] = result["auto"]
     return summary
 
 

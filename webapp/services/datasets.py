@@ -31,7 +31,8 @@ from nncore.data.images import ImageGeometry
 from webapp.db import transaction
 from webapp.errors import ApiError, Conflict, NotFound
 from webapp.services import (
-    LRUCache, loads, prediction_folder, remove_folder_quietly, remove_quietly, run_snapshots,
+    LRUCache, auto_runs, loads, prediction_folder, remove_folder_quietly, remove_quietly,
+    run_snapshots,
     storage_error,
 )
 from webapp.stores import datasets as dataset_store
@@ -292,6 +293,8 @@ def summarise(row):
         "columns": summary.get("columns"),
         "row_form": summary.get("row_form"),
         "default_run": summary.get("default_run"),
+        "auto_run": auto_runs.dataset_plan(n_samples, current_app.config["LIMITS"],
+                                           loads(row["image"])),
         "roles_changeable": bool(summary.get("roles_changeable")),
         "layout": summary.get("layout"),
         "layout_changeable": "upload" in summary,

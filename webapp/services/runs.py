@@ -18,7 +18,7 @@ from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.ids import check_id, whole_number
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import prediction_folder, remove_folder_quietly, run_snapshots
-from webapp.services import datasets
+from webapp.services import auto_runs, datasets
 from webapp.stores import runs as run_store
 from webapp.stores.runs import HISTORY_KEYS, REGRESSION_HISTORY_KEYS, TERMINAL, empty_history
 from webapp.viewer import current_viewer
@@ -27,7 +27,8 @@ PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds",
                       "stopped", "best_epoch", "averaged_epochs", "task",
                       # a regression's (webapp.jobs.summary.REGRESSION_KEYS), label units
                       "train_r2", "val_r2", "train_mae", "val_mae", "train_rmse", "val_rmse",
-                      "baseline", "target_transform")
+                      "baseline", "target_transform",
+                      "auto")         # an auto run's leaderboard (nncore.auto.fit_auto)
 #: a history CSV leaves out the columns of the other task
 CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
@@ -74,8 +75,8 @@ def _dataset_id(value):
 
 # --- lifecycle ---------------------------------------------------------------------------------
 
-def _insert(dataset_id, config, jobs):
-    run_id = run_store.insert(dataset_id, config.to_dict(), config.epochs,
+def _insert(dataset_id, config, jobs, auto=None):
+    run_id = run_store.insert(dataset_id, auto_runs.stored_config(config, auto), config.epochs,
                               owner_id=current_viewer().id)
     try:
         jobs.submit(run_id)
@@ -86,12 +87,14 @@ def _insert(dataset_id, config, jobs):
 
 
 def create_run(body, jobs):
-    """Validate ``body`` (the POST /api/runs JSON) and queue the training."""
+    """Validate ``body`` (the POST /api/runs JSON) and queue the training; ``auto`` makes it
+    an auto run (``services.auto_runs``)."""
     if not isinstance(body, dict):
         raise BadRequest("request body must be a JSON object")
     fields = dict(body)
     dataset_id = _dataset_id(fields.pop("dataset_id", None))
     summary = loads(datasets.get_row(dataset_id)["summary"], {})
+    auto = auto_runs.read_request(fields, summary, current_app.config["LIMITS"])
     config = parse_config(with_defaults(summary, fields))
     try:
         # a number to predict has one output unit
@@ -101,14 +104,17 @@ def create_run(body, jobs):
         check_for_dataset(config, summary)
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
-    return _insert(dataset_id, config, jobs)
+    if auto:
+        auto = auto_runs.plan(config, auto, summary, current_app.config["LIMITS"])
+    return _insert(dataset_id, config, jobs, auto)
 
 
 def restart_run(run_id, jobs):
-    """A new run with the same dataset and configuration."""
+    """A new run with the same dataset and configuration (a completed auto run's: the kept
+    candidate's, as an ordinary run)."""
     row = get_row(run_id)
-    config = parse_config(loads(row["config"]))
-    return _insert(row["dataset_id"], config, jobs)
+    settings, auto = auto_runs.for_restart(loads(row["config"]))
+    return _insert(row["dataset_id"], parse_config(settings), jobs, auto)
 
 
 def get_row(run_id):

@@ -21,7 +21,8 @@ from flask import current_app
 
 from nncore.model import Model
 from webapp.errors import BadRequest, Conflict, NotFound
-from webapp.services import datasets, loads, remove_quietly, run_snapshots, storage_error
+from webapp.services import (auto_runs, datasets, loads, remove_quietly, run_snapshots,
+                             storage_error)
 from webapp.stores import runs as run_store
 
 ENDINGS = ("failed", "cancelled", "interrupted")
@@ -151,6 +152,7 @@ def complete(run_id, worker, history, summary):
     history = _history_columns(history, "history")
     if not isinstance(summary, dict):
         raise BadRequest("result must be an object")
+    config = auto_runs.ended_config(summary)        # an auto run ends with the kept settings
     source = model_path(run_id)
     if not source.is_file():
         raise Conflict(f"run {run_id}: upload the model before completing the run")
@@ -163,7 +165,7 @@ def complete(run_id, worker, history, summary):
         end(run_id, worker, "failed", storage_error(exc, "the model").message, history)
         return {"status": "failed"}
     if not run_store.finish(run_id, worker, "completed", history=history, result=summary,
-                            model_path=relative):
+                            model_path=relative, config=config):
         # cancelled or deleted meanwhile: no model is left behind without its run
         remove_quietly(target)
         row = run_store.get(run_id)

@@ -153,20 +153,23 @@ def record_progress(run_id, worker, start, columns, progress):
     return row["status"], have
 
 
-def finish(run_id, worker, status, error=None, history=None, result=None, model_path=None):
+def finish(run_id, worker, status, error=None, history=None, result=None, model_path=None,
+           config=None):
     """Record how the run ended (``status``: one of :data:`TERMINAL`); True when it did.
 
     Only a 'running' run held by ``worker`` changes status. When it was cancelled meanwhile,
-    its final history is still kept (the status stays 'cancelled').
+    its final history is still kept (the status stays 'cancelled'). ``config``: the settings
+    the run ended with, when they are not those it was queued with (an auto run's kept ones).
     """
     db = get_db()
     ended = _commit(db.execute(
         "UPDATE runs SET status = ?, error = ?, finished_at = ?, heartbeat_at = ?,"
         " history = coalesce(?, history), result = coalesce(?, result),"
-        " model_path = coalesce(?, model_path)"
+        " model_path = coalesce(?, model_path), config = coalesce(?, config)"
         " WHERE id = ? AND worker IS ? AND status = 'running'",
         (status, error, now(), time.time(), None if history is None else _dumps(history),
-         None if result is None else _dumps(result), model_path, run_id, worker)))
+         None if result is None else _dumps(result), model_path,
+         None if config is None else _dumps(config), run_id, worker)))
     if not ended and history is not None:
         _commit(db.execute("UPDATE runs SET history = ? WHERE id = ? AND worker IS ?"
                            " AND status = 'cancelled'", (_dumps(history), run_id, worker)))
