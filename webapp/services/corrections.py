@@ -2,7 +2,7 @@
 
 On a completed run's page the user draws, sees the prediction and may say which class the
 drawing really is. The drawing becomes the very feature row the network saw (the predict path,
-``runs.drawing_features``: the model's geometry and drawing profile, the dataset's value range
+``drawings.drawing_features``: the model's geometry and drawing profile, the dataset's value range
 and pixel order) and is appended with that label to a dataset DERIVED from the run's: source
 ``"corrections"``, ``parent_id`` the run's dataset, the parent's rows followed by the user's.
 There is one per parent, created on first use; training on it learns from both. A run trained
@@ -19,7 +19,7 @@ import numpy as np
 from nncore.data.dataset import Dataset
 from nncore.data.images import ImageGeometry, from_images, to_images
 from webapp.errors import BadRequest
-from webapp.services import datasets, loads, runs
+from webapp.services import datasets, drawings, loads, runs
 from webapp.services.datasets import (
     MAX_NAME_LENGTH, committed_with, data_dir, get_row, load, save_arrays, store_dataset,
 )
@@ -75,7 +75,7 @@ def add_correction(run_id, body):
     model = runs.load_model(run)
     summary = datasets.get_summary(run["dataset_id"])
     label = _label(body.get("label"), summary["classes"])
-    features, _, geometry = runs.drawing_features(model, summary, body)
+    features, _, geometry = drawings.drawing_features(model, summary, body)
     if features is None:
         raise BadRequest("the drawing is empty: draw the digit, then say which one it is")
     with _lock:

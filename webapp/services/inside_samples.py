@@ -20,7 +20,7 @@ from nncore.config import TrainConfig
 from nncore.data.images import ImageGeometry, from_images
 from nncore.fitting import random_streams, split_rows
 from webapp.errors import BadRequest, Conflict
-from webapp.services import datasets, finite_number, loads, reports, runs, samples
+from webapp.services import datasets, drawings, finite_number, loads, reports, runs, samples
 
 
 @dataclass
@@ -123,7 +123,7 @@ def _drawing(model, summary, body):
     if "pixels" in body:
         features, geometry = _pixels(model, summary, body)
     else:
-        features, _, geometry = runs.drawing_features(model, summary, body)
+        features, _, geometry = drawings.drawing_features(model, summary, body)
         if features is None:
             raise BadRequest("the drawing is empty: draw a digit first")
         features = features.reshape(1, -1)

@@ -18,7 +18,7 @@ from webapp.errors import ApiError, BadRequest, Conflict, NotFound
 from webapp.ids import check_id, whole_number
 from webapp.services import LRUCache, finite_number, loads, remove_quietly
 from webapp.services import prediction_folder, remove_folder_quietly, run_snapshots
-from webapp.services import auto_runs, datasets
+from webapp.services import auto_runs, datasets, drawings
 from webapp.stores import runs as run_store
 from webapp.stores.runs import HISTORY_KEYS, REGRESSION_HISTORY_KEYS, TERMINAL, empty_history
 from webapp.viewer import current_viewer
@@ -33,10 +33,6 @@ PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds",
 CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
 GRADCHECK_THRESHOLD = 1e-5
-MAX_STROKES = 500
-MAX_POINTS = 20000
-MAX_CANVAS = 4096
-MAX_COORDINATE = 10 * MAX_CANVAS
 
 _models = LRUCache(4)
 
@@ -231,48 +227,6 @@ def _features(values, n_features):
     return row
 
 
-def _coordinate(value, field):
-    """A point's coordinate in canvas pixels; a pointer dragged off the canvas stays near it,
-    and one far beyond would overflow the drawing's arithmetic (its extent is hi - lo)."""
-    value = finite_number(value, field)
-    if not -MAX_COORDINATE <= value <= MAX_COORDINATE:
-        raise BadRequest(f"{field} must be from {-MAX_COORDINATE} to {MAX_COORDINATE} "
-                         "(canvas pixels)")
-    return value
-
-
-def _drawing(body):
-    """Validate a drawing: strokes of [x, y] canvas points, canvas size, line width."""
-    strokes = body.get("strokes")
-    if not isinstance(strokes, list) or len(strokes) > MAX_STROKES:
-        raise BadRequest(f"strokes must be a list of at most {MAX_STROKES} strokes")
-    size = {}
-    for field in ("width", "height"):
-        value = finite_number(body.get(field), field)
-        if not 1 <= value <= MAX_CANVAS:
-            raise BadRequest(f"{field} must be from 1 to {MAX_CANVAS} pixels")
-        size[field] = value
-    line_width = body.get("line_width")
-    line_width = (min(size.values()) / 14 if line_width is None
-                  else finite_number(line_width, "line_width"))
-    if not 0 < line_width <= MAX_CANVAS:
-        raise BadRequest("line_width must be greater than 0")
-    clean, total = [], 0
-    for stroke in strokes:
-        if not isinstance(stroke, list):
-            raise BadRequest("each stroke must be a list of [x, y] points")
-        points = []
-        for point in stroke:
-            if not isinstance(point, list) or len(point) < 2:
-                raise BadRequest("each point must be [x, y]")
-            points.append([_coordinate(point[0], "x"), _coordinate(point[1], "y")])
-        total += len(points)
-        if total > MAX_POINTS:
-            raise BadRequest(f"the drawing has too many points (at most {MAX_POINTS})")
-        clean.append(points)
-    return clean, size["width"], size["height"], line_width
-
-
 def _probabilities(model, X):
     try:
         proba = model.predict_proba(X)[0]
@@ -304,7 +258,7 @@ def predict(run_id, body):
     if "strokes" not in body:
         raise BadRequest("send either features (a list of numbers) or a drawing "
                          "(strokes, width, height, line_width)")
-    features, n_strokes, geometry = drawing_features(model, summary, body)
+    features, n_strokes, geometry = drawings.drawing_features(model, summary, body)
     if features is None:
         return {"label": None, "display_label": None, "probabilities": {},
                 "strokes": n_strokes, "processed": None}
@@ -317,37 +271,6 @@ def predict(run_id, body):
             "probabilities": probabilities, "strokes": n_strokes,
             "processed": {"height": geometry.height, "width": geometry.width,
                           "pixels": [round(float(p), 4) for p in np.ravel(pixels)]}}
-
-
-def drawing_features(model, summary, body):
-    """A drawing (the predict body) -> the feature row the network sees, as ``predict`` makes it.
-
-    Parameters
-    ----------
-    model : nncore.model.Model
-        The run's model (its drawing profile places the digit).
-    summary : dict
-        The run's dataset summary: its image geometry gives size, pixel order and value range.
-    body : dict
-        ``{"strokes", "width", "height", "line_width"}`` in canvas pixels, y down.
-
-    Returns
-    -------
-    (ndarray (n_features,) float64 or None when the drawing has no ink, n_strokes, ImageGeometry)
-    """
-    from nncore.digits.drawing import features_from_strokes
-    from nncore.data.images import ImageGeometry
-
-    image = summary["image"] or (model.image.to_dict() if model.image is not None else None)
-    if image is None:
-        raise Conflict("this run's dataset is not a set of images: drawing is not available")
-    geometry = ImageGeometry.from_dict(image)
-    strokes, width, height, line_width = _drawing(body)
-    features = features_from_strokes(strokes, width, height, line_width, geometry,
-                                     profile=model.profile)
-    if features is None:
-        return None, len(strokes), geometry
-    return np.asarray(features, dtype=np.float64).ravel(), len(strokes), geometry
 
 
 def model_path(run_id):
