@@ -522,7 +522,11 @@ function setUpRunForm(options) {
     form.elements[name].addEventListener("change", () => showLearningRateHint(form, options));
   }
   for (const name of NETWORK_FIELDS) {
-    form.elements[name].addEventListener("change", () => syncEpochsWithNetwork(form, options));
+    // on input, not change: a change event fires as the next field takes the focus, which
+    // would rewrite the epochs field while the user starts typing in it
+    for (const type of ["input", "change"]) {
+      form.elements[name].addEventListener(type, () => syncEpochsWithNetwork(form, options));
+    }
   }
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
