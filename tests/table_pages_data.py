@@ -5,7 +5,7 @@ table pages."""
 import numpy as np
 
 
-def plan_churn_csv(n=300, seed=0, flipped=12):
+def plan_churn_csv(n=300, seed=0, flipped=30):
     """CSV text: ``age`` (numbers, a few blanks), ``plan`` (basic, pro, max), ``region``
     (north, south), ``income`` (numbers in thousands: 1,200 .. 9,800) and the label ``churn``."""
     rng = np.random.default_rng(seed)

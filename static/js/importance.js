@@ -3,9 +3,12 @@
 import { formatNumber } from "./api.js";
 import { drawRowBars } from "./bars.js";
 
+/** "−" when shuffling lowers the score (the column matters), "+" when it happened to help */
+const sign = (drop) => (drop > 0 ? "−" : "+");
+
 const METRICS = {
-  accuracy: { name: "accuracy", text: (drop) => `${drop > 0 ? "−" : "+"}${Math.abs(100 * drop).toFixed(1)} pts` },
-  r2: { name: "R²", text: (drop) => `${drop > 0 ? "−" : "+"}${formatNumber(Math.abs(drop), 2)}` },
+  accuracy: { name: "accuracy", text: (d) => (d === 0 ? "0 pts" : `${sign(d)}${(100 * Math.abs(d)).toFixed(1)} pts`) },
+  r2: { name: "R²", text: (d) => (d === 0 ? "0" : `${sign(d)}${formatNumber(Math.abs(d), 2)}`) },
 };
 /** at most this many bars: a wide table's remaining columns are listed as "n more" */
 const MAX_BARS = 20;

@@ -85,7 +85,8 @@ export function showMisreadCard(report, nameOf) {
   const shown = rows.length < report.n_wrong ? `; the ${rows.length} the model was surest of` : "";
   const note = $("misread-note");
   note.textContent = !rows.length ? "No validation row was misread."
-    : `${report.n_wrong} validation rows were misread${shown}, most confident first.`
+    : `${report.n_wrong === 1 ? "1 validation row was" : `${report.n_wrong} validation rows were`}`
+      + ` misread${shown}, most confident first.`
       + " Click a header to sort.";
   note.hidden = false;
   const table = $("misread-rows");
