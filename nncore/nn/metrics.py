@@ -22,6 +22,13 @@ __all__ = ["accuracy", "balanced_accuracy", "confusion_matrix", "majority_baseli
            "majority_is_high", "r2", "mae", "rmse"]
 
 
+def _same_shape(y_true, y_pred):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
+    return y_true, y_pred
+
+
 def accuracy(y_true, y_pred):
     """Fraction of rows whose predicted index equals the true one.
 
@@ -34,9 +41,7 @@ def accuracy(y_true, y_pred):
     float
         In ``[0, 1]``; ``0.0`` for empty input.
     """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
+    y_true, y_pred = _same_shape(y_true, y_pred)
     if y_true.size == 0:
         return 0.0
     return float(np.count_nonzero(y_true == y_pred)) / y_true.size
@@ -47,7 +52,7 @@ def balanced_accuracy(y_true, y_pred):
 
     Parameters
     ----------
-    y_true, y_pred : array-like (n,) int
+    y_true, y_pred : array-like (n,), class indices (or names)
 
     Returns
     -------
@@ -55,12 +60,10 @@ def balanced_accuracy(y_true, y_pred):
         In ``[0, 1]``; ``0.0`` for empty input. A class that never occurs in ``y_true`` has no
         recall and is left out of the mean (predicting it still lowers the others' recall).
     """
-    y_true = np.asarray(y_true, dtype=np.int64).ravel()
-    y_pred = np.asarray(y_pred, dtype=np.int64).ravel()
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred differ in shape: {y_true.shape} vs {y_pred.shape}")
+    y_true, y_pred = _same_shape(y_true, y_pred)
     if y_true.size == 0:
         return 0.0
+    y_true, y_pred = y_true.ravel(), y_pred.ravel()
     classes, position = np.unique(y_true, return_inverse=True)
     rows = np.bincount(position, minlength=len(classes))
     right = np.bincount(position[y_true == y_pred], minlength=len(classes))
