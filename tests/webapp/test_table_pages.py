@@ -61,3 +61,23 @@ def test_a_picture_run_keeps_its_picture_mistakes_and_has_no_importance(client, 
     report = client.get(f"/api/runs/{run['id']}/report").get_json()
     for mistake in report["mistakes"]:
         assert len(mistake["pixels"]) == 64 and "values" not in mistake
+
+
+def test_a_regression_run_measures_importance_by_r2(client, upload, wait_for_run):
+    rng = np.random.default_rng(0)
+    lines = ["size,colour,price"] + [
+        f"{s:.3f},{c},{100 * s + 7:.3f}"
+        for s, c in zip(rng.uniform(1, 5, 200), rng.choice(["red", "blue"], 200))]
+    response = upload("\n".join(lines) + "\n", "prices.csv")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["task"] == "regression"
+    created = client.post("/api/runs", json={"dataset_id": response.get_json()["id"],
+                                             **QUICK_RUN, "epochs": 40})
+    run = wait_for_run(created.get_json()["id"], timeout=120)
+    assert run["status"] == "completed", run["error"]
+    importance = run["result"]["importance"]
+    assert importance["metric"] == "r2"
+    assert importance["score"] == pytest.approx(run["result"]["val_r2"])
+    assert [c["name"] for c in importance["columns"]] == ["size", "colour"]
+    assert importance["columns"][0]["drop"] > 1.0       # the price is the size, rescaled
+    assert run["result"]["val_balanced_accuracy"] is None and run["result"]["majority"] is None
