@@ -62,8 +62,9 @@ def cmd_train(args) -> int:
     if args.out:
         model.save(args.out)
     if args.json:
-        numbers = {key: result[key] for key in ("val_r2", "val_mae", "val_rmse")
-                   if result["task"] == "regression"}
+        keys = (("val_r2", "val_mae", "val_rmse") if result["task"] == "regression"
+                else ("val_balanced_accuracy",))
+        numbers = {key: result[key] for key in keys}
         print(json.dumps({
             "train_accuracy": result["train_accuracy"],
             "val_accuracy": result["val_accuracy"],
@@ -127,7 +128,8 @@ def _describe_training(model, result, config) -> None:
         _describe_numbers(result)
         return
     print(f"training accuracy {result['train_accuracy']:.2%}"
-          + (f", validation accuracy {val:.2%}" if val is not None else ""))
+          + (f", validation accuracy {val:.2%} (balanced: "
+             f"{result['val_balanced_accuracy']:.2%})" if val is not None else ""))
 
 
 def _describe_numbers(result) -> None:

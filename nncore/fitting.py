@@ -36,7 +36,7 @@ from nncore.data.targets import TargetTransform
 from nncore.digits.extras import training_extras
 from nncore.model import Model
 from nncore.nn.convnet import ConvNetwork
-from nncore.nn.metrics import accuracy, confusion_matrix, mae, r2, rmse
+from nncore.nn.metrics import accuracy, balanced_accuracy, confusion_matrix, mae, r2, rmse
 from nncore.nn.network import Network
 from nncore.nn.tasks import Regression
 from nncore.nn.training import train
@@ -220,7 +220,8 @@ def train_network(network, config: TrainConfig, rows: Rows, augment, rng, callba
 
 
 def classification_figures(network, rows: Rows, dataset, target: Target) -> dict:
-    """Accuracy on both sides, the validation predictions and the confusion matrix.
+    """Accuracy on both sides, the validation balanced accuracy (mean per-class recall, None
+    without validation rows), the validation predictions and the confusion matrix.
 
     About the dataset's own rows only (extra training rows are left out). ``val_predictions``
     are class indices in the order of ``rows.val_idx``; ``confusion_matrix`` (k, k) counts the
@@ -236,6 +237,8 @@ def classification_figures(network, rows: Rows, dataset, target: Target) -> dict
         "task": "classification",
         "train_accuracy": float(accuracy(y_train, train_pred)),
         "val_accuracy": float(accuracy(rows.y_val, val_pred)) if val_pred is not None else None,
+        "val_balanced_accuracy": (balanced_accuracy(rows.y_val, val_pred)
+                                  if val_pred is not None else None),
         "val_predictions": [int(p) for p in val_pred] if val_pred is not None else [],
         "confusion_matrix": np.asarray(cm).astype(int).tolist(),
     }
@@ -283,7 +286,8 @@ def run_result(config: TrainConfig, history, seconds, extras, rows: Rows, figure
     ``history`` (columnar lists), ``final_cost``, ``epochs`` (run), ``learning_rate``,
     ``synthetic_digits`` / ``pen_digits`` (extra training rows of each kind), ``seconds``,
     ``stopped``, ``best_epoch``, ``val_indices`` (row indices into the dataset), ``task``; for
-    classification ``train_accuracy``, ``val_accuracy`` (None without a validation set),
+    classification ``train_accuracy``, ``val_accuracy``, ``val_balanced_accuracy`` (None
+    without a validation set),
     ``val_predictions`` and ``confusion_matrix`` (``classification_figures``); for regression
     ``train_r2``, ``val_r2``, ``train_mae``, ``val_mae``, ``train_rmse``, ``val_rmse``,
     ``baseline``, ``val_predictions`` and ``target_transform`` (``regression_figures``).

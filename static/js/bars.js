@@ -21,8 +21,8 @@ export function drawColumnBars(container, items) {
 }
 
 /**
- * drawRowBars(container, items) with items = [{label, value (0..1), highlight}]:
- * horizontal probability bars, the value as a percentage.
+ * drawRowBars(container, items) with items = [{label, value (0..1), highlight, text}]:
+ * horizontal bars as long as the value, labelled with text (default: the value as a percentage).
  */
 export function drawRowBars(container, items) {
   container.replaceChildren();
@@ -32,7 +32,7 @@ export function drawRowBars(container, items) {
     const bar = el("div", "prob-bar");
     bar.style.width = `${Math.max(0, Math.min(1, item.value)) * 100}%`;
     track.append(bar);
-    row.append(el("span", "prob-label", item.label), track, el("span", "prob-value", `${(item.value * 100).toFixed(1)}%`));
+    row.append(el("span", "prob-label", item.label), track, el("span", "prob-value", item.text ?? `${(item.value * 100).toFixed(1)}%`));
     container.append(row);
   }
 }

@@ -78,13 +78,15 @@ function drawChart(ids) {
   setData(chart, container, [x, ...columns]);
 }
 
-/** Validation accuracy, or for a number to predict its R², MAE and RMSE (label units). */
+/** Validation accuracy (and balanced accuracy), or for a number to predict its R², MAE and RMSE (label units). */
 function scoreText(result) {
   if (!result) return "–";
   if (result.task === "regression") {
     return `R² ${formatNumber(result.val_r2, 3)} · MAE ${formatNumber(result.val_mae, 4)} · RMSE ${formatNumber(result.val_rmse, 4)}`;
   }
-  return formatPercent(result.val_accuracy);
+  const balanced = result.val_balanced_accuracy;
+  return formatPercent(result.val_accuracy)
+    + (balanced === null || balanced === undefined ? "" : ` · balanced ${formatPercent(balanced)}`);
 }
 
 function showTable(ids) {

@@ -1,13 +1,16 @@
 // Dataset page: summary, class counts, class names, image grid with orientation/range controls,
 // and the new-run form (options from GET /api/options, validated field by field).
 import {
-  readPageData, fillUrl, getJSON, sendJSON, el, displayName, formatNumber,
+  readPageData, fillUrl, getJSON, sendJSON, el, displayName,
 } from "./api.js";
 import { makeImageCanvas } from "./images.js";
 import { drawColumnBars } from "./bars.js";
 import { isRegression, showTarget, taskControl } from "./regression.js";
 import { setUpLayoutForm, showLayout } from "./layout.js";
 import { setUpAutoButton } from "./auto-run.js";
+import {
+  dropPictureSettings, rangeText, revealInvalid, showFormForKind, showNamesNote,
+} from "./dataset-kind.js";
 
 const page = readPageData();
 const urls = page.urls;
@@ -33,8 +36,7 @@ function showSummary() {
     regression ? "number" : dataset.classes.length;
   document.querySelector("[data-testid=dataset-classes-label]").textContent =
     regression ? "to predict" : "classes";
-  document.querySelector("[data-testid=dataset-range]").textContent =
-    `${formatNumber(dataset.feature_min, 3)} … ${formatNumber(dataset.feature_max, 3)}`;
+  document.querySelector("[data-testid=dataset-range]").textContent = rangeText(dataset);
   showAdded();
   showCounts();
   showColumns();
@@ -57,6 +59,8 @@ function showTask() {
   }
   const form = document.querySelector("[data-testid=run-form]");
   for (const field of form.querySelectorAll("[data-classes-only]")) field.hidden = regression;
+  showFormForKind(form, dataset);
+  showNamesNote(document.querySelector("[data-testid=names-tutorial]"), dataset);
 }
 
 /** The dataset read again (other columns, label or classes): every part of the page anew. */
@@ -468,6 +472,7 @@ function readRunForm(form, limits) {
       delete errors[name];
     }
   }
+  dropPictureSettings(config, errors, dataset);
   return { config, errors };
 }
 
@@ -535,6 +540,7 @@ function setUpRunForm(options) {
     showFieldErrors(form, errors);
     if (Object.keys(errors).length) {
       showError("run-error", "Please fix the highlighted fields.");
+      revealInvalid(form);
       form.querySelector("[aria-invalid=true]")?.focus();
       return;
     }
@@ -547,6 +553,7 @@ function setUpRunForm(options) {
     } catch (err) {
       const field = fieldNamedIn(err.message, Object.keys(config));
       if (field) showFieldErrors(form, { [field]: err.message });
+      revealInvalid(form);
       showError("run-error", err.message);
       button.disabled = false;
       button.textContent = "Start training";

@@ -15,6 +15,9 @@ import {
 import { fillConfusion } from "./confusion.js";
 import { setUpPredictFile } from "./predict-file.js";
 import { showAuto } from "./auto-run.js";
+import { showImbalance } from "./imbalance.js";
+import { showImportance } from "./importance.js";
+import { showMisreadCard } from "./misread-rows.js";
 
 const POLL_MS = 500;
 const ACTIVE = new Set(["queued", "running"]);
@@ -165,12 +168,28 @@ function showResults(run) {
   $("results").hidden = false;
 }
 
+/** Balanced accuracy and the majority baseline (classes), which columns matter (tables);
+ * after the dataset has loaded, for its class names. */
+function showFindings(result) {
+  if (!regression) {
+    showImbalance({ stat: $("balanced-stat"), value: $("val-balanced-accuracy"), note: $("majority-baseline") },
+      result, (label) => displayName(dataset, label));
+  }
+  showImportance({ card: $("importance-card"), chart: $("importance-chart"), note: $("importance-note") },
+    result.importance);
+}
+
 function showConfusion(report) {
   const names = report.classes.map((label) => displayName(dataset, label));
   fillConfusion($("confusion-matrix"), names, report.confusion_matrix);
 }
 
 function showMistakes(report) {
+  if ((report.mistakes || []).some((mistake) => mistake.values)
+      || (!report.hidden_units && !(dataset && dataset.image))) {
+    showMisreadCard(report, (label) => displayName(dataset, label));
+    return;
+  }
   const container = $("mistakes");
   container.replaceChildren();
   const mistakes = report.mistakes || [];
@@ -408,6 +427,7 @@ async function showCompleted(run) {
   } catch (_) {
     dataset = null;
   }
+  showFindings(run.result || {});
   setUpPredictFile(urls, (label) => displayName(dataset, label));
   if (dataset && dataset.image && !regression) setUpDrawPad();
   else if (dataset && dataset.row_form) await setUpRunRowForm();

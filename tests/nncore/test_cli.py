@@ -36,7 +36,9 @@ def test_train_then_predict(blobs_csv, tmp_path):
                   "--batch-size", "16", "--lr", "0.01", "--l2", "0", "--out", model, "--json")
     assert trained.returncode == 0, trained.stderr
     summary = json.loads(trained.stdout.strip().splitlines()[-1])
-    assert set(summary) == {"train_accuracy", "val_accuracy", "final_cost", "epochs", "seconds"}
+    assert set(summary) == {"train_accuracy", "val_accuracy", "val_balanced_accuracy",
+                           "final_cost", "epochs", "seconds"}
+    assert 0.9 <= summary["val_balanced_accuracy"] <= 1.0     # separable blobs
     assert summary["train_accuracy"] > 0.95 and summary["epochs"] == 40
 
     predicted = run("predict", model, blobs_csv, "--label-column", "kind", "--json")

@@ -47,3 +47,32 @@ def test_regression_metrics_on_known_values():
     assert all(np.isnan(f([], [])) for f in from_metrics)
     with pytest.raises(ValueError, match="shape"):
         mae([1.0, 2.0], [1.0])
+
+
+def test_balanced_accuracy_known_values():
+    from nncore.nn.metrics import balanced_accuracy
+    # 4 "No" and 1 "Yes", always answered "No": accuracy 0.8, but the "Yes" class is never found
+    assert balanced_accuracy([0, 0, 0, 0, 1], [0, 0, 0, 0, 0]) == 0.5
+    # recalls 2/3 (class 0), 1/1 (class 1), 1/2 (class 2): mean 13/18
+    assert balanced_accuracy([0, 0, 0, 1, 2, 2], [0, 0, 1, 1, 2, 0]) == pytest.approx(13 / 18)
+    # a class never in y_true is left out of the mean (its recall is undefined)
+    assert balanced_accuracy([0, 0, 1], [2, 0, 1]) == pytest.approx((1 / 2 + 1) / 2)
+    assert balanced_accuracy([], []) == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        balanced_accuracy([0, 1], [0])
+
+
+def test_majority_baseline_counts_on_training_rows_and_scores_on_others():
+    from nncore.nn.metrics import majority_baseline
+    assert majority_baseline([1, 1, 0], [1, 0, 0, 0], 2) == (1, 0.25)
+    assert majority_baseline([0, 1], [1, 1], 2) == (0, 0.0)     # a tie: the lowest index
+    assert majority_baseline([2, 2], [], 3) == (2, 0.0)
+
+
+@pytest.mark.parametrize("share, k, high", [
+    (0.948, 2, True), (0.75, 2, True), (0.74, 2, False), (0.5, 2, False),
+    (0.625, 4, True), (0.6, 4, False), (0.55, 10, True), (0.5, 10, False), (1.0, 1, False),
+])
+def test_majority_is_high_halfway_between_an_even_share_and_every_row(share, k, high):
+    from nncore.nn.metrics import majority_is_high
+    assert majority_is_high(share, k) is high

@@ -3,11 +3,15 @@ the evaluated rows with their predictions, JSON-ready, as the server stores them
 report (``webapp.services.reports``).
 
 Computed in the training process, where the model and the dataset already are: the server
-then needs neither to predict nor to load the dataset to store a result.
+then needs neither to predict nor to load the dataset to store a result. That includes which
+columns the model leans on (``importance``, ``nncore.importance``: a few seconds at most).
 """
 import numpy as np
 
-from nncore.nn.metrics import confusion_matrix
+from nncore.importance import model_importance
+from nncore.nn.metrics import (
+    balanced_accuracy, confusion_matrix, majority_baseline, majority_is_high,
+)
 
 
 def _as_indices(predictions, classes):
@@ -42,6 +46,31 @@ def _common(result, evaluated_on, indices):
     return summary
 
 
+def _importance(model, dataset, indices):
+    """``nncore.importance.model_importance`` on the evaluated rows, seeded by the run's seed
+    (a rerun shows the same bars); None for pictures, or when the model reads its rows
+    otherwise than the dataset's encoding says."""
+    rng = np.random.default_rng((model.config or {}).get("seed") or 0)
+    try:
+        return model_importance(model, dataset, indices, rng)
+    except ValueError:
+        return None
+
+
+def _imbalance(dataset, indices, predictions):
+    """Balanced accuracy of the evaluated rows, and the baseline of always answering the
+    training rows' majority class: ``{"class", "accuracy", "high"}`` (``high``: worth showing
+    as the baseline to beat, ``nncore.nn.metrics.majority_is_high``)."""
+    y_eval = dataset.y[indices]
+    trained_on = np.setdiff1d(np.arange(dataset.n_samples), indices)
+    if not len(trained_on):
+        trained_on = indices
+    majority, share = majority_baseline(dataset.y[trained_on], y_eval, len(dataset.classes))
+    return {"balanced_accuracy": balanced_accuracy(y_eval, predictions),
+            "majority": {"class": dataset.classes[majority], "accuracy": share,
+                         "high": majority_is_high(share, len(dataset.classes))}}
+
+
 def regression_summary(model, dataset, result):
     """A regression run's result: R², MAE and RMSE (label units) beside the baseline of always
     predicting the training mean, and each evaluated row's predicted number (no confusion
@@ -57,6 +86,7 @@ def regression_summary(model, dataset, result):
     summary = _common(result, evaluated_on, indices)
     summary.update({key: result.get(key) for key in REGRESSION_KEYS})
     summary["predictions"] = [float(p) for p in predictions.ravel()]
+    summary["importance"] = _importance(model, dataset, indices)
     return _plain(summary)
 
 
@@ -81,5 +111,10 @@ def result_summary(model, dataset, result):
         matrix = confusion_matrix(dataset.y[indices], predictions, len(dataset.classes))
     summary = _common(result, evaluated_on, indices)
     summary.update({"predictions": predictions.tolist(),
-                    "confusion_matrix": np.asarray(matrix).astype(int).tolist()})
+                    "confusion_matrix": np.asarray(matrix).astype(int).tolist(),
+                    "importance": _importance(model, dataset, indices)})
+    imbalance = _imbalance(dataset, indices, predictions)
+    summary["majority"] = imbalance["majority"]
+    summary["val_balanced_accuracy"] = (imbalance["balanced_accuracy"]
+                                        if evaluated_on == "validation" else None)
     return _plain(summary)

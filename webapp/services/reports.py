@@ -1,5 +1,5 @@
-"""What a finished run shows: confusion matrix, misclassified samples, first-layer features;
-for a number to predict, the predicted-against-actual points and the rows with the largest errors.
+"""What a finished run shows: confusion matrix, misclassified samples (pictures) or misread
+rows (tables: their cells, most confident first), first-layer features; for a number to predict, the predicted-against-actual points and the rows with the largest errors.
 
 The training process keeps the numbers and the evaluated rows' predictions in the run's result
 JSON (``webapp.jobs.summary``); ``build_report`` turns that into the page's report on request
@@ -13,6 +13,8 @@ from webapp.errors import Conflict
 from webapp.services import datasets, loads, runs, samples
 
 MAX_MISTAKES = 48
+#: a table's misread rows shown (the most confident mistakes)
+MAX_MISREAD_ROWS = 100
 #: the scatter draws at most this many evaluated rows (an even sample of them)
 MAX_POINTS = 2000
 MAX_LARGEST_ERRORS = 12
@@ -74,6 +76,34 @@ def regression_report(row, result):
             "val_rmse": result.get("val_rmse")}
 
 
+def misread_rows(row, dataset, indices, predictions, wrong):
+    """A table's misread validation rows, most confident first: ``[{"index", "true",
+    "predicted", "probability", "values"}]``, ``probability`` being what the model gave the
+    class it answered and ``values`` the row's cells as in the file (label left out)."""
+    if not len(wrong):
+        return []
+    rows = indices[wrong]
+    probabilities = runs.load_model(row).predict_proba(dataset.X[rows])
+    confidence = probabilities[np.arange(len(wrong)), predictions[wrong]]
+    order = np.argsort(-confidence, kind="stable")[:MAX_MISREAD_ROWS]
+    values = _row_values(row["dataset_id"], dataset, rows[order])
+    return [{"index": int(rows[j]), "true": dataset.classes[dataset.y[rows[j]]],
+             "predicted": dataset.classes[predictions[wrong[j]]],
+             "probability": float(confidence[j]), "values": v}
+            for j, v in zip(order, values)]
+
+
+def picture_mistakes(dataset, indices, predictions, wrong):
+    """The first misclassified samples with their pixels (None without a picture geometry)."""
+    wrong = wrong[:MAX_MISTAKES]
+    geometry = dataset.image
+    pixels = (samples.unit_pixels(dataset.X[indices[wrong]], geometry)
+              if geometry is not None and len(wrong) else [None] * len(wrong))
+    return [{"index": int(indices[j]), "true": dataset.classes[dataset.y[indices[j]]],
+             "predicted": dataset.classes[predictions[j]], "pixels": p}
+            for j, p in zip(wrong, pixels)]
+
+
 def build_report(run_id):
     row = runs.completed_row(run_id)
     result = loads(row["result"], {})
@@ -84,16 +114,15 @@ def build_report(run_id):
     dataset = datasets.load(row["dataset_id"])
     indices = np.asarray(result["indices"], dtype=np.int64)
     predictions = np.asarray(result["predictions"], dtype=np.int64)
-    wrong = np.flatnonzero(dataset.y[indices] != predictions)[:MAX_MISTAKES]
+    wrong = np.flatnonzero(dataset.y[indices] != predictions)
     geometry = dataset.image
-    pixels = (samples.unit_pixels(dataset.X[indices[wrong]], geometry)
-              if geometry is not None and len(wrong) else [None] * len(wrong))
-    mistakes = [{"index": int(indices[j]), "true": dataset.classes[dataset.y[indices[j]]],
-                 "predicted": dataset.classes[predictions[j]], "pixels": p}
-                for j, p in zip(wrong, pixels)]
+    if geometry is None:
+        mistakes = misread_rows(row, dataset, indices, predictions, wrong)
+    else:
+        mistakes = picture_mistakes(dataset, indices, predictions, wrong)
     hidden = None
     if geometry is not None:
         hidden = _hidden_units(runs.load_model(row), geometry)
     return {"classes": dataset.classes, "evaluated_on": result.get("evaluated_on"),
             "confusion_matrix": result["confusion_matrix"], "mistakes": mistakes,
-            "hidden_units": hidden}
+            "n_wrong": int(len(wrong)), "hidden_units": hidden}

@@ -28,7 +28,11 @@ PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds",
                       # a regression's (webapp.jobs.summary.REGRESSION_KEYS), label units
                       "train_r2", "val_r2", "train_mae", "val_mae", "train_rmse", "val_rmse",
                       "baseline", "target_transform",
-                      "auto")         # an auto run's leaderboard (nncore.auto.fit_auto)
+                      "auto",         # an auto run's leaderboard (nncore.auto.fit_auto)
+                      # classes: mean per-class recall and always answering the majority
+                      "val_balanced_accuracy", "majority",
+                      # which columns the model leans on (nncore.importance)
+                      "importance")
 #: a history CSV leaves out the columns of the other task
 CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
