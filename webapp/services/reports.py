@@ -86,7 +86,7 @@ def misread_rows(row, dataset, indices, predictions, wrong):
     probabilities = runs.load_model(row).predict_proba(dataset.X[rows])
     confidence = probabilities[np.arange(len(wrong)), predictions[wrong]]
     order = np.argsort(-confidence, kind="stable")[:MAX_MISREAD_ROWS]
-    values = _row_values(row["dataset_id"], dataset, rows[order])
+    values = row_values(row["dataset_id"], dataset, rows[order])
     return [{"index": int(rows[j]), "true": dataset.classes[dataset.y[rows[j]]],
              "predicted": dataset.classes[predictions[wrong[j]]],
              "probability": float(confidence[j]), "values": v}
