@@ -29,6 +29,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from nncore import defaults  # noqa: E402
 from nncore.data.columns import BLANK_TOKENS  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -53,6 +54,9 @@ def table_parser(description, dev_folder):
     parser.add_argument("--product-only", action="store_true",
                         help="train the product alone; the peers' scores from the cache")
     parser.add_argument("--log", type=Path, default=None, help="append the means as JSON here")
+    parser.add_argument("--constants", type=json.loads, default={},
+                        help="nncore.defaults constants to override, e.g. "
+                             "'{\"TABLE_ROW_PASSES\": 4000000}' (how the defaults were chosen)")
     parser.set_defaults(dev_folder=dev_folder)
     return parser
 
@@ -183,7 +187,12 @@ def compare(args, task, learners, split, score, unit):
     """Print the comparison for ``args`` and return the means; ``unit``: the score's name."""
     if args.seeds is None:
         args.seeds = 3 if args.tables == "selection" else 5
+    for constant, value in args.constants.items():
+        if not hasattr(defaults, constant):
+            raise SystemExit(f"nncore.defaults has no constant {constant}")
+        setattr(defaults, constant, value)
     print(f"{args.tables} set, {task}, seeds 0-{args.seeds - 1}, settings {args.settings or '-'}"
+          f", constants {args.constants or '-'}"
           f"; {unit} on the test 20%; gap = product - max(mlp, hgb)")
     print(f"{'table':<32}{'rows':>7}{'product':>9}{'mlp':>8}{'hgb':>8}{'gap':>8}{'vs mlp':>8}"
           f"{'s/fit':>7}{'mlp s':>7}{'hgb s':>7}")
@@ -207,7 +216,8 @@ def compare(args, task, learners, split, score, unit):
     print(f"mean gap to the better peer per table {mean[3]:+.3f}; to max(mean mlp, mean hgb) "
           f"{mean[0] - max(mean[1], mean[2]):+.3f}; worst {worst[0]} {worst[4]:+.3f}; "
           f"slowest product fit {slowest[5]:.1f} s ({slowest[0]})")
-    summary = {"set": args.tables, "task": task, "settings": args.settings, "seeds": args.seeds,
+    summary = {"set": args.tables, "task": task, "settings": args.settings,
+               "constants": args.constants, "seeds": args.seeds,
                "tables": len(rows), "product": mean[0], "mlp": mean[1], "hgb": mean[2],
                "gap": mean[3], "worst": [worst[0], worst[4]],
                "per_table": {r[0]: round(r[4], 4) for r in rows}}
