@@ -157,29 +157,31 @@ def save_peer_cache(cache):
 
 
 def table_scores(args, name, raw, label, learners, split, score):
-    """``{learner: ([score per seed], [seconds per seed])}`` over the seeds' splits of ``raw``.
+    """``{learner: ([score], [seconds], [CPU seconds])}``, one per seed's split of ``raw``
+    (CPU seconds: the process's, one BLAS thread: the time the fit needs on a free core).
 
     ``learners``: ``{name: predict(train, test, label, seed, settings)}``, ``"product"`` first;
     ``split(raw, label, seed) -> (train, test)``; ``score(test, label, predicted)``. The
     peers' scores come from the cache when it has them (always with ``--product-only``).
     """
     cache = peer_cache()
-    out = {learner: ([], []) for learner in learners}
+    out = {learner: ([], [], []) for learner in learners}
     for seed in range(args.seeds):
         train, test = split(raw, label, seed)
         for learner, predict in learners.items():
             key = f"{args.tables}|{name}|{len(raw)}|{seed}|{learner}"
             if learner != "product" and (key in cache or args.product_only):
-                got = cache.get(key, [np.nan, np.nan])
+                got = cache.get(key, [np.nan, np.nan, np.nan])
             else:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 predicted = predict(train, test, label, seed, args.settings)
-                got = [float(score(test, label, predicted)), time.perf_counter() - started]
+                got = [float(score(test, label, predicted)), time.perf_counter() - started,
+                       time.process_time() - cpu]
                 if learner != "product":
                     cache[key] = got
                     save_peer_cache(cache)
-            out[learner][0].append(got[0])
-            out[learner][1].append(got[1])
+            for part, value in zip(out[learner], got):
+                part.append(value)
     return out
 
 
@@ -195,16 +197,17 @@ def compare(args, task, learners, split, score, unit):
           f", constants {args.constants or '-'}"
           f"; {unit} on the test 20%; gap = product - max(mlp, hgb)")
     print(f"{'table':<32}{'rows':>7}{'product':>9}{'mlp':>8}{'hgb':>8}{'gap':>8}{'vs mlp':>8}"
-          f"{'s/fit':>7}{'mlp s':>7}{'hgb s':>7}")
+          f"{'s/fit':>7}{'cpu s':>7}{'mlp s':>7}{'hgb s':>7}")
     rows = []
     for name, label, raw in labelled_tables(args, task):
         s = table_scores(args, name, raw, label, learners, split, score)
         m = {k: float(np.mean(v[0])) for k, v in s.items()}
         t = {k: float(np.mean(v[1])) for k, v in s.items()}
         gap = m["product"] - max(m["mlp"], m["hgb"])
-        rows.append((name, m["product"], m["mlp"], m["hgb"], gap, max(s["product"][1])))
+        cpu = float(np.mean(s["product"][2]))
+        rows.append((name, m["product"], m["mlp"], m["hgb"], gap, max(s["product"][2])))
         print(f"{name:<32}{len(raw):>7}{m['product']:>9.3f}{m['mlp']:>8.3f}{m['hgb']:>8.3f}"
-              f"{gap:>+8.3f}{m['product'] - m['mlp']:>+8.3f}{t['product']:>7.1f}"
+              f"{gap:>+8.3f}{m['product'] - m['mlp']:>+8.3f}{t['product']:>7.1f}{cpu:>7.1f}"
               f"{t['mlp']:>7.1f}{t['hgb']:>7.1f}", flush=True)
     if not rows:
         return None
@@ -215,7 +218,7 @@ def compare(args, task, learners, split, score, unit):
           f"{mean[0] - mean[1]:>+8.3f}")
     print(f"mean gap to the better peer per table {mean[3]:+.3f}; to max(mean mlp, mean hgb) "
           f"{mean[0] - max(mean[1], mean[2]):+.3f}; worst {worst[0]} {worst[4]:+.3f}; "
-          f"slowest product fit {slowest[5]:.1f} s ({slowest[0]})")
+          f"most CPU in one product fit {slowest[5]:.1f} s ({slowest[0]})")
     summary = {"set": args.tables, "task": task, "settings": args.settings,
                "constants": args.constants, "seeds": args.seeds,
                "tables": len(rows), "product": mean[0], "mlp": mean[1], "hgb": mean[2],
