@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -151,9 +152,14 @@ def peer_cache():
         return {}
 
 
-def save_peer_cache(cache):
+def save_peer_cache(key, value):
+    """Add one entry to the cache file, read again just before (several benchmarks may run
+    at once), written through a temporary file and a rename."""
     PEER_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    PEER_CACHE.write_text(json.dumps(cache, indent=0, sort_keys=True))
+    cache = {**peer_cache(), key: value}
+    tmp = PEER_CACHE.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(cache, indent=0, sort_keys=True))
+    os.replace(tmp, PEER_CACHE)
 
 
 def table_scores(args, name, raw, label, learners, split, score):
@@ -178,8 +184,7 @@ def table_scores(args, name, raw, label, learners, split, score):
                 got = [float(score(test, label, predicted)), time.perf_counter() - started,
                        time.process_time() - cpu]
                 if learner != "product":
-                    cache[key] = got
-                    save_peer_cache(cache)
+                    save_peer_cache(key, got)
             for part, value in zip(out[learner], got):
                 part.append(value)
     return out
