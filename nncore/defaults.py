@@ -25,11 +25,13 @@ TABLE_STEPS = 4000
 TABLE_ROW_PASSES = 1_500_000
 #: row passes a table's run may take at least (epochs grow with the table's rows as this
 #: over the rows): early stopping ends it sooner when the validation cost stops falling
-TABLE_MIN_ROW_PASSES = 0
-#: tables under this many rows train again on every row after early stopping (``refit``)
-TABLE_REFIT_ROWS = 0
-#: how a table's numbers are scaled (``TrainConfig.scaling``)
-TABLE_SCALING = "standard"
+TABLE_MIN_ROW_PASSES = 4_000_000
+#: regression tables under this many rows train again on every row after early stopping
+#: (``refit``; measured: it helps numbers, not classes)
+REGRESSION_REFIT_ROWS = 10_000
+#: how a classification table's numbers are scaled (``TrainConfig.scaling``; regression
+#: tables keep the standard scaling their target transform was measured with)
+TABLE_SCALING = "robust"
 #: epochs without a lower validation cost before a table's run stops (the best weights kept)
 TABLE_PATIENCE = 25
 #: relu units in a table's one hidden layer
@@ -135,12 +137,10 @@ def table_defaults(summary) -> tuple[dict, str]:
       while still improving (scikit-learn's MLP allows 500); early stopping ends it sooner.
     * Early stopping on the validation cost after ``TABLE_PATIENCE`` epochs without a new
       best keeps the best weights (hence no weight averaging); no picture steps.
-    * Under ``TABLE_REFIT_ROWS`` rows, a refit (``fitting.refit_network``): once early
-      stopping has chosen the epochs, a new network trains that long on every row, the
-      validation fifth included (on 263 rows that fifth is 42 rows the model would not learn
-      from). Above it the fifth matters less and the refit would double the time.
-    * ``TABLE_SCALING``: how the numbers are scaled (``data/scaling.py``: standard, or robust
-      with a smooth clip, RealMLP's preprocessing).
+    * ``TABLE_SCALING`` (robust): the numbers centred on their median, divided by their
+      interquartile range and smoothly clipped at 3 (``data/scaling.py``; RealMLP's
+      preprocessing, Holzmüller et al. 2024), so a few huge incomes no longer crowd the other
+      rows into one value. Pictures that train like tables keep their pixel range.
 
     The measurements behind the width and the L2 (21 tables), and behind the epochs, the refit
     and the scaling (the selection set of ``bench/selection_tables.py``) are in
@@ -149,7 +149,10 @@ def table_defaults(summary) -> tuple[dict, str]:
     n = int(summary.get("n_samples") or 0)
     d = int(summary.get("n_features") or 1)
     k = len(summary.get("classes") or ()) or 2
-    settings, how = table_run(n, TABLE_WIDTH, TABLE_L2, TABLE_STEPS, TABLE_PATIENCE)
+    # pictures keep one range for every pixel (Scaler.fit ignores robust scaling for them)
+    scaling = "standard" if summary.get("image") else TABLE_SCALING
+    settings, how = table_run(n, TABLE_WIDTH, TABLE_L2, TABLE_STEPS, TABLE_PATIENCE,
+                              scaling=scaling)
     return settings, f"{n:,} rows, {d} features, {k} classes: {how}"
 
 
@@ -157,9 +160,13 @@ def regression_defaults(summary) -> tuple[dict, str]:
     """Defaults for a table whose label is a number to predict (``summary["task"]``).
 
     The table rule (``table_run``) with the same constants: 256 relu units, L2 1, epochs
-    growing with the rows, early stopping on the validation cost, the refit on every row
-    under ``TABLE_REFIT_ROWS`` rows (it closed Hitters' gap to scikit-learn's MLP: 0.535 to
-    0.574 R² against 0.575). Measured again for numbers on the dev
+    growing with the rows, early stopping on the validation cost; standard scaling (the
+    robust one is unmeasured for numbers). Under ``REGRESSION_REFIT_ROWS`` rows, a refit
+    (``fitting.refit_network``): once early stopping has chosen the epochs, a new network
+    trains that long on every row, the validation fifth included (on Hitters' 210 training
+    rows that fifth is 42 rows the model would not learn from; the refit took its R² from
+    0.535 to 0.574 against scikit-learn's MLP's 0.575). Above 10,000 rows the fifth matters
+    less and the refit would double the time; on classes it measured no gain. Measured again for numbers on the dev
     tables and 9 other real tables: L2 0.1 and a longer run did worse, and layers of 32, 64
     and 128 units moved the means by -0.01 to +0.015, not in order of width (split noise);
     bench/README.md, "How the regression defaults were chosen". The
@@ -169,7 +176,8 @@ def regression_defaults(summary) -> tuple[dict, str]:
     """
     n = int(summary.get("n_samples") or 0)
     d = int(summary.get("n_features") or 1)
-    settings, how = table_run(n, TABLE_WIDTH, TABLE_L2, TABLE_STEPS, TABLE_PATIENCE)
+    settings, how = table_run(n, TABLE_WIDTH, TABLE_L2, TABLE_STEPS, TABLE_PATIENCE,
+                              refit_rows=REGRESSION_REFIT_ROWS)
     columns = summary.get("columns") or [{}]
     label = columns[0].get("name") or "the label"
     target = summary.get("target") or {}
@@ -178,7 +186,7 @@ def regression_defaults(summary) -> tuple[dict, str]:
                       f"{how}")
 
 
-def table_run(n, width, l2, steps, patience) -> tuple[dict, str]:
+def table_run(n, width, l2, steps, patience, scaling="standard", refit_rows=0):
     """The settings of a table's run of ``n`` rows, and how they read in the reason line.
 
     One hidden layer of ``width`` relu units with L2 ``l2``; batches of 32 (64 from 10,000
@@ -186,8 +194,8 @@ def table_run(n, width, l2, steps, patience) -> tuple[dict, str]:
     on the 80% that trains, whichever is more, at least 20, at most the larger of
     ``TABLE_ROW_PASSES`` and ``TABLE_MIN_ROW_PASSES`` row passes and 1,000 epochs; early
     stopping ``patience`` epochs after the best validation cost, keeping its weights; no
-    picture steps; ``refit`` under ``TABLE_REFIT_ROWS`` rows and ``TABLE_SCALING``'s
-    scaling (both said in the reason line).
+    picture steps; ``scaling`` (a key of ``data.scaling.SCALINGS``) and ``refit`` under
+    ``refit_rows`` rows, both said in the reason line.
     """
     n_train = max(1, round(0.8 * n))
     batch = 32 if n < 10_000 else 64
@@ -198,9 +206,9 @@ def table_run(n, width, l2, steps, patience) -> tuple[dict, str]:
     settings = {"hidden_layers": [width], "batch_size": batch, "epochs": epochs,
                 "l2": l2, "patience": patience, "average_last": 0.0,
                 "augment": False, "synthetic_digits": 0}
-    if TABLE_SCALING != "standard":
-        settings["scaling"] = TABLE_SCALING
-    if n < TABLE_REFIT_ROWS:
+    if scaling != "standard":
+        settings["scaling"] = scaling
+    if n < refit_rows:
         settings["refit"] = True
     how = (f"{width} relu units, L2 {l2:g}, up to {epochs} epochs of batches of {batch} "
            f"(~{epochs * steps_per_epoch:,} updates), stopping {patience} epochs after "
@@ -208,6 +216,6 @@ def table_run(n, width, l2, steps, patience) -> tuple[dict, str]:
     if settings.get("scaling") == "robust":
         how = "numbers scaled by median and quartiles with a smooth clip at 3; " + how
     if settings.get("refit"):
-        how += (f"; under {TABLE_REFIT_ROWS:,} rows, then trained again on all rows "
+        how += (f"; under {refit_rows:,} rows, then trained again on all rows "
                 "(validation ones too) for that many epochs")
     return settings, how
