@@ -18,6 +18,7 @@ from nncore.nn.activations import ACTIVATIONS
 from nncore.nn.initializers import INITIALIZERS
 from nncore.nn.optimizers import DEFAULT_LEARNING_RATES, OPTIMIZERS
 from nncore.nn.outputs import CLASS_OUTPUTS
+from nncore.data.scaling import SCALINGS
 from nncore.nn.training import SCHEDULES
 
 #: Bounds that keep one request from asking for an absurd amount of work or memory.
@@ -83,6 +84,8 @@ class TrainConfig:
     pen_digits: int | None = None           # real pen digits rendered into training; None: auto
     lr_schedule: str = "constant"           # learning rate over the epochs: constant or cosine
     average_last: float = 0.25              # share of the final epochs whose weights are averaged
+    refit: bool = False                     # after early stopping, retrain on every row (fit)
+    scaling: str = "standard"               # tables' numbers: standard, or robust (SCALINGS)
 
     @classmethod
     def from_dict(cls, data: dict | None, limits: dict | None = None) -> "TrainConfig":
@@ -132,6 +135,8 @@ class TrainConfig:
             conv_kernel=_odd_kernel(values["conv_kernel"]),
             lr_schedule=_choice("lr_schedule", values["lr_schedule"], SCHEDULES),
             average_last=_float_in("average_last", values["average_last"], 0.0, 1.0),
+            refit=_bool("refit", values["refit"]),
+            scaling=_choice("scaling", values["scaling"], SCALINGS),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
                                        limits["max_synthetic_digits"]),
             pen_digits=_optional(_int_in, "pen_digits", values["pen_digits"], 0,
@@ -249,6 +254,12 @@ def _positive_float(name, value, high):
 
 def _optional(check, name, value, *bounds):
     return None if value is None else check(name, value, *bounds)
+
+
+def _bool(name, value):
+    if isinstance(value, bool):
+        return value
+    raise ValueError(f"{name} must be true or false (got {value!r})")
 
 
 def _optional_bool(name, value):

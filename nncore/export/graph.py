@@ -1,6 +1,7 @@
 """The network part of the ONNX graph: feature rows -> scaling -> layers -> output head.
 
-* the scaler ``(x - offset) / scale`` in float64, then float32 (as ``Scaler.transform``);
+* the scaler ``(x - offset) / scale`` in float64 (and its smooth clip when it has one), then
+  float32 (as ``Scaler.transform``);
 * convolutional blocks (``ConvNetwork``): the row as an ``[N, 1, H, W]`` picture, then per block
   ``Conv`` (the im2col kernel ``K`` (k*k*C, F) reshaped to ONNX's ``[F, C, k, k]``), a 2x2
   ``MaxPool`` of stride 2 (it drops an odd last row/column, as the numpy code does) and the
@@ -59,9 +60,14 @@ class Graph:
 
 def scaled(g, model, x64):
     """``(x - offset) / scale`` of float64 rows ``x64`` [N, d], as ``Scaler.transform``, then
-    the network's float32."""
+    the smooth clip ``u / sqrt(1 + (u / c)**2)`` when the scaler clips, then the network's
+    float32."""
     centred = g.op("Sub", [x64, g.const("offset", model.scaler.offset)])
     divided = g.op("Div", [centred, g.const("scale", model.scaler.scale)])
+    if model.scaler.clip is not None:
+        ratio = g.op("Div", [divided, g.const("clip", np.array(model.scaler.clip))])
+        one_plus = g.op("Add", [g.const("one", np.array(1.0)), g.op("Mul", [ratio, ratio])])
+        divided = g.op("Div", [divided, g.op("Sqrt", [one_plus])])
     return g.op("Cast", [divided], to=TensorProto.FLOAT, stem="scaled")
 
 

@@ -7,8 +7,9 @@ import pytest
 
 from nncore.config import TrainConfig
 from nncore.data.frames import from_frame
-from nncore.defaults import (SMALL_PICTURE_SIDE, TABLE_L2, TABLE_WIDTH, default_settings,
-                             table_defaults, with_defaults)
+from nncore.defaults import (REGRESSION_REFIT_ROWS, SMALL_PICTURE_SIDE, TABLE_L2,
+                             TABLE_MIN_ROW_PASSES, TABLE_WIDTH, default_settings, table_defaults,
+                             with_defaults)
 from nncore.fitting import fit
 
 DIGITS = list("0123456789")
@@ -59,7 +60,8 @@ def test_table_defaults_scale_with_the_table():
     small, reason = table_defaults({"n_samples": 150, "n_features": 4, "classes": ["a", "b", "c"]})
     big, _ = table_defaults({"n_samples": 100_000, "n_features": 20, "classes": ["a", "b"]})
     assert "150 rows" in reason and small["patience"] and small["augment"] is False
-    assert big["epochs"] * 80_000 <= 1_500_000 and big["batch_size"] >= small["batch_size"]
+    assert big["epochs"] * 80_000 <= TABLE_MIN_ROW_PASSES
+    assert big["batch_size"] >= small["batch_size"]
     for d in (2, 30, 300):               # one wide layer, held back by the L2 prior
         chosen, _ = table_defaults({"n_samples": 1000, "n_features": d, "classes": ["a", "b"]})
         assert chosen["hidden_layers"] == [TABLE_WIDTH] and chosen["l2"] == TABLE_L2
@@ -85,10 +87,30 @@ def regression_summary(n, log=False, label="price"):
             "target": {"count": n, "log": log}}
 
 
+def test_epochs_grow_with_the_table():
+    """A 54,000-row table is no longer cut off at 20 epochs: a budget of row passes."""
+    big, _ = table_defaults({"n_samples": 54_000, "n_features": 26, "classes": list("abcde")})
+    assert big["epochs"] == TABLE_MIN_ROW_PASSES // 43_200 == 92
+    mid, _ = table_defaults({"n_samples": 5_000, "n_features": 26, "classes": ["a", "b"]})
+    assert mid["epochs"] == 1000 and mid["patience"] == 25      # early stopping decides
+
+
+def test_classes_take_robust_scaling_and_pictures_keep_their_range():
+    settings, reason = table_defaults({"n_samples": 800, "n_features": 5, "classes": ["a", "b"]})
+    assert settings["scaling"] == "robust" and "refit" not in settings
+    assert "median and quartiles with a smooth clip at 3" in reason
+    small, reason = default_settings(pictures(8, n=1437))
+    assert "scaling" not in small and "median" not in reason
+
+
 def test_a_regression_table_gets_the_table_rule_and_says_what_it_learns():
     settings, reason = default_settings(regression_summary(500))
     as_table, _ = table_defaults({"n_samples": 500, "n_features": 7, "classes": ["a", "b"]})
-    assert settings == as_table                       # the same constants, measured again
+    assert settings.pop("refit") is True and as_table.pop("scaling") == "robust"
+    assert settings == as_table                       # otherwise the same constants
+    assert "then trained again on all rows" in reason
+    big, reason = default_settings(regression_summary(REGRESSION_REFIT_ROWS))
+    assert "refit" not in big and "trained again" not in reason
     assert "a number to predict: learns price standardised" in reason
     _, logged = default_settings(regression_summary(500, log=True))
     assert "learns log(price), standardised" in logged
