@@ -155,7 +155,8 @@ def test_table_defaults_fit_the_table():
     assert small["epochs"] * np.ceil(120 / small["batch_size"]) >= 3000
     assert small["patience"] and small["augment"] is False and "150 rows" in reason
     big, _ = table_defaults({"n_samples": 100_000, "n_features": 20, "classes": ["a", "b"]})
-    assert big["epochs"] * 80_000 <= 1_500_000
+    # a large table trains about 4,000,000 row passes (nncore.defaults), not a fixed 20 epochs
+    assert 20 <= big["epochs"] and big["epochs"] * 80_000 <= 4_000_000
     digits, why = default_settings({"n_samples": 5000, "n_features": 784,
                                     "classes": list("0123456789"),
                                     "image": {"height": 28, "width": 28}})

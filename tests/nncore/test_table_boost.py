@@ -104,7 +104,7 @@ def test_robust_model_round_trips_through_the_file_and_the_row_form(boosted):
     expected = model.predict_proba(model.encode_row(row)[0])
     np.testing.assert_array_equal(loaded.predict_proba(X_row), expected)
     # far beyond the training range the clip keeps the scaled input below CLIP
-    assert np.all(np.abs(loaded._inputs(loaded.encode_row({"income": "1e12", "plan": ""})[0]))
+    assert np.all(np.abs(loaded.scale(loaded.encode_row({"income": "1e12", "plan": ""})[0]))
                   <= CLIP + 1)
 
 
