@@ -309,3 +309,23 @@ def test_a_running_run_is_shown_after_its_finished_epochs(served):
     assert wait_for_run(client_run_getter(client), run_id)["status"] == "cancelled"
     # a cancelled run keeps its finished epochs to look at, until it is deleted
     assert inside(client, run_id, "sample=0")["epochs"][-1] >= 2
+
+
+def test_first_layer_units_of_a_picture_model_come_with_their_weight_pictures(served):
+    app, client, runs = served
+    for epoch in (0, None):
+        query = "sample=1" + ("" if epoch is None else f"&epoch={epoch}")
+        body = inside(client, runs["tutorial"], query)
+        hidden = body["layers"][1]
+        assert sorted(map(int, hidden["pictures"])) == sorted(hidden["shown"])
+        unit = hidden["shown"][0]
+        picture = hidden["pictures"][str(unit)]
+        assert (picture["width"], picture["height"]) == (20, 20)
+        # the tutorial's pixels are column-major: the picture is W0's column made upright
+        W0 = np.asarray(model_of(app, runs["tutorial"], epoch).network.weights[0], np.float64)
+        upright = W0[:, unit].reshape(20, 20).T.ravel()
+        expected = (upright - upright.min()) / np.ptp(upright)
+        assert np.allclose(picture["pixels"], expected, atol=6e-4)
+        assert "pictures" not in body["layers"][2]
+    table = inside(client, runs["table"])
+    assert all("pictures" not in layer for layer in table["layers"])

@@ -40,6 +40,7 @@ from nncore import inside as nn_inside
 from nncore import snapshots
 from nncore.config import TrainConfig
 from nncore.data.encoding import Encoding
+from nncore.data.images import to_images
 from webapp.errors import BadRequest, Conflict
 from webapp.services import LRUCache, datasets, loads, run_snapshots, runs
 from webapp.services.inside_samples import posted_sample, target_row, validation_sample
@@ -128,6 +129,20 @@ def _prediction(model, output, summary):
             "output": output.tolist()}
 
 
+def unit_pictures(W0, shown, geometry):
+    """``{unit: {"width", "height", "pixels"}}``: each drawn first-layer unit's incoming weights
+    (a column of ``W0``, (d, units)) as an upright picture, scaled to 0..1 per unit (light:
+    large), from the weights of the epoch shown, so that replay redraws them too."""
+    pictures = {}
+    for unit in shown:
+        picture = to_images(np.asarray(W0)[:, int(unit)][None, :], geometry)[0]
+        low, span = picture.min(), np.ptp(picture)
+        scaled = (picture - low) / span if span > 0 else np.zeros_like(picture)
+        pictures[str(int(unit))] = {"width": geometry.width, "height": geometry.height,
+                                    "pixels": np.round(scaled, 3).ravel().tolist()}
+    return pictures
+
+
 def look_inside(row, sample_of, epoch=None, weight=None):
     """The response for ``row``'s run with the sample ``sample_of(row, model)`` makes."""
     model, shown_epoch, final, kept = weights_of(row, epoch)
@@ -154,6 +169,9 @@ def look_inside(row, sample_of, epoch=None, weight=None):
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
     numbers.pop("output")
+    if model.image is not None and len(numbers["layers"]) > 2:
+        numbers["layers"][1]["pictures"] = unit_pictures(params[0], numbers["layers"][1]["shown"],
+                                                         model.image)
     prediction = _prediction(model, np.asarray(numbers["layers"][-1]["a"]), summary)
     return {"run_id": row["id"], "epoch": shown_epoch, "final": final, "epochs": kept,
             "sample": sample.shown, **numbers,
