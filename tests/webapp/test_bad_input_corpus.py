@@ -360,14 +360,16 @@ def stored_files(data_dir):
 
 
 def files_are_expected(data_dir):
-    """Only the database, the key, <id>.npz files and a table's kept upload (named by its id
-    and a plain extension): no user-named file, no leftovers."""
+    """Only the database, the key, <id>.npz files, a run's snapshots and a table's kept upload
+    (named by its id and a plain extension): no user-named file, no leftovers."""
     allowed = {"app.db", "app.db-wal", "app.db-shm", "secret_key"}
     for name in stored_files(data_dir):
         folder, _, base = name.rpartition("/")
         ok = name in allowed or (folder in ("datasets", "models") and base.endswith(".npz")
                                  and base[:-4].isdigit()) \
-            or (folder == "datasets" and re.fullmatch(r"\d+\.upload\.[a-z0-9]{1,8}", base))
+            or (folder == "datasets" and re.fullmatch(r"\d+\.upload\.[a-z0-9]{1,8}", base)) \
+            or (re.fullmatch(r"models/\d+-epochs", folder)          # a run's snapshots
+                and re.fullmatch(r"model\.npz|epoch-\d{5}\.npz|run\.json", base))
         assert ok, f"unexpected file in the data dir: {name}"
 
 

@@ -77,7 +77,12 @@ def test_a_regression_run_measures_importance_by_r2(client, upload, wait_for_run
     assert run["status"] == "completed", run["error"]
     importance = run["result"]["importance"]
     assert importance["metric"] == "r2"
-    assert importance["score"] == pytest.approx(run["result"]["val_r2"])
+    if run["config"].get("refit"):
+        # the model is the refit network, which also trained on the validation rows: its
+        # score there is its own, at least the first network's val_r2 on this clean line
+        assert run["result"]["val_r2"] - 1e-3 <= importance["score"] <= 1.0
+    else:
+        assert importance["score"] == pytest.approx(run["result"]["val_r2"])
     assert [c["name"] for c in importance["columns"]] == ["size", "colour"]
     assert importance["columns"][0]["drop"] > 1.0       # the price is the size, rescaled
     assert run["result"]["val_balanced_accuracy"] is None and run["result"]["majority"] is None
