@@ -37,6 +37,10 @@ MIN_ROWS_FOR_UNIQUE = 20
 INDICATOR_SHARE = 0.05
 #: a column is "mostly numbers" (odd text cells are then typos to report) from this share
 MOSTLY_NUMBERS = 0.5
+#: ... unless its text is a code the column uses rather than typos: one text value in at least
+#: ``CODE_REPEATS`` rows and the text in at least ``CODE_SHARE`` of them (a survey's
+#: "children" column of 0, 1, 2 and "3+", the last in 38% of the rows): then categories
+CODE_REPEATS, CODE_SHARE = 3, 0.05
 ROLES = ("auto", "number", "category", "ignored", "label")
 _EXAMPLES = 4
 
@@ -175,7 +179,8 @@ def classify(values: pd.Series, name: str, position: int, role: str = "auto",
             column.number_format = number_format
     n_filled = n - column.blanks
     n_numbers = n_filled - int(failed.sum())
-    if role == "category" or (role == "auto" and n_numbers < MOSTLY_NUMBERS * n_filled):
+    if role == "category" or (role == "auto" and (n_numbers < MOSTLY_NUMBERS * n_filled
+                                                  or _text_is_a_code(values, failed))):
         column.number_format = ""
         return _as_category(column, values, blank, n, forced=role == "category")
     if failed.any():
@@ -188,6 +193,16 @@ def classify(values: pd.Series, name: str, position: int, role: str = "auto",
         raise CellProblem(values.index[i], position,
                           f'"{shorten(values.iloc[i])}" is not a finite number')
     return _as_number(column, data, blank, n, forced=role == "number")
+
+
+def _text_is_a_code(values, failed) -> bool:
+    """Whether the cells of ``values`` that are not numbers (``failed``) are a code the
+    column uses (``CODE_REPEATS``, ``CODE_SHARE``), not typos to report one by one."""
+    n_text = int(failed.sum())
+    if n_text < max(CODE_REPEATS, CODE_SHARE * len(values)):
+        return False
+    text = values[failed].astype(str).str.strip()
+    return int(text.value_counts().iloc[0]) >= CODE_REPEATS
 
 
 def _tokens_seen(values, blank) -> list[str]:

@@ -99,9 +99,9 @@ def has_header(table: Table) -> bool:
     is_num = lambda v: _is_number(v, table.decimal_comma)  # noqa: E731
     is_text = lambda v: isinstance(v, str) and not is_num(v) and not _is_blank(v)  # noqa: E731
     # numbers below, blanks ("", ?, NA) allowed among them
-    evidence = sum(1 for j, v in enumerate(first)
-                   if is_text(v) and any(is_num(r[j]) for r in probe)
-                   and all(is_num(r[j]) or _is_blank_token(r[j]) for r in probe))
+    evidence = any(is_text(v) and any(is_num(r[j]) for r in probe)
+                   and all(is_num(r[j]) or _is_blank_token(r[j]) for r in probe)
+                   for j, v in enumerate(first))
     if not evidence:
         return _is_text_header(first, probe, is_text)
     numbers = [float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)

@@ -164,3 +164,15 @@ def test_table_defaults_fit_the_table():
     pictures, why = default_settings({"n_samples": 5000, "n_features": 784, "classes": list("abc"),
                                       "image": {"height": 28, "width": 28}})
     assert pictures == {} and "pictures" in why
+
+
+def test_text_that_repeats_in_a_column_of_numbers_is_a_code_not_a_typo():
+    # a survey's "children" column: 0, 1, 2 and "3+" (a code, in many rows) -> categories;
+    # the same column with one "3+" is a typo to report
+    children = ["0", "1", "2", "3+"] * 10
+    frame = pd.DataFrame({"children": children, "y": ["a", "b"] * 20})
+    column = by_name(from_frame(frame, "y", "t"))["children"]
+    assert column["kind"] == "category"
+    once = pd.DataFrame({"children": ["0", "1", "2"] * 13 + ["3+"], "y": ["a", "b"] * 20})
+    with pytest.raises(ValueError, match=r'"3\+" is not a number'):
+        from_frame(once, "y", "t")
