@@ -86,6 +86,7 @@ class TrainConfig:
     average_last: float = 0.25              # share of the final epochs whose weights are averaged
     refit: bool = False                     # after early stopping, retrain on every row (fit)
     scaling: str = "standard"               # tables' numbers: standard, or robust (SCALINGS)
+    label_smoothing: float = 0.0            # classes learned from (1 - e) one-hot + e / k
 
     @classmethod
     def from_dict(cls, data: dict | None, limits: dict | None = None) -> "TrainConfig":
@@ -137,6 +138,7 @@ class TrainConfig:
             average_last=_float_in("average_last", values["average_last"], 0.0, 1.0),
             refit=_bool("refit", values["refit"]),
             scaling=_choice("scaling", values["scaling"], SCALINGS),
+            label_smoothing=_float_in("label_smoothing", values["label_smoothing"], 0.0, 0.49),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
                                        limits["max_synthetic_digits"]),
             pen_digits=_optional(_int_in, "pen_digits", values["pen_digits"], 0,
@@ -186,6 +188,9 @@ def check_for_dataset(config: TrainConfig, summary) -> None:
         if getattr(config, name) and not digit_pictures:
             raise ValueError(f"{name}: {what} are only added to pictures of the digits 0-9; "
                              "leave it empty (auto) or 0 for this dataset")
+    if config.label_smoothing and summary.get("task") == "regression":
+        raise ValueError("label_smoothing: smoothing is for classes, and this dataset's label "
+                         "is a number to predict; leave it at 0")
 
 
 def check_network_size(config: TrainConfig, n_features: int, n_classes: int,

@@ -38,6 +38,7 @@ from nncore.data.scaling import SCALINGS, Scaler
 from nncore.data.splits import stratified_split
 from nncore.data.targets import TargetTransform
 from nncore.digits.extras import training_extras
+from nncore.importance import model_importance
 from nncore.model import Model
 from nncore.nn.convnet import ConvNetwork
 from nncore.nn.metrics import accuracy, balanced_accuracy, confusion_matrix, mae, r2, rmse
@@ -129,12 +130,24 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
         if phase is not None:
             phase(f"training again on all {len(rows.X_train) + len(rows.X_val):,} rows for "
                   f"{history['best_epoch']} epochs")
+        # the validation figures are the first network's, which never saw those rows; so
+        # is the importance, measured on them before the refit trains on them
+        figures["importance"] = _first_importance(model, dataset, rows.val_idx, config.seed)
         network, more = refit_network(dataset, config, rows, target, history["best_epoch"],
                                       rngs["refit"])
         seconds += more
         figures["refit_epochs"] = history["best_epoch"]
         model = model_of(network, dataset, config, scaler, extras, target)
     return model, run_result(config, history, seconds, extras, rows, figures)
+
+
+def _first_importance(model, dataset, val_idx, seed):
+    """Permutation importance (``nncore.importance``) of the network before a refit, on the
+    validation rows, seeded as the run page's is; None where it does not apply."""
+    try:
+        return model_importance(model, dataset, val_idx, np.random.default_rng(seed))
+    except ValueError:
+        return None
 
 
 def random_streams(seed) -> dict:
@@ -228,7 +241,8 @@ def train_network(network, config: TrainConfig, rows: Rows, augment, rng, callba
                     y_val=rows.y_val,
                     patience=config.patience if rows.X_val is not None else None,
                     callback=callback, augment=augment, schedule=config.lr_schedule,
-                    average_last=config.average_last, task=task)
+                    average_last=config.average_last, task=task,
+                    label_smoothing=config.label_smoothing if config.output != "linear" else 0.0)
     return history, time.perf_counter() - started
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from nncore.nn.metrics import mae, r2, rmse
 
-__all__ = ["Classification", "Regression", "TASKS", "get_task"]
+__all__ = ["Classification", "Regression", "TASKS", "get_task", "smoothed_targets"]
 
 
 class Classification:
@@ -109,6 +109,27 @@ class Regression:
 
 
 TASKS = {"classification": Classification(), "regression": Regression()}
+
+
+def smoothed_targets(network, table, epsilon, task):
+    """Label smoothing (Szegedy et al., 2016, "Rethinking the Inception architecture"; one of
+    RealMLP's defaults, Holzmüller et al., 2024): the target rows ``(1 - epsilon) t + epsilon /
+    k``, k the classes a softmax chooses among (2 for each yes/no sigmoid unit).
+
+    The cross-entropy against them is the plain one plus ``epsilon`` times a pull of every
+    output towards 1/k, so a network stops pushing its logits apart once a row is learned:
+    confident mistakes cost less and the probabilities stay calibrated. With a softmax (or
+    sigmoid) output and cross-entropy the output delta is still ``P - target``: only the
+    table changes, back-propagation does not.
+    """
+    epsilon = float(epsilon)
+    if not 0.0 <= epsilon < 0.5:
+        raise ValueError(f"label_smoothing must be at least 0 and below 0.5, got {epsilon:g}")
+    if get_task(task).name != "classification":
+        raise ValueError("label smoothing is for classes: a number to predict has no classes "
+                         "to smooth")
+    k = table.shape[1] if network.output_layer.name == "softmax" else 2
+    return ((1.0 - epsilon) * table + epsilon / k).astype(table.dtype)
 
 
 def get_task(task):

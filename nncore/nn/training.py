@@ -58,7 +58,7 @@ import numpy as np
 
 from nncore.nn.batches import BatchGatherer
 from nncore.nn.optimizers import Optimizer, make_optimizer
-from nncore.nn.tasks import get_task
+from nncore.nn.tasks import get_task, smoothed_targets
 from nncore.nn.trainable import Trainable
 
 __all__ = ["SCHEDULES", "TrainingDiverged", "train"]
@@ -78,7 +78,8 @@ SCHEDULES = {
 
 def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epochs=30,
           batch_size=None, l2=0.0, rng, X_val=None, y_val=None, patience=None, callback=None,
-          augment=None, schedule="constant", average_last=0.0, task="classification"):
+          augment=None, schedule="constant", average_last=0.0, task="classification",
+          label_smoothing=0.0):
     """Train ``network`` in place and return its history.
 
     Parameters
@@ -110,6 +111,10 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         ``"classification"`` (``y`` class indices) or ``"regression"`` (``y`` numbers, a
         ``"linear"`` output), or an object of ``tasks.py`` such as
         ``Regression(inverse=...)`` that measures the figures in the label's units.
+    label_smoothing : float
+        epsilon in [0, 0.5): classes are learned from the targets ``(1 - epsilon) t +
+        epsilon / k`` (``tasks.smoothed_targets``) in place of the one-hot ``t``; the
+        validation cost, and so early stopping, stays measured against ``t``.
 
     Returns
     -------
@@ -128,7 +133,7 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
     run = _TrainingRun(network, X, y, optimizer=optimizer, learning_rate=learning_rate,
                        epochs=epochs, batch_size=batch_size, l2=l2, rng=rng, X_val=X_val,
                        y_val=y_val, patience=patience, augment=augment, schedule=schedule,
-                       average_last=average_last, task=task)
+                       average_last=average_last, task=task, label_smoothing=label_smoothing)
     with BatchGatherer(run.X, run.batch_size) as batches:
         for epoch in range(1, run.epochs + 1):
             record = run.train_epoch(batches, epoch)
@@ -148,9 +153,12 @@ class _TrainingRun:
     """
 
     def __init__(self, network: Trainable, X, y, *, optimizer, learning_rate, epochs, batch_size,
-                 l2, rng, X_val, y_val, patience, augment, schedule, average_last, task):
+                 l2, rng, X_val, y_val, patience, augment, schedule, average_last, task,
+                 label_smoothing=0.0):
         self._take_settings(optimizer, learning_rate, epochs, l2, rng, schedule, average_last)
         self._take_data(network, X, y, X_val, y_val, patience, batch_size, task)
+        if label_smoothing:
+            self.eye = smoothed_targets(network, self.eye, label_smoothing, self.task)
         self.network, self.augment = network, augment
         self._allocate()
         self._start_tracking()

@@ -106,9 +106,10 @@ def test_classes_take_robust_scaling_and_pictures_keep_their_range():
 def test_a_regression_table_gets_the_table_rule_and_says_what_it_learns():
     settings, reason = default_settings(regression_summary(500))
     as_table, _ = table_defaults({"n_samples": 500, "n_features": 7, "classes": ["a", "b"]})
-    assert settings.pop("refit") is True and as_table.pop("scaling") == "robust"
+    assert settings.pop("refit") is True and settings["scaling"] == "robust"
     assert settings == as_table                       # otherwise the same constants
     assert "then trained again on all rows" in reason
+    assert "median and quartiles with a smooth clip at 3" in reason
     big, reason = default_settings(regression_summary(REGRESSION_REFIT_ROWS))
     assert "refit" not in big and "trained again" not in reason
     assert "a number to predict: learns price standardised" in reason

@@ -282,13 +282,16 @@ def test_metadata_says_what_to_feed(churn):
 # --- the seam for the regression output ----------------------------------------------------
 
 @pytest.mark.parametrize("log", [False, True])
-def test_regression_value_agrees_with_predict_values(log):
-    """The linear head undoes the target transform inside the graph: de-standardise, exp."""
+@pytest.mark.parametrize("robust", [False, True])
+def test_regression_value_agrees_with_predict_values(log, robust):
+    """The linear head undoes the target transform inside the graph: de-standardise, exp;
+    with the regression default's robust scaling (smooth clip) in front of it too."""
     rng = np.random.default_rng(9)
     X = rng.normal(3, 2, (30, 4)).astype(np.float32)
+    X[0, 1] = 40.0                                        # an outlier the clip bends
     target = TargetTransform(log=log, mean=3.2 if log else 250.0, std=0.7 if log else 80.0)
-    model = Model(Network([4, 6, 1], "relu", "linear", rng=10), [], Scaler().fit(X),
-                  target=target)
+    model = Model(Network([4, 6, 1], "relu", "linear", rng=10), [],
+                  Scaler().fit(X, robust=robust), target=target)
     (value,) = run_onnx(model, {"features": X})
     expected = model.predict_values(X)
     assert value.shape == (30,) and value.dtype == np.float64

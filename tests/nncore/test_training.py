@@ -330,3 +330,34 @@ def test_regression_needs_a_linear_output_and_finite_targets():
               task="regression")
     with pytest.raises(ValueError, match="valid tasks"):
         train(Network([2, 1], output="linear"), X, [0.5, 1, 2.0, 3.0], rng=0, task="ranking")
+
+
+def test_label_smoothing_targets_and_their_gradient():
+    """The smoothed targets sum to 1 with epsilon / k off the true class; back-propagation's
+    gradient against them matches finite differences of the smoothed cross-entropy; a
+    network trained with them is less sure of its rows than one trained without."""
+    from nncore.nn.gradcheck import numerical_gradients
+    from nncore.nn.network import Network
+    from nncore.nn.tasks import smoothed_targets
+
+    rng = np.random.default_rng(0)
+    net = Network([4, 6, 3], activation="tanh", output="softmax", rng=rng, dtype=np.float64)
+    table = smoothed_targets(net, net.target_table(), 0.1, "classification")
+    assert np.allclose(table.sum(axis=1), 1.0)
+    assert np.allclose(table, np.where(np.eye(3) == 1, 0.9 + 0.1 / 3, 0.1 / 3))
+    X, y = rng.normal(size=(7, 4)), rng.integers(0, 3, size=7)
+    _, analytic = net.cost_and_gradients(X, table[y], l2=0.3)
+    for a, numeric in zip(analytic, numerical_gradients(net, X, table[y], l2=0.3)):
+        np.testing.assert_allclose(a, numeric, rtol=1e-6, atol=1e-9)
+    with pytest.raises(ValueError, match="below 0.5"):
+        smoothed_targets(net, net.target_table(), 0.5, "classification")
+
+    X, y = rng.normal(size=(60, 4)), rng.integers(0, 3, size=60)
+    sure = {}
+    for epsilon in (0.0, 0.2):
+        model = Network([4, 32, 3], activation="relu", output="softmax",
+                        rng=np.random.default_rng(1), dtype=np.float64)
+        train(model, X, y, epochs=300, batch_size=None, rng=np.random.default_rng(2),
+              learning_rate=0.05, label_smoothing=epsilon)
+        sure[epsilon] = model.predict_proba(X).max(axis=1).mean()
+    assert sure[0.2] < 0.9 < sure[0.0]

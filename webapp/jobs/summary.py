@@ -35,7 +35,8 @@ def _plain(summary):
 def _common(result, evaluated_on, indices):
     history = result.get("history") or {}
     summary = {key: result.get(key) for key in
-               ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs")}
+               ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
+                "refit_epochs")}
     summary.update({"task": result.get("task") or "classification",
                     "stopped": history.get("stopped"),
                     "best_epoch": history.get("best_epoch"),
@@ -46,10 +47,13 @@ def _common(result, evaluated_on, indices):
     return summary
 
 
-def _importance(model, dataset, indices):
+def _importance(model, dataset, indices, result=None):
     """``nncore.importance.model_importance`` on the evaluated rows, seeded by the run's seed
     (a rerun shows the same bars); None for pictures, or when the model reads its rows
-    otherwise than the dataset's encoding says."""
+    otherwise than the dataset's encoding says. A refit run's comes with its result: ``fit``
+    measured it with the first network, before the refit trained on those rows."""
+    if result is not None and "importance" in result:
+        return result["importance"]
     rng = np.random.default_rng((model.config or {}).get("seed") or 0)
     try:
         return model_importance(model, dataset, indices, rng)
@@ -86,7 +90,7 @@ def regression_summary(model, dataset, result):
     summary = _common(result, evaluated_on, indices)
     summary.update({key: result.get(key) for key in REGRESSION_KEYS})
     summary["predictions"] = [float(p) for p in predictions.ravel()]
-    summary["importance"] = _importance(model, dataset, indices)
+    summary["importance"] = _importance(model, dataset, indices, result)
     return _plain(summary)
 
 
@@ -112,7 +116,7 @@ def result_summary(model, dataset, result):
     summary = _common(result, evaluated_on, indices)
     summary.update({"predictions": predictions.tolist(),
                     "confusion_matrix": np.asarray(matrix).astype(int).tolist(),
-                    "importance": _importance(model, dataset, indices)})
+                    "importance": _importance(model, dataset, indices, result)})
     imbalance = _imbalance(dataset, indices, predictions)
     summary["majority"] = imbalance["majority"]
     summary["val_balanced_accuracy"] = (imbalance["balanced_accuracy"]

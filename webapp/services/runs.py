@@ -32,7 +32,9 @@ PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds",
                       # classes: mean per-class recall and always answering the majority
                       "val_balanced_accuracy", "majority",
                       # which columns the model leans on (nncore.importance)
-                      "importance")
+                      "importance",
+                      # epochs of the refit on every row (fitting.refit_network), if any
+                      "refit_epochs")
 #: a history CSV leaves out the columns of the other task
 CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
