@@ -240,7 +240,10 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
     -------
     dict
         ``{"rows", "scored", "errors", "error_examples", "blanks": {column: n},
-        "unseen": {column: n}, "label_column", "columns", "metrics", "cancelled"}``;
+        "unseen": {column: n}, "skipped", "label_column", "columns", "metrics",
+        "cancelled"}``; ``skipped``: for a CSV file, the sentence naming the title rows
+        above its header and the totals or notes below its data that were not scored
+        (``header_rows.Layout.note``), else None;
         ``metrics`` is None without labels, else ``{"rows", "accuracy", "classes",
         "confusion", "unknown_labels"}``; for a regression model ``{"rows", "accuracy":
         None, "r2", "mae", "rmse", "unknown_labels"}`` (label units).
@@ -268,6 +271,7 @@ def score_file(model, path, out_path, *, label_column=None, progress=None, chunk
             os.unlink(tmp)
         raise
     summary.update(blanks=dict(reader.blanks), unseen=dict(reader.unseen),
+                   skipped=source.layout.note() if source.layout is not None else None,
                    metrics=metrics.result() if metrics is not None else None)
     return summary
 

@@ -9,7 +9,11 @@ chunks of ``chunk_rows``:
   ``text_columns`` are read as text exactly as written (extra columns pass through untouched);
   the others get pandas' numbers where every cell of the chunk is one, else text, which
   ``columns.parse_numbers`` reads as training did. No cell is turned into a blank by pandas
-  (``na_filter=False``): blanks are decided by ``columns.is_blank_token``.
+  (``na_filter=False``): blanks are decided by ``columns.is_blank_token``. A file as people
+  export it is read from its header (the first row naming a model's column, else
+  ``header_rows``' guess: titles and a source line above it are skipped) to its last data row
+  (totals and notes below are left out, ``header_rows.is_footer``); ``RowSource.layout`` says
+  what was skipped.
 * **Workbooks** (.xlsx, .xls, .xlsb, .ods): the first sheet (or ``x_sheet``) through the
   workbook readers (their size is bounded by the upload checks), cut into chunks. The
   tutorial layout, a sheet ``X`` without a header and a sheet ``y``, becomes the columns
@@ -32,14 +36,13 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 import pandas as pd
 
-from nncore.data import fastcsv, whole_numbers
+from nncore.data import fastcsv, header_rows, whole_numbers
 from nncore.data.csvfiles import head_format
 from nncore.data.frames import column_names, table_frame
 from nncore.data.loaders import CSV_EXTENSIONS, WORKBOOK_EXTENSIONS, check_workbook
-from nncore.data.tables import Table, drop_header, has_header, split_header
+from nncore.data.tables import Table, drop_header, has_header, normalise
 from nncore.data.workbooks import find_sheet, has_sheet, open_book, read_sheet
 
-_PROBE_ROWS = 21
 #: cells per chunk by default: about 32 MB as float64 features (a few times that as text)
 CHUNK_CELLS = 1 << 22
 MAX_CHUNK_ROWS = 50_000
@@ -102,6 +105,7 @@ class RowSource:
     chunk_rows: int
     _read: Callable[[frozenset, list | None, Callable | None], Iterator[Chunk]]
     delimiter: str | None = None    # CSV files: the delimiter of ``Chunk.lines``
+    layout: object = None           # CSV files: header_rows.Layout, rows skipped around the data
 
     def chunks(self, text_columns=frozenset(), number_columns=None,
                prepare=None) -> Iterator[Chunk]:
@@ -114,8 +118,11 @@ def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowS
     that cannot be read, with the readers' messages. A CSV file's rows are only read by
     ``chunks``; a workbook is read here.
 
-    The first row is the header when ``tables.has_header`` says so, or when it names a column
-    of ``known`` (the model's columns: a few rows with a typo can hide a header's evidence).
+    The header is the first all-text row among the first ``header_rows.PROBE_ROWS`` that
+    names a column of ``known`` (the model's columns: a few rows with a typo can hide a
+    header's evidence), else ``header_rows``' guess (row 1 when ``tables.has_header`` says
+    so, or a row below titles); totals and notes below the data are left out
+    (``RowSource.layout`` says what was skipped).
     """
     path = Path(path)
     if not path.is_file():
@@ -135,18 +142,22 @@ def _names_known(first, known) -> bool:
 
 def _csv_rows(path, chunk_rows, known) -> RowSource:
     text, codec, delimiter = head_format(path)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = list(itertools.islice((r for r in records if r), _PROBE_ROWS))
-    if not rows:
+    probe, line_numbers = _probe_records(text, delimiter)
+    if not probe:
         raise ValueError("The CSV file is empty.")
+    skip, header = _find_header(probe, line_numbers, known)
+    rows = probe[skip:]
     n_cols = len(rows[0])
-    header = _names_known(rows[0], known) or has_header(Table(
-        where="The CSV file", rows=rows, row_numbers=list(range(1, _PROBE_ROWS + 1))))
     names = column_names(rows[0] if header else list(range(n_cols)))[0]
     number, last, ended = fastcsv.last_line(path)
     if not ended and len(next(csv.reader([last], delimiter=delimiter), [])) < n_cols:
         raise ValueError(f"The CSV file ends in the middle of row {number}: the file was "
                          "probably cut short; give the whole file.")
+    layout = header_rows.Layout(header_row=line_numbers[skip] if header else None)
+    if skip:
+        layout.skipped_above = line_numbers[skip] - 1
+        layout.above = [header_rows.first_text(r) for r in probe[:skip]]
+    dropped = _footer_records(path, delimiter, n_cols, layout)
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
     def read(text_columns, number_columns, prepare):
@@ -154,11 +165,68 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
         parse = functools.partial(_parse_block, codec=codec, delimiter=delimiter, names=names,
                                   dtypes=dtypes, number_columns=number_columns,
                                   prepare=prepare)
-        return _csv_chunks(path, parse, chunk_rows, header)
+        return _csv_chunks(path, parse, chunk_rows, skip + bool(header), dropped)
 
     source = RowSource("The CSV file", names, header, chunk_rows, read)
-    source.delimiter = delimiter
+    source.delimiter, source.layout = delimiter, layout
     return source
+
+
+def _probe_records(text, delimiter):
+    """The first ``header_rows.PROBE_ROWS`` records of ``text`` that ``_records`` keeps (not
+    blank lines), and the line each starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows, numbers, line = [], [], 0
+    for record in reader:
+        start, line = line + 1, reader.line_num
+        if record and not (len(record) == 1 and not record[0].strip()):
+            rows.append(record)
+            numbers.append(start)
+            if len(rows) == header_rows.PROBE_ROWS:
+                break
+    return rows, numbers
+
+
+def _find_header(rows, numbers, known) -> tuple[int, bool]:
+    """``(records above the header, whether there is a header)``: the first record that is
+    all text and names one of the model's columns (``known``); else ``header_rows``' guess
+    (row 1 by ``tables.has_header``, or a header below titles); else no header."""
+    for i, row in enumerate(rows):
+        if _names_known(row, known) and all(isinstance(v, str) for v in row):
+            return i, True
+    table = Table("The CSV file", *normalise(rows, list(range(len(rows)))))
+    index = header_rows.find_header(table.rows) if table.rows else None
+    if index is None:
+        return 0, False
+    return table.row_numbers[index], True
+
+
+def _footer_records(path, delimiter, n_cols, layout) -> int:
+    """How many of the file's last records (``_records``': not blank lines) are totals or
+    notes below the data (at most ``header_rows.TAIL_ROWS``, ``header_rows.is_footer``) or
+    rows of empty cells among them; what was skipped is recorded in ``layout`` as for a
+    dataset (blank lines between the data and the notes counted, those ending the file not).
+    """
+    lines = fastcsv.last_lines(path)
+    dropped = after = 0
+    below = []
+    for line in reversed(lines):
+        record = next(csv.reader([line], delimiter=delimiter), []) if line.strip() else []
+        if not any(cell.strip() for cell in record):
+            dropped += bool(line.strip())
+            after += 1
+            continue
+        if len(below) == header_rows.TAIL_ROWS or not header_rows.is_footer(record, n_cols):
+            break
+        below.append(header_rows.first_text(record))
+        dropped += 1
+        after += 1
+    if not below:
+        return 0
+    ending = next((i for i, line in enumerate(reversed(lines))
+                   if line.strip(delimiter + " \t\r")), 0)
+    layout.skipped_below, layout.below = after - ending, below[::-1]
+    return dropped
 
 
 def _records(f):
@@ -198,7 +266,7 @@ def _records_one_by_one(lines, number):
             yield start, line
 
 
-def _csv_chunks(path, parse, chunk_rows, header):
+def _csv_chunks(path, parse, chunk_rows, skip, dropped=0):
     """Chunks of the file's records, in order: blocks of ``chunk_rows`` records cut here,
     each made a `Chunk` by ``parse`` (`_parse_block`: pandas' C parser). ``PARSE_THREADS``
     blocks are parsed at once on as many threads (the C parser releases the GIL) while the
@@ -206,8 +274,10 @@ def _csv_chunks(path, parse, chunk_rows, header):
     memory."""
     with open(path, "rb") as f, ThreadPoolExecutor(PARSE_THREADS) as pool:
         records = _records(f)
-        if header:
+        for _ in range(skip):                   # titles above the header, and the header
             next(records, None)
+        if dropped:
+            records = _held_back(records, dropped)
         pending = collections.deque()
         try:
             while block := list(itertools.islice(records, chunk_rows)):
@@ -219,6 +289,15 @@ def _csv_chunks(path, parse, chunk_rows, header):
         finally:
             for future in pending:      # closed early (a cancel, an error): parse no more
                 future.cancel()
+
+
+def _held_back(records, n):
+    """``records`` but the last ``n`` (totals and notes below the data)."""
+    held = collections.deque()
+    for record in records:
+        held.append(record)
+        if len(held) > n:
+            yield held.popleft()
 
 
 def _parse_block(block, codec, delimiter, names, dtypes, number_columns, prepare) -> Chunk:
@@ -277,10 +356,7 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
         labels = read_sheet(book, path, y_name) if y_name and y_name != name else None
     finally:
         book.close()
-    if table.rows and _names_known(table.rows[0], known) and not has_header(table):
-        header = drop_header(table)
-    else:
-        header = split_header(table, "rows to score")
+    header, layout = _cut_to_data(table, known)
     frame = table_frame(table, header)
     names = column_names(frame.columns)[0]
     frame = frame.set_axis(names, axis=1)
@@ -292,7 +368,30 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
         for start in range(0, len(frame), chunk_rows):
             yield _chunk(frame.iloc[start:start + chunk_rows], None, number_columns, prepare)
 
-    return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read)
+    return RowSource(table.where, list(frame.columns), header is not None, chunk_rows, read,
+                     layout=layout)
+
+
+def _cut_to_data(table: Table, known):
+    """``(header or None, header_rows.Layout)``: ``table`` cut down (in place) to its data
+    rows, from below its header (the first all-text row naming a model's column, else
+    ``header_rows``' guess) to above its totals and notes."""
+    if not table.rows:
+        raise ValueError(f"{table.where} is empty: there are no rows to score.")
+    found = next((i for i, row in enumerate(table.rows[:header_rows.PROBE_ROWS])
+                  if _names_known(row, known) and all(isinstance(v, str) or v is None
+                                                      for v in row)), None)
+    layout, index, end = header_rows.locate(
+        table, None if found is None else table.row_numbers[found])
+    layout.chosen = False
+    header = None
+    if index is not None:
+        header = ["" if v is None else str(v).strip() for v in table.rows[index]]
+    start = 0 if index is None else index + 1
+    table.rows, table.row_numbers = table.rows[start:end], table.row_numbers[start:end]
+    if not table.rows:
+        raise ValueError(f"{table.where} has a header row but no data rows.")
+    return header, layout
 
 
 def _with_labels(frame, labels: Table, where):

@@ -50,6 +50,7 @@ function describeSummary(summary) {
   }
   if (counted(summary.blanks)) parts.push(`blanks filled: ${counted(summary.blanks)}`);
   if (counted(summary.unseen)) parts.push(`unseen categories: ${counted(summary.unseen)}`);
+  if (summary.skipped) parts.push(summary.skipped);
   return parts.join(" · ");
 }
 

@@ -192,3 +192,45 @@ def test_a_semicolon_csv_in_cp1252_is_written_as_comma_separated_utf8(churn, tmp
     np.testing.assert_allclose(out.loc[0, ["probability_no", "probability_yes"]].astype(float),
                                expected, atol=1e-6)
     assert summary["metrics"]["rows"] == 1
+
+
+@pytest.mark.parametrize("chunk_rows", [2, None])
+def test_titles_above_the_header_and_totals_below_the_data_are_not_scored(churn, tmp_path,
+                                                                           chunk_rows):
+    # an export as people make it: a title, a source line and a blank row above the header,
+    # a blank row and a "Total" row below the data (the model's columns name the header)
+    data = [["age", "plan", "id", "churn"], ["30", "pro", "a", "yes"],
+            ["41", "basic", "b", "no"], ["55", "max", "c", "no"]]
+    rows = [["Churn by customer, March"], ["Source: CRM export"], []] + data + [
+        [], ["Total", "", "3", ""]]
+    path = write_csv(tmp_path / "export.csv", rows)
+    summary = score_file(churn, path, tmp_path / "out.csv", chunk_rows=chunk_rows)
+    out = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert summary["rows"] == 3 and list(out["id"]) == ["a", "b", "c"]
+    assert summary["metrics"]["rows"] == 3 and summary["errors"] == 0
+    assert summary["skipped"] == ('The header is row 4; 3 rows above it ("Churn by customer, '
+                                  'March", "Source: CRM export" and a blank row) and 2 rows '
+                                  'below the data (a blank row and "Total") were skipped.')
+    # the same rows without them: the same predictions, nothing said
+    plain = score_file(churn, write_csv(tmp_path / "plain.csv", data), tmp_path / "p.csv")
+    assert plain["skipped"] is None
+    assert (tmp_path / "p.csv").read_text() == (tmp_path / "out.csv").read_text()
+
+
+def test_a_picture_file_without_a_header_keeps_every_row(pictures, tmp_path):
+    model, X = pictures
+    rows = [[str(i % 3 + 1)] + [str(int(v)) for v in x] for i, x in enumerate(X[:6])]
+    summary = score_file(model, write_csv(tmp_path / "p.csv", rows), tmp_path / "o.csv")
+    assert summary["rows"] == 6 and summary["skipped"] is None
+
+
+def test_a_workbook_export_with_titles_and_totals_scores_its_data_rows(churn, tmp_path):
+    data = [["age", "plan", "id", "churn"], [30, "pro", "a", "yes"], [41, "basic", "b", "no"]]
+    book = openpyxl.Workbook()
+    for row in [["Churn by customer"], [None]] + data + [[None], ["Total", None, 2, None]]:
+        book.active.append(row)
+    book.save(tmp_path / "export.xlsx")
+    summary = score_file(churn, tmp_path / "export.xlsx", tmp_path / "out.csv")
+    assert summary["rows"] == 2 and summary["metrics"]["rows"] == 2
+    assert summary["skipped"].startswith("The header is row 3; 2 rows above it")
+    assert '"Total"' in summary["skipped"]
