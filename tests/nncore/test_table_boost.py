@@ -135,3 +135,35 @@ def test_settings_check_the_new_fields():
         TrainConfig.from_dict({"scaling": "quantile"})
     with pytest.raises(ValueError, match="refit must be true or false"):
         TrainConfig.from_dict({"refit": "yes"})
+
+
+def test_a_regression_default_run_is_robust_and_round_trips(tmp_path):
+    """A number to predict takes the table defaults' robust scaling (with the refit and a log
+    target here): the model file, the row form and the ONNX graph give the same values, and
+    an income far beyond the training range no longer drives the price beyond reason."""
+    from nncore.defaults import default_settings
+
+    rng = np.random.default_rng(4)
+    income = rng.lognormal(10, 1, 200)
+    plan = rng.choice(["basic", "pro", "max"], 200)
+    price = income * np.where(plan == "pro", 2.0, 1.0) / 100 + rng.lognormal(5, 0.3, 200)
+    frame = pd.DataFrame({"income": income.round(2), "plan": plan, "price": price.round(2)})
+    frame.to_csv(tmp_path / "prices.csv", index=False)
+    dataset = load_dataset(tmp_path / "prices.csv")
+    settings, reason = default_settings(dataset.summary())
+    assert settings["scaling"] == "robust" and settings["refit"] is True
+    assert "median and quartiles" in reason
+    model, _ = fit(dataset, TrainConfig.from_dict({**settings, "hidden_layers": [16],
+                                                   "epochs": 60}))
+    assert model.scaler.clip == CLIP and model.target.log
+    model.save(tmp_path / "m.npz")
+    loaded = Model.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(loaded.predict_values(dataset.X),
+                                  model.predict_values(dataset.X))
+    rows = [{"income": "25000", "plan": "pro"}, {"income": "", "plan": "max"},
+            {"income": "1e12", "plan": "basic"}]
+    values = np.array([loaded.predict_values(loaded.encode_row(r)[0])[0] for r in rows])
+    session = ort.InferenceSession(to_onnx(model), providers=["CPUExecutionProvider"])
+    (got,) = session.run(["value"], column_feed(model, rows))
+    np.testing.assert_allclose(got.ravel(), values, rtol=1e-5)
+    assert values[2] < 100 * price.max()        # the clip bounds what an outlier can do
