@@ -27,6 +27,7 @@ def app(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path / "data"), "REGISTER_SAMPLE": False})
     yield app
     app.extensions["jobs"].shutdown(wait=True)
+    app.extensions["scorer"].shutdown()
 
 
 @pytest.fixture
@@ -43,6 +44,7 @@ def make_app(tmp_path):
     yield make
     for app in apps:
         app.extensions["jobs"].shutdown(wait=True)
+        app.extensions["scorer"].shutdown()
 
 
 @pytest.fixture

@@ -175,6 +175,7 @@ def main(argv=None):
         return _serve(app, args)
     finally:
         app.extensions["jobs"].shutdown(wait=True)
+        app.extensions["scorer"].shutdown()
 
 
 def _check_training_options(args):

@@ -5,8 +5,8 @@ chunks of ``chunk_rows``:
 
 * **CSV, TSV, text**: records (lines, joined where a quoted field holds a line break) taken
   ``chunk_rows`` at a time and parsed by pandas' C reader, with the delimiter and text encoding
-  guessed as ``csvfiles`` guesses them; each chunk keeps its rows' text for the scored file. Columns named in
-  ``text_columns`` are read as text exactly as written (extra columns pass through untouched);
+  guessed as ``csvfiles`` guesses them; each chunk keeps its rows' text for the scored file.
+  Columns named in ``text_columns`` are read as text exactly as written (extra columns pass through untouched);
   the others get pandas' numbers where every cell of the chunk is one, else text, which
   ``columns.parse_numbers`` reads as training did. No cell is turned into a blank by pandas
   (``na_filter=False``): blanks are decided by ``columns.is_blank_token``. A file as people
@@ -36,11 +36,11 @@ from typing import Callable, Iterator, NamedTuple
 import numpy as np
 import pandas as pd
 
-from nncore.data import fastcsv, header_rows, whole_numbers
+from nncore.data import csv_layout, fastcsv, header_rows, whole_numbers
 from nncore.data.csvfiles import head_format
 from nncore.data.frames import column_names, table_frame
 from nncore.data.loaders import CSV_EXTENSIONS, WORKBOOK_EXTENSIONS, check_workbook
-from nncore.data.tables import Table, drop_header, has_header, normalise
+from nncore.data.tables import Table, drop_header, has_header
 from nncore.data.workbooks import find_sheet, has_sheet, open_book, read_sheet
 
 #: cells per chunk by default: about 32 MB as float64 features (a few times that as text)
@@ -136,16 +136,12 @@ def open_rows(path, *, chunk_rows=None, x_sheet=None, known=frozenset()) -> RowS
                      "(.csv) or a workbook (.xlsx, .xls, .xlsb, .ods).")
 
 
-def _names_known(first, known) -> bool:
-    return any(str(v).strip() in known for v in first if v is not None)
-
-
 def _csv_rows(path, chunk_rows, known) -> RowSource:
     text, codec, delimiter = head_format(path)
-    probe, line_numbers = _probe_records(text, delimiter)
+    probe, line_numbers = csv_layout.probe_records(text, delimiter)
     if not probe:
         raise ValueError("The CSV file is empty.")
-    skip, header = _find_header(probe, line_numbers, known)
+    skip, header = csv_layout.find_header(probe, known)
     rows = probe[skip:]
     n_cols = len(rows[0])
     names = column_names(rows[0] if header else list(range(n_cols)))[0]
@@ -157,7 +153,7 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
     if skip:
         layout.skipped_above = line_numbers[skip] - 1
         layout.above = [header_rows.first_text(r) for r in probe[:skip]]
-    dropped = _footer_records(path, delimiter, n_cols, layout)
+    dropped = csv_layout.footer_records(path, delimiter, n_cols, layout)
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
     def read(text_columns, number_columns, prepare):
@@ -170,63 +166,6 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
     source = RowSource("The CSV file", names, header, chunk_rows, read)
     source.delimiter, source.layout = delimiter, layout
     return source
-
-
-def _probe_records(text, delimiter):
-    """The first ``header_rows.PROBE_ROWS`` records of ``text`` that ``_records`` keeps (not
-    blank lines), and the line each starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, numbers, line = [], [], 0
-    for record in reader:
-        start, line = line + 1, reader.line_num
-        if record and not (len(record) == 1 and not record[0].strip()):
-            rows.append(record)
-            numbers.append(start)
-            if len(rows) == header_rows.PROBE_ROWS:
-                break
-    return rows, numbers
-
-
-def _find_header(rows, numbers, known) -> tuple[int, bool]:
-    """``(records above the header, whether there is a header)``: the first record that is
-    all text and names one of the model's columns (``known``); else ``header_rows``' guess
-    (row 1 by ``tables.has_header``, or a header below titles); else no header."""
-    for i, row in enumerate(rows):
-        if _names_known(row, known) and all(isinstance(v, str) for v in row):
-            return i, True
-    table = Table("The CSV file", *normalise(rows, list(range(len(rows)))))
-    index = header_rows.find_header(table.rows) if table.rows else None
-    if index is None:
-        return 0, False
-    return table.row_numbers[index], True
-
-
-def _footer_records(path, delimiter, n_cols, layout) -> int:
-    """How many of the file's last records (``_records``': not blank lines) are totals or
-    notes below the data (at most ``header_rows.TAIL_ROWS``, ``header_rows.is_footer``) or
-    rows of empty cells among them; what was skipped is recorded in ``layout`` as for a
-    dataset (blank lines between the data and the notes counted, those ending the file not).
-    """
-    lines = fastcsv.last_lines(path)
-    dropped = after = 0
-    below = []
-    for line in reversed(lines):
-        record = next(csv.reader([line], delimiter=delimiter), []) if line.strip() else []
-        if not any(cell.strip() for cell in record):
-            dropped += bool(line.strip())
-            after += 1
-            continue
-        if len(below) == header_rows.TAIL_ROWS or not header_rows.is_footer(record, n_cols):
-            break
-        below.append(header_rows.first_text(record))
-        dropped += 1
-        after += 1
-    if not below:
-        return 0
-    ending = next((i for i, line in enumerate(reversed(lines))
-                   if line.strip(delimiter + " \t\r")), 0)
-    layout.skipped_below, layout.below = after - ending, below[::-1]
-    return dropped
 
 
 def _records(f):
@@ -379,8 +318,8 @@ def _cut_to_data(table: Table, known):
     if not table.rows:
         raise ValueError(f"{table.where} is empty: there are no rows to score.")
     found = next((i for i, row in enumerate(table.rows[:header_rows.PROBE_ROWS])
-                  if _names_known(row, known) and all(isinstance(v, str) or v is None
-                                                      for v in row)), None)
+                  if csv_layout.names_known(row, known)
+                  and all(isinstance(v, str) or v is None for v in row)), None)
     layout, index, end = header_rows.locate(
         table, None if found is None else table.row_numbers[found])
     layout.chosen = False

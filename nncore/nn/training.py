@@ -112,9 +112,7 @@ def train(network: Trainable, X, y, *, optimizer="adam", learning_rate=None, epo
         ``"linear"`` output), or an object of ``tasks.py`` such as
         ``Regression(inverse=...)`` that measures the figures in the label's units.
     label_smoothing : float
-        epsilon in [0, 0.5): classes are learned from the targets ``(1 - epsilon) t +
-        epsilon / k`` (``tasks.smoothed_targets``) in place of the one-hot ``t``; the
-        validation cost, and so early stopping, stays measured against ``t``.
+        epsilon in [0, 0.5): classes learned from ``tasks.smoothed_targets`` (validation: one-hot).
 
     Returns
     -------

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tests.conftest import bars_csv
+from webapp.jobs import scoring
 from tests.helpers import poll
 from tests.webapp.test_uploads import EndlessBody, multipart, multipart_type
 
@@ -190,3 +191,27 @@ def test_deleting_the_dataset_removes_its_runs_predictions(app, client, shops_ru
     assert client.delete(f"/api/datasets/{dataset_id}").status_code == 200
     assert not os.path.exists(folder)
     assert client.get(f"/api/predictions/{done['id']}").status_code == 404
+
+
+def kept_pids(app):
+    return [process.pid for process in app.extensions["scorer"]._kept]
+
+
+def test_the_scoring_process_is_kept_for_the_next_file_and_replaced_when_it_dies(
+        app, client, shops_run, monkeypatch):
+    content = "city,visits,plan\nLyon,3,basic\nParis,12,pro\n"
+    first = wait_prediction(client, post_file(client, shops_run, content).get_json()["id"])
+    assert first["status"] == "completed" and len(kept_pids(app)) == 1
+    pid = kept_pids(app)[0]
+    second = wait_prediction(client, post_file(client, shops_run, content).get_json()["id"])
+    assert second["status"] == "completed" and second["preview"] == first["preview"]
+    assert kept_pids(app) == [pid]                 # the same process scored both
+    # killed while idle (out of memory, an operator): the next file gets a new process
+    os.kill(pid, 9)
+    third = wait_prediction(client, post_file(client, shops_run, content).get_json()["id"])
+    assert third["status"] == "completed", third
+    assert len(kept_pids(app)) == 1 and kept_pids(app) != [pid]
+    # a huge file's process is let go rather than kept (its memory with it)
+    monkeypatch.setattr(scoring, "RETIRE_CELLS", 5)
+    fourth = wait_prediction(client, post_file(client, shops_run, content).get_json()["id"])
+    assert fourth["status"] == "completed" and kept_pids(app) == []

@@ -214,8 +214,19 @@ class ChildProcess:
     def cancel(self):
         self._cancel.set()
 
-    def join(self):
-        self._process.join()
+    def clear_cancel(self):
+        """Before a process kept for more work (``jobs.scoring.WarmScoring``) takes the next."""
+        self._cancel.clear()
+
+    @property
+    def pid(self):
+        return self._process.pid
+
+    def join(self, timeout=None):
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
         self._conn.close()
 
 
