@@ -17,15 +17,18 @@ WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 def new_rows_csv(path, training):
     """The training file's first 30 rows with shuffled columns, an extra column, one bad
-    number and the label kept."""
+    number and the label kept; exported as people do: a title and a blank line above the
+    header, a blank line and a total below the data (neither is scored)."""
     rows = list(csv.DictReader(training.read_text().splitlines()))[:30]
     rows[4]["bill_mm"] = "long"
     columns = ["note", "sex", "flipper_mm", "species", "island", "bill_mm"]
-    out = io.StringIO()
+    out = io.StringIO("Penguins next season\n\n")
+    out.seek(0, io.SEEK_END)
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for i, row in enumerate(rows):
         writer.writerow({**row, "note": f"customer {i}"})
+    out.write("\nTotal,30\n")
     path.write_text(out.getvalue())
     return path
 
@@ -63,6 +66,9 @@ def test_a_file_is_predicted_on_the_run_page(page, live_server, tmp_path, table_
     expect(preview.locator("th").first).to_have_text("predicted_species")
     expect(page.get_by_test_id("predictions-notes")).to_contain_text("30 rows scored")
     expect(page.get_by_test_id("predictions-notes")).to_contain_text("1 row could not be read")
+    expect(page.get_by_test_id("predictions-notes")).to_contain_text(
+        'The header is row 3; 2 rows above it ("Penguins next season" and a blank '
+        'row) and 2 rows below the data (a blank row and "Total") were skipped.')
     accuracy = page.get_by_test_id("predictions-accuracy")
     expect(accuracy).to_have_text(re.compile(r"^\d+\.\d %$"))
     shown_accuracy = accuracy.inner_text()
