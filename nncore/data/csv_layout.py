@@ -45,29 +45,35 @@ def find_header(rows, known) -> tuple[int, bool]:
     return table.row_numbers[index], True
 
 
-def footer_records(path, delimiter, n_cols, layout) -> int:
-    """How many of the file's last records (``chunks._records``': not blank lines) are
-    totals or notes below the data (at most ``header_rows.TAIL_ROWS``, ``header_rows.is_footer``) or
-    rows of empty cells among them; what was skipped is recorded in ``layout`` as for a
-    dataset (blank lines between the data and the notes counted, those ending the file not).
-    """
-    lines = fastcsv.last_lines(path)
-    dropped = after = 0
-    below = []
+def footers_below(lines, delimiter, n_cols):
+    """The totals and notes that end a file whose last lines are ``lines`` (at most
+    ``header_rows.TAIL_ROWS``, ``header_rows.is_footer``), with the blank rows among them:
+    ``(their first texts in order, lines after the data, records among those lines (lines
+    that are not blank: rows of empty cells count), blank lines ending the file)``."""
+    texts, after, records = [], 0, 0
     for line in reversed(lines):
         record = next(csv.reader([line], delimiter=delimiter), []) if line.strip() else []
         if not any(cell.strip() for cell in record):
-            dropped += bool(line.strip())
+            records += bool(line.strip())
             after += 1
             continue
-        if len(below) == header_rows.TAIL_ROWS or not header_rows.is_footer(record, n_cols):
+        if len(texts) == header_rows.TAIL_ROWS or not header_rows.is_footer(record, n_cols):
             break
-        below.append(header_rows.first_text(record))
-        dropped += 1
+        texts.append(header_rows.first_text(record))
+        records += 1
         after += 1
-    if not below:
-        return 0
     ending = next((i for i, line in enumerate(reversed(lines))
-                   if line.strip(delimiter + " \t\r")), 0)
-    layout.skipped_below, layout.below = after - ending, below[::-1]
-    return dropped
+                   if line.strip(delimiter + " \t\r")), len(lines))
+    return texts[::-1], after, records, ending
+
+
+def footer_records(path, delimiter, n_cols, layout) -> int:
+    """How many of the file's last records (``chunks._records``': not blank lines) are
+    totals or notes below the data, or rows of empty cells among them (``footers_below``);
+    what was skipped is recorded in ``layout`` as for a dataset (blank lines between the data
+    and the notes counted, those ending the file not)."""
+    texts, after, records, ending = footers_below(fastcsv.last_lines(path), delimiter, n_cols)
+    if not texts:
+        return 0
+    layout.skipped_below, layout.below = after - ending, texts
+    return records

@@ -14,7 +14,7 @@ import csv
 import io
 import re
 
-from nncore.data import fastcsv, header_rows, safety
+from nncore.data import csv_layout, fastcsv, header_rows, safety
 from nncore.data.dataset import Dataset
 from nncore.data.frames import from_frame, from_table
 from nncore.data.tables import Table, label_index, normalise
@@ -147,28 +147,13 @@ def _check_not_cut_short(path, delimiter, n_cols):
 def _cut_footers(path, delimiter, n_cols, skip, layout):
     """The number of lines after the ``skip`` first that hold the data, when totals or notes
     follow it (recorded in ``layout``); None when the data runs to the end of the file."""
-    lines = fastcsv.last_lines(path)
-    footers, after = [], 0       # lines after the last data line
-    for line in reversed(lines):
-        record = next(csv.reader([line], delimiter=delimiter), []) if line.strip() else []
-        if not any(cell.strip() for cell in record):
-            after += 1
-            continue
-        if len(footers) == header_rows.TAIL_ROWS or not header_rows.is_footer(record, n_cols):
-            break
-        footers.append(header_rows.first_text(record))
-        after += 1
-    if not footers:
+    texts, after, _, ending = csv_layout.footers_below(fastcsv.last_lines(path), delimiter,
+                                                       n_cols)
+    if not texts:
         return None
-    layout.below = footers[::-1]
-    last_data_line = fastcsv.count_lines(path) - after
-    trailing_blanks = 0
-    for line in reversed(lines):
-        if line.strip(delimiter + " \t"):
-            break
-        trailing_blanks += 1
-    layout.skipped_below = after - trailing_blanks
-    return last_data_line - skip
+    layout.below = texts
+    layout.skipped_below = after - ending
+    return fastcsv.count_lines(path) - after - skip
 
 
 def head_format(path) -> tuple[str, str, str]:
