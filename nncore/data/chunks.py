@@ -149,10 +149,8 @@ def _csv_rows(path, chunk_rows, known) -> RowSource:
     if not ended and len(next(csv.reader([last], delimiter=delimiter), [])) < n_cols:
         raise ValueError(f"The CSV file ends in the middle of row {number}: the file was "
                          "probably cut short; give the whole file.")
-    layout = header_rows.Layout(header_row=line_numbers[skip] if header else None)
-    if skip:
-        layout.skipped_above = line_numbers[skip] - 1
-        layout.above = [header_rows.first_text(r) for r in probe[:skip]]
+    layout = header_rows.layout_above(Table("The CSV file", probe, line_numbers),
+                                      skip if header else None)
     dropped = csv_layout.footer_records(path, delimiter, n_cols, layout)
     chunk_rows = chunk_rows or default_chunk_rows(n_cols)
 
@@ -313,24 +311,14 @@ def _workbook_rows(path, chunk_rows, x_sheet, known) -> RowSource:
 
 def _cut_to_data(table: Table, known):
     """``(header or None, header_rows.Layout)``: ``table`` cut down (in place) to its data
-    rows, from below its header (the first all-text row naming a model's column, else
-    ``header_rows``' guess) to above its totals and notes."""
+    rows, from below its header (``csv_layout.known_header``, else ``header_rows``' guess) to
+    above its totals and notes."""
     if not table.rows:
         raise ValueError(f"{table.where} is empty: there are no rows to score.")
-    found = next((i for i, row in enumerate(table.rows[:header_rows.PROBE_ROWS])
-                  if csv_layout.names_known(row, known)
-                  and all(isinstance(v, str) or v is None for v in row)), None)
-    layout, index, end = header_rows.locate(
-        table, None if found is None else table.row_numbers[found])
-    layout.chosen = False
-    header = None
-    if index is not None:
-        header = ["" if v is None else str(v).strip() for v in table.rows[index]]
-    start = 0 if index is None else index + 1
-    table.rows, table.row_numbers = table.rows[start:end], table.row_numbers[start:end]
-    if not table.rows:
-        raise ValueError(f"{table.where} has a header row but no data rows.")
-    return header, layout
+    found = csv_layout.known_header(table.rows, known)
+    header = header_rows.split_table(
+        table, None if found is None else table.row_numbers[found], chosen=False)
+    return header, table.layout
 
 
 def _with_labels(frame, labels: Table, where):

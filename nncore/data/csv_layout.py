@@ -11,9 +11,12 @@ from nncore.data import fastcsv, header_rows
 from nncore.data.tables import Table, normalise
 
 
-def names_known(row, known) -> bool:
-    """Whether ``row`` names one of ``known`` (a model's columns)."""
-    return any(str(v).strip() in known for v in row if v is not None)
+def known_header(rows, known) -> int | None:
+    """The index of the first of ``rows`` that is all text (blank cells aside) and names one
+    of ``known`` (a model's columns): the header, whatever stands above it; None if none."""
+    return next((i for i, row in enumerate(rows[:header_rows.PROBE_ROWS])
+                 if any(str(v).strip() in known for v in row if v is not None)
+                 and all(isinstance(v, str) or v is None for v in row)), None)
 
 
 def probe_records(text, delimiter):
@@ -35,9 +38,9 @@ def find_header(rows, known) -> tuple[int, bool]:
     """``(records above the header, whether there is a header)``: the first record that is
     all text and names one of the model's columns (``known``); else ``header_rows``' guess
     (row 1 by ``tables.has_header``, or a header below titles); else no header."""
-    for i, row in enumerate(rows):
-        if names_known(row, known) and all(isinstance(v, str) for v in row):
-            return i, True
+    found = known_header(rows, known)
+    if found is not None:
+        return found, True
     table = Table("The CSV file", *normalise(rows, list(range(len(rows)))))
     index = header_rows.find_header(table.rows) if table.rows else None
     if index is None:

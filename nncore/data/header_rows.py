@@ -165,15 +165,17 @@ def header_index(table: Table, header_row=None) -> int | None:
     return _given_row(table, header_row)
 
 
-def locate(table: Table, header_row=None) -> tuple[Layout, int | None, int]:
+def locate(table: Table, header_row=None, chosen=None) -> tuple[Layout, int | None, int]:
     """``(layout, header index or None, data end)`` of ``table`` without changing it: its rows
     after the header (or from the first) up to ``end`` (exclusive) are the data.
-    ``header_row`` as for :func:`header_index`."""
+    ``header_row`` as for :func:`header_index`; ``chosen``: whether the layout says the user
+    chose it (default: when it is given)."""
     rows, numbers = table.rows, table.row_numbers
     index = header_index(table, header_row)
     start = 0 if index is None else index
     end = len(rows) - footer_count(rows[start + 1:], len(rows[0]) if rows else 0)
-    layout = layout_above(table, index, chosen=header_row is not None)
+    layout = layout_above(table, index,
+                          chosen=header_row is not None if chosen is None else chosen)
     if end < len(rows):
         layout.skipped_below = numbers[-1] - numbers[end - 1]
         layout.below = [first_text(r) for r in rows[end:]]
@@ -203,15 +205,16 @@ def _given_row(table, header_row) -> int:
     return table.row_numbers.index(header_row)
 
 
-def split_table(table: Table, header_row=None) -> list[str] | None:
+def split_table(table: Table, header_row=None, chosen=None) -> list[str] | None:
     """Cut ``table`` down to its data rows (in place) and return its header (None: it has
     none); the layout found is kept in ``table.layout`` and its note added to ``table.notes``.
 
-    ``header_row`` as for :func:`locate`. ``ValueError`` for a table without data rows.
+    ``header_row``, ``chosen`` as for :func:`locate`. ``ValueError`` for a table without data
+    rows.
     """
     if not table.rows:
         raise ValueError(f"{table.where} is empty: there are no data rows.")
-    layout, index, end = locate(table, header_row)
+    layout, index, end = locate(table, header_row, chosen)
     header = None
     if index is not None:
         header = ["" if v is None else str(v).strip() for v in table.rows[index]]
