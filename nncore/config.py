@@ -87,6 +87,7 @@ class TrainConfig:
     refit: bool = False                     # after early stopping, retrain on every row (fit)
     scaling: str = "standard"               # tables' numbers: standard, or robust (SCALINGS)
     label_smoothing: float = 0.0            # classes learned from (1 - e) one-hot + e / k
+    l2_choices: list[float] = field(default_factory=list)   # other L2s tried (fitting.choose_l2)
 
     @classmethod
     def from_dict(cls, data: dict | None, limits: dict | None = None) -> "TrainConfig":
@@ -139,6 +140,7 @@ class TrainConfig:
             refit=_bool("refit", values["refit"]),
             scaling=_choice("scaling", values["scaling"], SCALINGS),
             label_smoothing=_float_in("label_smoothing", values["label_smoothing"], 0.0, 0.49),
+            l2_choices=_l2_choices(values["l2_choices"]),
             synthetic_digits=_optional(_int_in, "synthetic_digits", values["synthetic_digits"], 0,
                                        limits["max_synthetic_digits"]),
             pen_digits=_optional(_int_in, "pen_digits", values["pen_digits"], 0,
@@ -295,6 +297,21 @@ def _layers(value, limits):
     """Hidden layer sizes ("" or [] = no hidden layer)."""
     return _counts("hidden_layers", value, "hidden layers", "hidden layer size",
                    limits["max_layers"], limits["max_layer_size"])
+
+
+def _l2_choices(value):
+    """Up to ``MAX_L2_CHOICES`` L2 strengths to try besides ``l2`` ("" or [] = none)."""
+    if value in ("", None):
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"l2_choices must be a list of numbers, e.g. [1, 10] (got {value!r})")
+    if len(value) > MAX_L2_CHOICES:
+        raise ValueError(f"l2_choices: at most {MAX_L2_CHOICES} strengths (got {len(value)})")
+    return [_float_in("l2_choices", v, 0.0, 1e6) for v in value]
+
+
+#: L2 strengths a run may try on its validation rows (each one more training)
+MAX_L2_CHOICES = 4
 
 
 def _conv_filters(value, limits):

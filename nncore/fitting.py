@@ -28,6 +28,7 @@ are held out, nor asking for more synthetic digits which pen digits are drawn.
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, replace
 
@@ -41,10 +42,10 @@ from nncore.digits.extras import training_extras
 from nncore.importance import model_importance
 from nncore.model import Model
 from nncore.nn.convnet import ConvNetwork
-from nncore.nn.metrics import accuracy, balanced_accuracy, confusion_matrix, mae, r2, rmse
+from nncore.figures import FIGURES, Trained, choose_l2
 from nncore.nn.network import Network
 from nncore.nn.tasks import Regression
-from nncore.nn.training import train
+from nncore.nn.training import TrainingDiverged, train
 
 #: the random streams spawned from ``config.seed``, in spawn order (the order fixes the numbers)
 RANDOM_STREAMS = ("split", "init", "train", "synthetic", "pen", "refit")
@@ -117,15 +118,14 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
     extras = training_extras(dataset, config, train_idx, scaler, rngs["synthetic"], rngs["pen"],
                              phase=phase, pen_strokes=pen_strokes)
     rows = add_training_rows(rows, extras.X, extras.y)
-    network = build_network(dataset, config, rngs["init"], target)
-    # the model holds the network, which trains in place: snapshots save it as it goes
-    model = model_of(network, dataset, config, scaler, extras, target)
-    if snapshots is not None:
-        snapshots.start(model, len(rows.y_train), config.effective_learning_rate)
-        callback = snapshots.wrap(callback, model)
-    history, seconds = train_network(network, config, rows, extras.augment, rngs["train"],
-                                     callback, target.training_task)
-    figures = FIGURES[target.task](network, rows, dataset, target)
+    trained = train_candidates(dataset, config, rows, extras, scaler, target, rngs, callback,
+                               phase, snapshots)
+    chosen, seconds = choose_l2(trained)
+    model, history, figures = chosen.model, chosen.history, chosen.figures
+    config = replace(config, l2=chosen.l2)
+    if snapshots is not None and chosen is not trained[0]:     # its final weights alone
+        snapshots.start(model, len(rows.y_train), config.effective_learning_rate,
+                        epoch=history.get("best_epoch") or len(history["epoch"]))
     if refits(config, history, rows):
         if phase is not None:
             phase(f"training again on all {len(rows.X_train) + len(rows.X_val):,} rows for "
@@ -139,6 +139,58 @@ def fit(dataset, config: TrainConfig | None = None, callback=None, phase=None, p
         figures["refit_epochs"] = history["best_epoch"]
         model = model_of(network, dataset, config, scaler, extras, target)
     return model, run_result(config, history, seconds, extras, rows, figures)
+
+
+def l2_candidates(config: TrainConfig, rows: Rows) -> list[float]:
+    """The L2 strengths the run trains: ``config.l2``, then each other of ``config.l2_choices``
+    when there are validation rows to choose by."""
+    if rows.X_val is None:
+        return [config.l2]
+    return [config.l2, *dict.fromkeys(v for v in config.l2_choices if v != config.l2)]
+
+
+def train_candidates(dataset, config: TrainConfig, rows: Rows, extras, scaler, target: Target,
+                     rngs, callback, phase, snapshots) -> list[Trained]:
+    """``train_first`` for each of ``l2_candidates``, in order: the live chart and the
+    snapshots follow the first (the settings' own L2), every one reports its epochs to
+    ``callback`` (so a cancel stops any of them, and no candidate starts after one); a
+    later candidate that diverges is left out (the first's ``TrainingDiverged`` ends the run
+    as without choices)."""
+    trained = []
+    for l2 in l2_candidates(config, rows):
+        try:
+            trained.append(train_first(dataset, replace(config, l2=l2), rows, extras, scaler,
+                                       target, rngs, callback, phase,
+                                       None if trained else snapshots))
+        except TrainingDiverged:
+            if not trained:
+                raise
+        if trained[-1].history.get("stopped") == "cancelled":
+            break
+    return trained
+
+
+def train_first(dataset, config: TrainConfig, rows: Rows, extras, scaler, target: Target, rngs,
+                callback, phase, snapshots) -> Trained:
+    """One network trained on the training rows as ``config`` says and measured on the
+    validation rows.
+
+    Every candidate of ``choose_l2`` starts from the same initial weights and sees the
+    batches in the same order (copies of the ``"init"`` and ``"train"`` streams), so they
+    differ in their L2 strength alone; with one candidate the run is as without choices.
+    """
+    if phase is not None and config.l2_choices and rows.X_val is not None:
+        phase(f"training with L2 {config.l2:g}")
+    network = build_network(dataset, config, copy.deepcopy(rngs["init"]), target)
+    # the model holds the network, which trains in place: snapshots save it as it goes
+    model = model_of(network, dataset, config, scaler, extras, target)
+    if snapshots is not None:
+        snapshots.start(model, len(rows.y_train), config.effective_learning_rate)
+        callback = snapshots.wrap(callback, model)
+    history, seconds = train_network(network, config, rows, extras.augment,
+                                     copy.deepcopy(rngs["train"]), callback, target.training_task)
+    return Trained(config.l2, model, history, seconds,
+                   FIGURES[target.task](network, rows, dataset, target))
 
 
 def _first_importance(model, dataset, val_idx, seed):
@@ -280,67 +332,6 @@ def refit_network(dataset, config: TrainConfig, rows: Rows, target: Target, epoc
     history, seconds = train_network(network, replace(config, epochs=int(epochs)), both, None,
                                      rng, None, target.training_task)
     return network, seconds
-
-
-def classification_figures(network, rows: Rows, dataset, target: Target) -> dict:
-    """Accuracy on both sides, the validation balanced accuracy (mean per-class recall, None
-    without validation rows), the validation predictions and the confusion matrix.
-
-    About the dataset's own rows only (extra training rows are left out). ``val_predictions``
-    are class indices in the order of ``rows.val_idx``; ``confusion_matrix`` (k, k) counts the
-    validation rows, or the training rows when there is no validation set.
-    """
-    n_classes = target.n_outputs
-    X_train, y_train = rows.X_train[:rows.n_own], rows.y_train[:rows.n_own]
-    train_pred = network.predict(X_train)
-    val_pred = network.predict(rows.X_val) if rows.X_val is not None else None
-    cm = (confusion_matrix(rows.y_val, val_pred, n_classes) if val_pred is not None
-          else confusion_matrix(y_train, train_pred, n_classes))
-    return {
-        "task": "classification",
-        "train_accuracy": float(accuracy(y_train, train_pred)),
-        "val_accuracy": float(accuracy(rows.y_val, val_pred)) if val_pred is not None else None,
-        "val_balanced_accuracy": (balanced_accuracy(rows.y_val, val_pred)
-                                  if val_pred is not None else None),
-        "val_predictions": [int(p) for p in val_pred] if val_pred is not None else [],
-        "confusion_matrix": np.asarray(cm).astype(int).tolist(),
-    }
-
-
-def regression_figures(network, rows: Rows, dataset, target: Target) -> dict:
-    """R², MAE and RMSE on both sides in the label's units, beside the mean's baseline.
-
-    Predictions go through ``target.transform.inverse``; the true values are the dataset's
-    own labels. ``baseline``: the validation figures of always predicting the training rows'
-    mean (R² at or just under 0). ``val_predictions``: floats in label units in the order of
-    ``rows.val_idx``. Every ``val_*`` is None without validation rows.
-    """
-    y_train = dataset.y[rows.train_idx].astype(np.float64)
-    train = number_scores(y_train, target.transform.inverse(
-        network.predict_values(rows.X_train[:rows.n_own])))
-    has_val = rows.X_val is not None
-    y_val = dataset.y[rows.val_idx].astype(np.float64) if has_val else None
-    val_pred = target.transform.inverse(network.predict_values(rows.X_val)) if has_val else None
-    val = number_scores(y_val, val_pred) if has_val else dict.fromkeys(train)
-    base = (number_scores(y_val, np.full(len(y_val), y_train.mean())) if has_val
-            else dict.fromkeys(train))
-    return {
-        "task": "regression", "output": target.output,
-        "train_accuracy": None, "val_accuracy": None,
-        **{f"train_{k}": v for k, v in train.items()}, **{f"val_{k}": v for k, v in val.items()},
-        "baseline": {f"val_{k}": v for k, v in base.items()},
-        "val_predictions": [float(p) for p in val_pred] if has_val else [],
-        "target_transform": target.transform.reason,
-    }
-
-
-def number_scores(y, predicted) -> dict:
-    """``{"r2", "mae", "rmse"}`` of predictions ``predicted`` (n,) against labels ``y`` (n,)."""
-    return {"r2": r2(y, predicted), "mae": mae(y, predicted), "rmse": rmse(y, predicted)}
-
-
-#: the figures stage of each task: ``figures(network, rows, dataset, target) -> dict``
-FIGURES = {"classification": classification_figures, "regression": regression_figures}
 
 
 def run_result(config: TrainConfig, history, seconds, extras, rows: Rows, figures) -> dict:

@@ -89,8 +89,9 @@ class Snapshots:
         return (f"Snapshots({str(self.folder)!r}, budget={self.budget}, kept={self.kept}, "
                 f"stride={self.stride})")
 
-    def start(self, model, m, learning_rate):
-        """Clear the folder, write ``run.json`` and the initial weights as epoch 0.
+    def start(self, model, m, learning_rate, epoch=0):
+        """Clear the folder, write ``run.json`` and the model's weights as ``epoch`` (0: the
+        initial weights; a later epoch keeps a trained network's final weights alone).
 
         ``m``: the training-set size (the L2 penalty's divisor); ``learning_rate``: the run's.
         """
@@ -106,7 +107,7 @@ class Snapshots:
         except OSError:
             self._stop()
             return
-        self.keep(0, model)
+        self.keep(epoch, model)
 
     def _stop(self):
         """A snapshot could not be written (the disk is full): keep none, never stop the

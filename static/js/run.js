@@ -85,7 +85,9 @@ function showProgress(run) {
   const history = run.history || {};
   const result = run.result || {};
   const progress = run.progress || {};
-  const epoch = progress.epoch ?? (history.epoch || []).length;
+  // a finished run's own history counts its epochs (the live ones may be another L2's)
+  const done = (history.epoch || []).length;
+  const epoch = run.status === "completed" && done ? done : (progress.epoch ?? done);
   const epochs = progress.epochs ?? (run.config && run.config.epochs) ?? 0;
   const bar = $("run-progress");
   const counter = $("epoch-counter");

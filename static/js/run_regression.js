@@ -45,9 +45,19 @@ export function showRegressionResults(result) {
   $("regression-metrics").hidden = false;
   const note = $("regression-note");
   note.textContent = "In the label's units; “mean” is what always predicting the training rows' mean gives."
-    + (result.target_transform ? ` Target: ${result.target_transform}.` : "");
+    + (result.target_transform ? ` Target: ${result.target_transform}.` : "")
+    + l2ChoiceText(result.l2_choice);
   note.hidden = false;
   for (const id of ["val-accuracy", "train-accuracy"]) $(id).parentElement.hidden = true;
+}
+
+/** " L2 10 kept: validation R² 0.655 against 0.594 with L2 1." for a run that tried several. */
+export function l2ChoiceText(choice) {
+  if (!choice || !Array.isArray(choice.tried) || choice.tried.length < 2) return "";
+  const others = choice.tried.filter((t) => t.l2 !== choice.chosen)
+    .map((t) => `${formatNumber(t.score, 3)} with L2 ${t.l2}`).join(", ");
+  const kept = choice.tried.find((t) => t.l2 === choice.chosen) || {};
+  return ` L2 ${choice.chosen} kept: validation R² ${formatNumber(kept.score, 3)} against ${others}.`;
 }
 
 export function showRegressionReport(report) {

@@ -50,6 +50,9 @@ def test_a_price_table_trains_as_a_number_to_predict(page, live_server, tmp_path
     expect(page.get_by_test_id("regression-scatter")).to_have_attribute("data-points",
                                                                         re.compile(r"^[1-9]"))
     expect(page.get_by_test_id("val-r2")).not_to_have_text("–")
+    # a small table of numbers trains with L2 1 and 10 and says which it kept, and why
+    expect(page.get_by_test_id("regression-note")).to_contain_text(re.compile(
+        r"L2 (1|10) kept: validation R² -?[0-9.]+ against -?[0-9.]+ with L2 (10|1)\."))
     expect(page.get_by_test_id("baseline-rmse")).to_contain_text("mean")
     expect(page.get_by_test_id("largest-errors").locator("tbody tr").first).to_be_visible()
     expect(page.get_by_test_id("confusion-matrix")).to_be_hidden()

@@ -72,10 +72,15 @@ def test_a_regression_run_measures_importance_by_r2(client, upload, wait_for_run
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["task"] == "regression"
     created = client.post("/api/runs", json={"dataset_id": response.get_json()["id"],
-                                             **QUICK_RUN, "epochs": 40, "refit": True})
+                                             **QUICK_RUN, "epochs": 40, "refit": True,
+                                             "l2_choices": [1e5]})
     run = wait_for_run(created.get_json()["id"], timeout=120)
     assert run["status"] == "completed", run["error"]
     assert run["result"]["refit_epochs"] > 0             # the model kept is the refit one
+    # of the two strengths tried, the crushing one scores worse on the validation rows
+    choice = run["result"]["l2_choice"]
+    assert choice["chosen"] == QUICK_RUN.get("l2", 1.0) and len(choice["tried"]) == 2
+    assert choice["tried"][0]["score"] == pytest.approx(run["result"]["val_r2"])
     importance = run["result"]["importance"]
     assert importance["metric"] == "r2"
     # measured with the network the validation figures are of (before any refit): its

@@ -186,3 +186,30 @@ def test_one_vocabulary_on_both_sides_of_the_worker_api():
         missing = sorted(name for name in names if not callable(getattr(implementation, name,
                                                                          None)))
         assert not missing, f"{implementation.__name__} lacks {missing}"
+
+
+def test_a_run_training_again_from_epoch_1_starts_its_chart_afresh():
+    """fit's next L2 candidate counts its epochs from 1 again: the relay sends its history
+    from index 0 (the server replaces the first candidate's), and a phase between the two
+    trainings shows as a step (epoch 0), not as the last epoch of the one before."""
+    from webapp.jobs.relay import Outbox
+
+    class Server:
+        def __init__(self):
+            self.calls = []
+
+        def report_progress(self, run_id, start, columns, progress):
+            self.calls.append((start, list(columns["epoch"]), dict(progress)))
+            return {"have": start + len(columns["epoch"]), "stop": False}
+
+    server = Server()
+    outbox = Outbox(1, server, Settings(), 30)
+    for epoch in (1, 2, 3):
+        outbox.add({"epoch": epoch, "cost": 1.0 / epoch}, 30)
+    outbox.flush()
+    outbox.phase("training with L2 10")
+    assert outbox.progress["epoch"] == 0 and outbox.progress["phase"] == "training with L2 10"
+    outbox.add({"epoch": 1, "cost": 0.9}, 30)
+    outbox.flush()
+    assert server.calls[0][:2] == (0, [1, 2, 3])
+    assert server.calls[1][:2] == (0, [1]) and server.calls[1][2]["epoch"] == 1

@@ -71,9 +71,14 @@ class Outbox:
         self.auto_clock = None             # when its search started (monotonic seconds)
 
     def add(self, record, epochs):
+        epoch = record.get("epoch") or 0
+        if self.history["epoch"] and epoch <= self.history["epoch"][-1]:
+            # epochs count again from 1: another training of the same run (fit's next L2
+            # candidate) whose chart starts afresh, the server's too, as an auto run's does
+            self.history, self.sent = empty_history(), 0
+            self.started = time.monotonic()
         for key in HISTORY_KEYS:
             self.history[key].append(json_number(record.get(key)))
-        epoch = record.get("epoch") or 0
         epochs = epochs or self.progress["epochs"]
         # The training's own clock: loading the data and drawing synthetic digits before
         # the first epoch would otherwise be spread over every epoch still to come. After the
@@ -102,7 +107,8 @@ class Outbox:
         self.dirty = self.urgent = True
 
     def phase(self, text):
-        self.progress = {**self.progress, "phase": text}
+        # a step between trainings (the next L2 candidate, the refit) shows as a step
+        self.progress = {**self.progress, "phase": text, "epoch": 0}
         self.dirty = self.urgent = True
 
     def due(self):

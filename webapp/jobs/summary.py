@@ -36,7 +36,7 @@ def _common(result, evaluated_on, indices):
     history = result.get("history") or {}
     summary = {key: result.get(key) for key in
                ("train_accuracy", "val_accuracy", "final_cost", "seconds", "epochs",
-                "refit_epochs")}
+                "refit_epochs", "l2_choice")}
     summary.update({"task": result.get("task") or "classification",
                     "stopped": history.get("stopped"),
                     "best_epoch": history.get("best_epoch"),

@@ -34,7 +34,9 @@ PUBLIC_RESULT_KEYS = ("train_accuracy", "val_accuracy", "final_cost", "seconds",
                       # which columns the model leans on (nncore.importance)
                       "importance",
                       # epochs of the refit on every row (fitting.refit_network), if any
-                      "refit_epochs")
+                      "refit_epochs",
+                      # the L2 strengths tried on the validation rows (figures.choose_l2)
+                      "l2_choice")
 #: a history CSV leaves out the columns of the other task
 CLASSIFICATION_ONLY = ("train_accuracy", "val_accuracy")
 GRADCHECK_WIDTH = 8          # gradcheck uses the run's layer count with widths capped at this
