@@ -45,9 +45,12 @@ TABLE_MIN_ROW_PASSES = 4_000_000
 #: regression tables under this many rows train again on every row after early stopping
 #: (``refit``; measured: it helps numbers, not classes)
 REGRESSION_REFIT_ROWS = 10_000
-#: other L2 strengths those tables train with on the same split, the best validation R² kept
-#: (``fitting.train_candidates``; measured: bench/README.md, "L2 chosen on the validation rows")
+#: other L2 strengths a regression table under ``REGRESSION_L2_CHOICE_ROWS`` rows trains with
+#: on the same split, the best validation R² kept (``fitting.train_candidates``; measured:
+#: bench/README.md, "L2 chosen on the validation rows"); above it the penalty's ``1/n`` has
+#: faded and the choice measured nothing, while a second training would cost seconds
 REGRESSION_L2_CHOICES = [10.0]
+REGRESSION_L2_CHOICE_ROWS = 5_000
 #: how a classification table's numbers are scaled (``TrainConfig.scaling``; regression
 #: tables keep the standard scaling their target transform was measured with)
 TABLE_SCALING = "robust"
@@ -275,12 +278,12 @@ def regression_defaults(summary) -> tuple[dict, str]:
     less and the refit would double the time; on classes it measured no gain. Measured again for numbers on the dev
     tables and 9 other real tables: L2 0.1 and a longer run did worse, and layers of 32, 64
     and 128 units moved the means by -0.01 to +0.015, not in order of width (split noise);
-    bench/README.md, "How the regression defaults were chosen". Under the same bound the
-    run also trains with L2 10 (``REGRESSION_L2_CHOICES``) and keeps the better validation
+    bench/README.md, "How the regression defaults were chosen". Under
+    ``REGRESSION_L2_CHOICE_ROWS`` rows the run also trains with L2 10 (``REGRESSION_L2_CHOICES``) and keeps the better validation
     R² (``fitting.train_candidates``): no fixed strength suited every table (on the
     selection set Sacramento's 932 houses and 113 features went 0.594 / 0.622 / 0.655 for
     L2 1 / 3 / 10, while the dev table concrete went 0.894 / 0.881 / 0.848), and the
-    choice took the selection mean from 0.471 to 0.488 with the dev mean unchanged (0.811
+    choice took the selection mean from 0.471 to 0.487 with the dev mean unchanged (0.811
     -> 0.813); it costs one more training. The
     reason line says what the network learns: the label standardised, or its
     log standardised when the label is positive and strongly skewed (``data/targets.py``;
@@ -291,7 +294,8 @@ def regression_defaults(summary) -> tuple[dict, str]:
     scaling = "standard" if summary.get("image") else TABLE_SCALING
     settings, how = table_run(n, TABLE_WIDTH, TABLE_L2, TABLE_STEPS, TABLE_PATIENCE,
                               scaling=scaling, refit_rows=REGRESSION_REFIT_ROWS,
-                              l2_choices=REGRESSION_L2_CHOICES)
+                              l2_choices=REGRESSION_L2_CHOICES
+                              if n < REGRESSION_L2_CHOICE_ROWS else ())
     columns = summary.get("columns") or [{}]
     label = columns[0].get("name") or "the label"
     target = summary.get("target") or {}

@@ -107,6 +107,7 @@ def test_a_regression_table_gets_the_table_rule_and_says_what_it_learns():
     settings, reason = default_settings(regression_summary(500))
     as_table, _ = table_defaults({"n_samples": 500, "n_features": 7, "classes": ["a", "b"]})
     assert settings.pop("refit") is True and settings["scaling"] == "robust"
+    assert settings.pop("l2_choices") == [10.0]      # and L2 10 tried beside L2 1
     assert settings == as_table                       # otherwise the same constants
     assert "then trained again on all rows" in reason
     assert "median and quartiles with a smooth clip at 3" in reason

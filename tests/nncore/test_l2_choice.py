@@ -6,7 +6,8 @@ import pytest
 
 from nncore.config import TrainConfig
 from nncore.data.loaders import load_dataset
-from nncore.defaults import REGRESSION_L2_CHOICES, REGRESSION_REFIT_ROWS, default_settings
+from nncore.defaults import (REGRESSION_L2_CHOICE_ROWS, REGRESSION_L2_CHOICES,
+                             REGRESSION_REFIT_ROWS, default_settings)
 from nncore.figures import Trained, choose_l2
 from nncore.fitting import fit
 from nncore.model import Model
@@ -108,6 +109,8 @@ def test_a_small_table_of_numbers_tries_l2_10_by_default_and_says_so(tmp_path):
     settings, reason = default_settings(summary)
     assert settings["l2_choices"] == REGRESSION_L2_CHOICES == [10.0]
     assert "L2 1 or 10 (each trained, the better on the validation rows kept)" in reason
+    larger, reason = default_settings({**summary, "n_samples": REGRESSION_L2_CHOICE_ROWS})
+    assert "l2_choices" not in larger and larger["refit"] and "L2 1," in reason
     large, reason = default_settings({**summary, "n_samples": REGRESSION_REFIT_ROWS})
     assert "l2_choices" not in large and "L2 1," in reason
     classes, _ = default_settings({**summary, "task": "classification", "classes": ["a", "b"]})
