@@ -10,13 +10,15 @@
    ``TargetTransform`` fitted on the training rows (standardised, after a log when skewed);
 5. ``training_extras`` (``digits/extras.py``): what pictures add (synthetic and real pen
    digits as extra training rows, the augmenter, the drawing profile); nothing for tables;
-6. ``build_network``: ``[n_features, *hidden_layers, n_outputs]``, conv blocks first if asked;
-7. ``train_network``: the epoch loop (``nn/training.py``) with the settings' optimiser;
-8. ``FIGURES[task]``: the figures a person wants afterwards, of the network that never saw
-   the validation rows;
-9. ``refit_network`` (``config.refit``): a new network trained on the training and the
+6. ``train_candidates``: for the settings' L2 and each of ``l2_choices`` (a small table of
+   numbers tries 10 beside 1), ``train_first``: ``build_network`` (``[n_features,
+   *hidden_layers, n_outputs]``, conv blocks first if asked), ``train_network`` (the epoch
+   loop of ``nn/training.py``) and ``FIGURES[task]`` (``figures.py``: what a person wants
+   afterwards, of the network that never saw the validation rows);
+7. ``choose_l2`` (``figures.py``): the candidate with the best validation score;
+8. ``refit_network`` (``config.refit``): a new network trained on the training and the
    validation rows together for the epochs early stopping chose; it becomes the model;
-10. ``run_result``: the model and the figures.
+9. ``run_result``: the model and the figures.
 
 The task is the dataset's (``Dataset.task``). Regression is one entry in ``TARGETS`` and one
 in ``FIGURES``, and splits without stratifying; the other stages do not change. Its output
