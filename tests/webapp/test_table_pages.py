@@ -89,3 +89,22 @@ def test_a_regression_run_measures_importance_by_r2(client, upload, wait_for_run
     assert [c["name"] for c in importance["columns"]] == ["size", "colour"]
     assert importance["columns"][0]["drop"] > 1.0       # the price is the size, rescaled
     assert run["result"]["val_balanced_accuracy"] is None and run["result"]["majority"] is None
+
+
+def test_inside_a_run_that_kept_its_second_strength(client, upload, wait_for_run):
+    """When the other L2 is kept, "Inside the network" shows that network's final weights
+    (its only snapshot), with the same validation R² the run reports."""
+    rng = np.random.default_rng(1)
+    lines = ["size,price"] + [f"{s:.3f},{100 * s + 7:.3f}" for s in rng.uniform(1, 5, 150)]
+    dataset = upload("\n".join(lines) + "\n", "sizes.csv").get_json()["id"]
+    created = client.post("/api/runs", json={"dataset_id": dataset, **QUICK_RUN, "epochs": 30,
+                                             "l2": 1e5, "l2_choices": [1]})
+    run = wait_for_run(created.get_json()["id"], timeout=120)
+    assert run["status"] == "completed", run["error"]
+    assert run["result"]["l2_choice"]["chosen"] == 1
+    inside = client.get(f"/api/runs/{run['id']}/inside?sample=0")
+    assert inside.status_code == 200, inside.get_json()
+    body = inside.get_json()
+    assert body["epochs"] == [run["result"]["best_epoch"] or run["result"]["epochs"]]
+    assert body["final"] is True
+
