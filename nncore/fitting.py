@@ -158,12 +158,14 @@ def train_candidates(dataset, config: TrainConfig, rows: Rows, extras, scaler, t
     ``callback`` (so a cancel stops any of them, and no candidate starts after one); a
     later candidate that diverges is left out (the first's ``TrainingDiverged`` ends the run
     as without choices)."""
-    trained = []
-    for l2 in l2_candidates(config, rows):
+    trained, strengths = [], l2_candidates(config, rows)
+    for i, l2 in enumerate(strengths):
+        if phase is not None and len(strengths) > 1:
+            phase(f"training with L2 {l2:g} ({i + 1} of {len(strengths)}; the better "
+                  "on the validation rows is kept)")
         try:
             trained.append(train_first(dataset, replace(config, l2=l2), rows, extras, scaler,
-                                       target, rngs, callback, phase,
-                                       None if trained else snapshots))
+                                       target, rngs, callback, None if trained else snapshots))
         except TrainingDiverged:
             if not trained:
                 raise
@@ -173,7 +175,7 @@ def train_candidates(dataset, config: TrainConfig, rows: Rows, extras, scaler, t
 
 
 def train_first(dataset, config: TrainConfig, rows: Rows, extras, scaler, target: Target, rngs,
-                callback, phase, snapshots) -> Trained:
+                callback, snapshots) -> Trained:
     """One network trained on the training rows as ``config`` says and measured on the
     validation rows.
 
@@ -181,8 +183,6 @@ def train_first(dataset, config: TrainConfig, rows: Rows, extras, scaler, target
     batches in the same order (copies of the ``"init"`` and ``"train"`` streams), so they
     differ in their L2 strength alone; with one candidate the run is as without choices.
     """
-    if phase is not None and config.l2_choices and rows.X_val is not None:
-        phase(f"training with L2 {config.l2:g}")
     network = build_network(dataset, config, copy.deepcopy(rngs["init"]), target)
     # the model holds the network, which trains in place: snapshots save it as it goes
     model = model_of(network, dataset, config, scaler, extras, target)

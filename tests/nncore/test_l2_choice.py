@@ -88,9 +88,11 @@ def test_no_choice_without_validation_rows_and_none_after_a_cancel(tmp_path):
         seen.append(record["epoch"])
         return False
 
+    phases = []
     _, result = fit(dataset, TrainConfig.from_dict({**SMALL, "l2_choices": [10]}),
-                    callback=cancel_at_once)
+                    callback=cancel_at_once, phase=phases.append)
     assert result["stopped"] == "cancelled" and seen == [1] and "l2_choice" not in result
+    assert phases == ["training with L2 1 (1 of 2; the better on the validation rows is kept)"]
 
 
 def test_settings_check_the_choices():
