@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from nncore.config import LIMITS, TrainConfig, parameter_count
+from nncore.figures import SCORES, validation_score
 from nncore.fitting import fit
 from nncore.nn.training import TrainingDiverged
 
@@ -52,10 +53,6 @@ MIN_BUDGET, MAX_BUDGET = 1, 600
 #: the rule of ``auto_budget`` in words, for the pages and the CLI's help
 BUDGET_RULE = (f"{AUTO_SECONDS} s under {AUTO_ROWS:,} rows, {AUTO_SECONDS_PER_1000_ROWS} s per "
                f"1,000 rows above, at most {AUTO_MAX_SECONDS} s")
-
-#: what an auto run ranks by, per task (higher is better)
-SCORES = {"classification": "val_accuracy", "regression": "val_r2"}
-
 
 @dataclass(frozen=True)
 class Variation:
@@ -185,11 +182,6 @@ def check_budget(value, high=MAX_BUDGET) -> float:
     return float(value)
 
 
-def score_of(result) -> float | None:
-    """The validation score an auto run ranks a fit ``result`` by (``SCORES``)."""
-    return result.get(SCORES[result.get("task") or "classification"])
-
-
 def fit_auto(dataset, config: TrainConfig, budget: float, callback=None, on_candidate=None,
              names=None):
     """Train the candidates of ``config`` (``candidates``) in turn within ``budget`` seconds;
@@ -268,7 +260,7 @@ class _Search:
             self.error = self.error or exc
             return
         entry["seconds"] = round(time.perf_counter() - started, 3)
-        entry["epochs"], entry["score"] = result["epochs"], score_of(result)
+        entry["epochs"], entry["score"] = result["epochs"], validation_score(result)
         stopped = result.get("stopped") == "cancelled"
         entry["status"] = "out of time" if stopped and not self.cancelled else "trained"
         if entry["status"] == "trained" and (self.best is None or _better(entry, self.best[0])):

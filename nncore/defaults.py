@@ -279,8 +279,9 @@ def regression_defaults(summary) -> tuple[dict, str]:
     tables and 9 other real tables: L2 0.1 and a longer run did worse, and layers of 32, 64
     and 128 units moved the means by -0.01 to +0.015, not in order of width (split noise);
     bench/README.md, "How the regression defaults were chosen". Under
-    ``REGRESSION_L2_CHOICE_ROWS`` rows the run also trains with L2 10 (``REGRESSION_L2_CHOICES``) and keeps the better validation
-    R² (``fitting.train_candidates``): no fixed strength suited every table (on the
+    ``REGRESSION_L2_CHOICE_ROWS`` rows the run also trains with L2 10
+    (``REGRESSION_L2_CHOICES``) and keeps the better validation R²
+    (``fitting.train_candidates``): no fixed strength suited every table (on the
     selection set Sacramento's 932 houses and 113 features went 0.594 / 0.622 / 0.655 for
     L2 1 / 3 / 10, while the dev table concrete went 0.894 / 0.881 / 0.848), and the
     choice took the selection mean from 0.471 to 0.487 with the dev mean unchanged (0.811

@@ -77,15 +77,20 @@ def number_scores(y, predicted) -> dict:
 FIGURES = {"classification": classification_figures, "regression": regression_figures}
 
 
+#: the validation figure that ranks runs of one task (higher is better): the L2 candidates
+#: of a run (``choose_l2``) and an auto run's settings (``nncore.auto``)
+SCORES = {"classification": "val_accuracy", "regression": "val_r2"}
+
+
 def validation_score(figures) -> float | None:
-    """The validation figure that ranks runs of one task, higher better: R² for numbers,
-    accuracy for classes; None without validation rows."""
-    return figures.get("val_r2" if figures.get("task") == "regression" else "val_accuracy")
+    """The ``SCORES`` figure of a run's ``figures`` (or its result); None without
+    validation rows."""
+    return figures.get(SCORES[figures.get("task") or "classification"])
 
 
 class Trained(NamedTuple):
-    """A network trained on the training rows (``fitting.train_first``): its settings' L2, the model
-    holding it, its history, seconds and validation figures."""
+    """A network trained on the training rows (``fitting.train_first``): its settings' L2,
+    the model holding it, its history, seconds and validation figures."""
     l2: float
     model: object           # nncore.model.Model
     history: dict
@@ -108,12 +113,13 @@ def choose_l2(trained: list[Trained]) -> tuple[Trained, float]:
     chosen one's figures get ``"l2_choice"``: the strengths tried, each with its validation
     score and epochs, and the chosen one.
     """
-    best = max(trained, key=lambda t: (_score(t.figures), -trained.index(t)))
+    best = max(trained, key=lambda t: _score(t.figures))      # max keeps the first of equals
     if len(trained) > 1:
         best.figures["l2_choice"] = {
             "chosen": best.l2,
             "tried": [{"l2": t.l2, "score": validation_score(t.figures),
-                       "epochs": len(t.history["epoch"]), "best_epoch": t.history.get("best_epoch")}
+                       "epochs": len(t.history["epoch"]),
+                       "best_epoch": t.history.get("best_epoch")}
                       for t in trained]}
     return best, sum(t.seconds for t in trained)
 
